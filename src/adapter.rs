@@ -1,0 +1,261 @@
+//! The one trait every exchange implements, and what it says about itself.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use secrecy::SecretString;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::exchanges::ExchangeId;
+use crate::model::{KeyInfo, Permission};
+
+/// How far an exchange adapter supports an operation or reports a field.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Support {
+    /// The exchange's API does it and this crate uses it.
+    Native,
+    /// This crate derives it from other calls or fields (documented per adapter).
+    Emulated,
+    /// Not available; the operation returns [`Error::Unsupported`], the field is
+    /// [`crate::Reported::NotReported`].
+    #[default]
+    Unsupported,
+}
+
+impl Support {
+    /// Whether the operation can be called or the field can be `Known`.
+    pub fn is_available(self) -> bool {
+        !matches!(self, Support::Unsupported)
+    }
+
+    /// A short mark for tables: `yes`, `derived`, `no`.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Support::Native => "yes",
+            Support::Emulated => "derived",
+            Support::Unsupported => "no",
+        }
+    }
+}
+
+/// Static facts about an adapter: what it can do and which fields its exchange reports.
+///
+/// The conformance suite checks every adapter against these: an available operation works
+/// against the simulated exchange, an unsupported one returns [`Error::Unsupported`], and an
+/// unsupported field is never `Known`.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Capabilities {
+    /// [`KeyAdapter::key_info`].
+    pub key_info: Support,
+    /// [`KeyAdapter::list_keys`].
+    pub list_keys: Support,
+    /// [`KeyAdapter::revoke`].
+    pub revoke: Support,
+    /// [`KeyAdapter::create_key`].
+    pub create_key: Support,
+    /// The key's id appears in [`KeyInfo::key_id`].
+    pub reports_key_id: Support,
+    /// [`KeyInfo::label`].
+    pub reports_label: Support,
+    /// The allowlist's addresses (not only whether one is set).
+    pub reports_ip_list: Support,
+    /// [`KeyInfo::created_at`].
+    pub reports_created_at: Support,
+    /// [`KeyInfo::expires_at`].
+    pub reports_expiry: Support,
+    /// [`KeyInfo::last_used_at`].
+    pub reports_last_used: Support,
+    /// [`KeyInfo::enabled`].
+    pub reports_enabled: Support,
+    /// [`KeyInfo::account`].
+    pub reports_account_kind: Support,
+    /// A testnet or demo environment where key introspection works.
+    pub sandbox: Support,
+}
+
+impl Capabilities {
+    /// Nothing supported: the starting point for an adapter's declaration.
+    pub const NONE: Capabilities = Capabilities {
+        key_info: Support::Unsupported,
+        list_keys: Support::Unsupported,
+        revoke: Support::Unsupported,
+        create_key: Support::Unsupported,
+        reports_key_id: Support::Unsupported,
+        reports_label: Support::Unsupported,
+        reports_ip_list: Support::Unsupported,
+        reports_created_at: Support::Unsupported,
+        reports_expiry: Support::Unsupported,
+        reports_last_used: Support::Unsupported,
+        reports_enabled: Support::Unsupported,
+        reports_account_kind: Support::Unsupported,
+        sandbox: Support::Unsupported,
+    };
+
+    /// Every entry as `(name, support)`, in a stable order, for tables and checks.
+    pub fn entries(&self) -> [(&'static str, Support); 13] {
+        [
+            ("key_info", self.key_info),
+            ("list_keys", self.list_keys),
+            ("revoke", self.revoke),
+            ("create_key", self.create_key),
+            ("key_id", self.reports_key_id),
+            ("label", self.reports_label),
+            ("ip_list", self.reports_ip_list),
+            ("created_at", self.reports_created_at),
+            ("expiry", self.reports_expiry),
+            ("last_used", self.reports_last_used),
+            ("enabled", self.reports_enabled),
+            ("account_kind", self.reports_account_kind),
+            ("sandbox", self.sandbox),
+        ]
+    }
+}
+
+/// An operation of [`KeyAdapter`], named in errors.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// [`KeyAdapter::key_info`].
+    KeyInfo,
+    /// [`KeyAdapter::list_keys`].
+    ListKeys,
+    /// [`KeyAdapter::revoke`].
+    Revoke,
+    /// [`KeyAdapter::create_key`].
+    CreateKey,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Operation::KeyInfo => "key inspection",
+            Operation::ListKeys => "listing keys",
+            Operation::Revoke => "revoking a key",
+            Operation::CreateKey => "creating a key",
+        })
+    }
+}
+
+/// Which key an operation targets.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyRef {
+    /// The key the adapter authenticates with.
+    Own,
+    /// Another key, by its public id (a sub-account key managed by the calling master key).
+    Other {
+        /// The key's public id.
+        key_id: String,
+        /// The sub-account it belongs to, where the exchange needs it.
+        sub_account: Option<String>,
+    },
+}
+
+/// A typed "I mean it" for [`KeyAdapter::revoke`]: revoking cannot be undone, and revoking the
+/// key in use (Bybit `delete-api`) cuts off the caller at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RevokeConfirm {
+    /// Revoke, knowing that the key is gone for good and, for [`KeyRef::Own`], that this
+    /// adapter stops working immediately.
+    IUnderstandThisIsIrreversible,
+}
+
+/// The outcome of a revocation.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Revoked {
+    /// The exchange.
+    pub exchange: ExchangeId,
+    /// The key's public id, where known.
+    pub key_id: Option<String>,
+}
+
+/// What a new key should be allowed to do.
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewKeySpec {
+    /// Label for the new key.
+    pub label: String,
+    /// Permissions to grant.
+    pub permissions: Vec<Permission>,
+    /// Allowed addresses; empty is refused by adapters, since an unrestricted key is the risk
+    /// this crate exists to find.
+    pub allowed_ips: Vec<String>,
+    /// The sub-account to create the key for, where the exchange needs one.
+    pub sub_account: Option<String>,
+}
+
+/// A newly created key. The secret is only ever returned here: store it before anything else.
+#[non_exhaustive]
+pub struct NewKey {
+    /// The exchange.
+    pub exchange: ExchangeId,
+    /// The new key's public id.
+    pub api_key: String,
+    /// The new key's secret.
+    pub secret: SecretString,
+    /// The passphrase, where the exchange uses one.
+    pub passphrase: Option<SecretString>,
+}
+
+impl fmt::Debug for NewKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewKey")
+            .field("exchange", &self.exchange)
+            .field("api_key", &self.api_key)
+            .field("secret", &"[redacted]")
+            .field(
+                "passphrase",
+                &self.passphrase.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
+}
+
+/// One exchange's view of API keys. Object-safe: hold adapters as `Arc<dyn KeyAdapter>`.
+///
+/// Only [`KeyAdapter::key_info`] is required; the other operations default to
+/// [`Error::Unsupported`] naming the manual step. Helpers that build on these (audit, rotation,
+/// age checks) live outside the trait, so adding one never breaks an adapter.
+#[async_trait]
+pub trait KeyAdapter: fmt::Debug + Send + Sync + 'static {
+    /// The exchange this adapter talks to.
+    fn exchange(&self) -> ExchangeId;
+
+    /// What this adapter supports; static, no I/O.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Asks the exchange what the adapter's own key can do.
+    async fn key_info(&self) -> Result<KeyInfo>;
+
+    /// Revokes a key. Irreversible; see [`RevokeConfirm`].
+    async fn revoke(&self, target: KeyRef, confirm: RevokeConfirm) -> Result<Revoked> {
+        let _ = (target, confirm);
+        Err(unsupported(self.exchange(), Operation::Revoke))
+    }
+
+    /// Creates a key. Never retried: a retry could create a second key.
+    async fn create_key(&self, spec: &NewKeySpec) -> Result<NewKey> {
+        let _ = spec;
+        Err(unsupported(self.exchange(), Operation::CreateKey))
+    }
+
+    /// Lists the keys the adapter's key can see.
+    async fn list_keys(&self) -> Result<Vec<KeyInfo>> {
+        Err(unsupported(self.exchange(), Operation::ListKeys))
+    }
+}
+
+/// The [`Error::Unsupported`] for `operation` on `exchange`, with that exchange's manual step.
+pub fn unsupported(exchange: ExchangeId, operation: Operation) -> Error {
+    Error::Unsupported {
+        exchange,
+        operation,
+        manual_step: exchange.manual_step(operation).to_owned(),
+    }
+}

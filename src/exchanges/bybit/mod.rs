@@ -1,0 +1,160 @@
+//! Bybit v5: `GET /v5/user/query-api`, hex HMAC-SHA256 signing.
+//!
+//! Bybit reports the most of any exchange: permission groups, the read-only flag, bound IPs
+//! (`["*"]` when none), note, key, creation and expiry dates, and master or sub-account. Keys
+//! without a bound IP expire after 90 days. Testnet (`api-testnet.bybit.com`) and demo
+//! (`api-demo.bybit.com`) keys are inspected on their own hosts.
+
+mod map;
+mod sign;
+#[cfg(feature = "testkit")]
+pub(crate) mod simulate;
+mod wire;
+
+use serde_json::Value;
+
+pub use sign::signature;
+
+use super::common::{as_code, message_of};
+use super::venue::{self, Venue};
+use super::{Environment, ExchangeId};
+use crate::adapter::{Capabilities, Operation, Support};
+use crate::credentials::Credentials;
+use crate::error::{AuthReason, Result};
+use crate::model::KeyInfo;
+use crate::transport::answer::{decode, ErrorClass};
+use crate::transport::Request;
+
+/// Receive window sent with every signed request, in ms (Bybit's default).
+pub const RECV_WINDOW_MS: u32 = 5000;
+
+/// The Bybit venue.
+#[derive(Debug)]
+pub(crate) struct Bybit;
+
+impl Venue for Bybit {
+    const ID: ExchangeId = ExchangeId::Bybit;
+    const KEY_INFO_PATH: &'static str = "/v5/user/query-api";
+    const SERVER_TIME_PATH: &'static str = "/v5/market/time";
+    const REQUEST_ID_HEADERS: &'static [&'static str] = &["traceid"];
+    const SANDBOX: Environment = Environment::Testnet;
+
+    fn capabilities(_: Environment) -> Capabilities {
+        Capabilities {
+            key_info: Support::Native,
+            reports_key_id: Support::Native,
+            reports_label: Support::Native,
+            reports_ip_list: Support::Native,
+            reports_created_at: Support::Native,
+            reports_expiry: Support::Native,
+            reports_enabled: Support::Emulated,
+            reports_account_kind: Support::Native,
+            sandbox: Support::Native,
+            ..Capabilities::NONE
+        }
+    }
+
+    fn base_url(environment: Environment) -> Option<&'static str> {
+        match environment {
+            Environment::Production => Some("https://api.bybit.com"),
+            Environment::Testnet => Some("https://api-testnet.bybit.com"),
+            Environment::Demo => Some("https://api-demo.bybit.com"),
+            _ => None,
+        }
+    }
+
+    fn sign(request: &mut Request, credentials: &Credentials, _: Environment, timestamp_ms: i64) {
+        let timestamp = timestamp_ms.to_string();
+        let recv_window = RECV_WINDOW_MS.to_string();
+        let payload = if request.body.is_empty() {
+            &request.query
+        } else {
+            &request.body
+        };
+        let signature = signature(
+            credentials.secret(),
+            &timestamp,
+            credentials.api_key(),
+            &recv_window,
+            payload,
+        );
+        request.header("x-bapi-api-key", credentials.api_key());
+        request.header("x-bapi-timestamp", timestamp);
+        request.header("x-bapi-recv-window", recv_window);
+        request.header("x-bapi-sign", signature);
+        if !request.body.is_empty() {
+            request.header("content-type", "application/json");
+        }
+    }
+
+    fn error_in(payload: &Value) -> Option<(String, String)> {
+        let code = as_code(payload.get("retCode")?)?;
+        (code != "0").then(|| (code, message_of(payload, "retMsg")))
+    }
+
+    fn classify(code: &str) -> Option<ErrorClass> {
+        Some(match code {
+            "10003" => ErrorClass::Auth(AuthReason::InvalidKey),
+            "10004" => ErrorClass::Auth(AuthReason::BadSignature),
+            "10005" => ErrorClass::Auth(AuthReason::PermissionDenied),
+            "10010" => ErrorClass::Auth(AuthReason::IpNotAllowed),
+            "10002" => ErrorClass::Auth(AuthReason::TimestampOutOfWindow),
+            "10007" => ErrorClass::Auth(AuthReason::Ambiguous),
+            "33004" => ErrorClass::Auth(AuthReason::Expired),
+            "10006" | "10018" => ErrorClass::RateLimited,
+            "10000" | "10016" => ErrorClass::Unavailable,
+            _ => return None,
+        })
+    }
+
+    fn unwrap_payload(payload: Value) -> std::result::Result<Value, String> {
+        match payload {
+            Value::Object(mut envelope) => match envelope.remove("result") {
+                Some(result @ Value::Object(_)) => Ok(result),
+                Some(_) => Err("`result` is not an object".to_owned()),
+                None => Err("answer has no `result`".to_owned()),
+            },
+            _ => Err("answer is not a JSON object".to_owned()),
+        }
+    }
+
+    fn server_time_ms(payload: &Value) -> Option<i64> {
+        let nanos: i64 = decode::<wire::ServerTime>(payload, "server time")
+            .ok()?
+            .time_nano
+            .parse()
+            .ok()?;
+        Some(nanos / 1_000_000)
+    }
+
+    fn map_key_info(payload: &Value) -> std::result::Result<KeyInfo, String> {
+        let wire: wire::ApiKeyInfo = decode(payload, "query-api result")?;
+        map::map_api_key_info(&wire)
+    }
+
+    #[cfg(feature = "testkit")]
+    fn simulation() -> crate::testkit::Simulation {
+        simulate::simulation()
+    }
+}
+
+/// Maps the `result` of Bybit's `query-api` answer to a [`KeyInfo`], without any I/O.
+/// Secret-named fields (Bybit sends an empty `secret`) are scrubbed from `raw`.
+pub fn map_key_info(payload: &Value) -> Result<KeyInfo> {
+    venue::map_offline::<Bybit>(payload)
+}
+
+pub(crate) fn manual_step(operation: Operation) -> Option<&'static str> {
+    Some(match operation {
+        Operation::Revoke => {
+            "not yet implemented in this crate (Bybit's API can: POST /v5/user/delete-api with a key holding a transfer or withdrawal right): delete the key on bybit.com under Account > API Management"
+        }
+        Operation::CreateKey => {
+            "not yet implemented in this crate (Bybit creates sub-account keys through the API, never master keys): create it on bybit.com under Account > API Management, bound to your IP addresses"
+        }
+        Operation::ListKeys => {
+            "not yet implemented in this crate: see bybit.com, Account > API Management"
+        }
+        _ => return None,
+    })
+}

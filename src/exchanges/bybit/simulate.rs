@@ -1,0 +1,78 @@
+//! Bybit as the testkit simulates it: scenario variants of the documented example.
+
+use serde_json::{json, Value};
+
+use crate::credentials::Credentials;
+use crate::testkit::{fixture, patched, CannedAnswer, Scenario, Simulation};
+
+const DOCUMENTED: &str = include_str!("../../../tests/fixtures/bybit/query_api.json");
+const INVALID: &str = include_str!("../../../tests/fixtures/bybit/error_invalid_key.json");
+const IP_NOT_ALLOWED: &str =
+    include_str!("../../../tests/fixtures/bybit/error_ip_not_allowed.json");
+const RATE_LIMITED: &str = include_str!("../../../tests/fixtures/bybit/error_rate_limited.json");
+const EXPIRED: &str = include_str!("../../../tests/fixtures/bybit/error_expired.json");
+
+pub(crate) fn simulation() -> Simulation {
+    Simulation {
+        // The key of Bybit's documentation examples and the secret of the reference vectors.
+        credentials: || Credentials::new("XXXXXXXXXX", "test_secret"),
+        answer,
+        server_time: |ms| {
+            json!({
+                "retCode": 0, "retMsg": "OK",
+                "result": {
+                    "timeSecond": (ms / 1000).to_string(),
+                    "timeNano": (i128::from(ms) * 1_000_000).to_string()
+                },
+                "retExtInfo": {}, "time": ms
+            })
+        },
+        server_time_path: "/v5/market/time",
+        key_info_path: "/v5/user/query-api",
+    }
+}
+
+fn answer(scenario: Scenario) -> CannedAnswer {
+    let documented = fixture(DOCUMENTED);
+    let result = documented["result"].clone();
+    let key = |changes: Value| {
+        let mut body = documented.clone();
+        body["result"] = patched(&result, changes);
+        CannedAnswer::ok(body)
+    };
+    let bound = json!(["203.0.113.10", "203.0.113.11"]);
+    let trading = json!({
+        "ContractTrade": ["Order", "Position"], "Spot": ["SpotTrade"], "Wallet": [],
+        "Options": [], "Derivatives": ["DerivativesTrade"]
+    });
+    match scenario {
+        Scenario::DocumentedExample => CannedAnswer::ok(documented.clone()),
+        Scenario::ReadOnly => key(json!({
+            "note": "portfolio-tracker", "readOnly": 1, "ips": bound,
+            "permissions": { "Spot": [], "Wallet": [], "ContractTrade": [] },
+            "createdAt": "2026-09-01T00:00:00Z"
+        })),
+        Scenario::Trading => key(json!({
+            "note": "grid-bot-btc", "readOnly": 0, "ips": bound, "permissions": trading,
+            "createdAt": "2026-04-01T00:00:00Z"
+        })),
+        Scenario::WithdrawEnabled => key(json!({
+            "note": "treasury", "readOnly": 0, "ips": bound,
+            "permissions": {
+                "Spot": ["SpotTrade"],
+                "Wallet": ["AccountTransfer", "SubMemberTransfer", "Withdraw"]
+            },
+            "createdAt": "2025-01-01T00:00:00Z"
+        })),
+        // Bybit sets a 90-day expiry on keys with no bound IP.
+        Scenario::NoIpRestriction => key(json!({
+            "note": "", "readOnly": 0, "ips": ["*"], "permissions": trading,
+            "createdAt": "2026-10-01T00:00:00Z", "expiredAt": "2026-12-30T00:00:00Z",
+            "deadlineDay": 59
+        })),
+        Scenario::Expired => CannedAnswer::ok(fixture(EXPIRED)),
+        Scenario::InvalidKey => CannedAnswer::ok(fixture(INVALID)),
+        Scenario::IpNotAllowed => CannedAnswer::ok(fixture(IP_NOT_ALLOWED)),
+        Scenario::RateLimited => CannedAnswer::ok(fixture(RATE_LIMITED)),
+    }
+}

@@ -1,0 +1,399 @@
+//! The exchange registry: [`ExchangeId`], the [`AdapterBuilder`], and one folder per exchange.
+//!
+//! Adding an exchange means one folder (`mod.rs` with the `Venue` facts and builder hooks,
+//! `sign.rs`, `wire.rs`, `map.rs`), one line in the registry below, one cargo feature, and its
+//! fixtures; the conformance suite then runs against it unchanged.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::adapter::{Capabilities, KeyAdapter, Operation};
+use crate::clock::Clock;
+use crate::credentials::Credentials;
+use crate::error::{Error, Result};
+use crate::transport::{RetryPolicy, DEFAULT_REQUEST_TIMEOUT};
+
+pub(crate) mod common;
+pub(crate) mod venue;
+
+#[cfg(feature = "binance")]
+pub mod binance;
+#[cfg(feature = "bybit")]
+pub mod bybit;
+#[cfg(feature = "okx")]
+pub mod okx;
+
+use venue::{Venue, VenueAdapter};
+
+macro_rules! exchange_ids {
+    ($($variant:ident => $id:literal, $name:literal;)*) => {
+        /// An exchange, by its lowercase id (`binance`, `kraken-futures`, …).
+        ///
+        /// Every exchange this project plans to cover has an id; [`ExchangeId::is_supported`] says
+        /// whether this build has an adapter for it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum ExchangeId {
+            $(#[doc = $name] $variant,)*
+        }
+
+        impl ExchangeId {
+            /// Every known exchange id, supported or not.
+            pub const ALL: &'static [ExchangeId] = &[$(ExchangeId::$variant,)*];
+
+            /// The lowercase id, as in `FromStr` and `Display`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ExchangeId::$variant => $id,)* }
+            }
+
+            /// The exchange's name for people.
+            pub fn display_name(self) -> &'static str {
+                match self { $(ExchangeId::$variant => $name,)* }
+            }
+        }
+    };
+}
+
+exchange_ids! {
+    Binance => "binance", "Binance";
+    Okx => "okx", "OKX";
+    Bybit => "bybit", "Bybit";
+    Coinbase => "coinbase", "Coinbase";
+    Kraken => "kraken", "Kraken";
+    KrakenFutures => "kraken-futures", "Kraken Futures";
+    Kucoin => "kucoin", "KuCoin";
+    Gate => "gate", "Gate";
+    Htx => "htx", "HTX";
+    Bitget => "bitget", "Bitget";
+    Mexc => "mexc", "MEXC";
+    Bingx => "bingx", "BingX";
+    Deribit => "deribit", "Deribit";
+    Gemini => "gemini", "Gemini";
+    Bitfinex => "bitfinex", "Bitfinex";
+    Bitstamp => "bitstamp", "Bitstamp";
+}
+
+impl ExchangeId {
+    /// A builder for this exchange's adapter.
+    pub fn builder(self) -> AdapterBuilder {
+        AdapterBuilder::new(self)
+    }
+
+    /// Whether this build has an adapter for the exchange (its cargo feature is on).
+    pub fn is_supported(self) -> bool {
+        registration(self).is_some()
+    }
+
+    /// The exchanges this build has adapters for, in registry order.
+    pub fn supported() -> Vec<ExchangeId> {
+        REGISTRY.iter().map(|r| r.id).collect()
+    }
+
+    /// The adapter's capabilities in production, without building it; `None` when unsupported.
+    pub fn capabilities(self) -> Option<Capabilities> {
+        registration(self).map(|r| (r.capabilities)(Environment::Production))
+    }
+
+    /// The prefix of this exchange's environment variables: `BINANCE`, `KRAKEN_FUTURES`.
+    pub fn env_prefix(self) -> String {
+        self.as_str().to_ascii_uppercase().replace('-', "_")
+    }
+
+    /// What a person does by hand when `operation` is not available through the API.
+    pub fn manual_step(self, operation: Operation) -> &'static str {
+        #[allow(unreachable_patterns)]
+        let specific = match (self, operation) {
+            #[cfg(feature = "binance")]
+            (ExchangeId::Binance, op) => binance::manual_step(op),
+            #[cfg(feature = "okx")]
+            (ExchangeId::Okx, op) => okx::manual_step(op),
+            #[cfg(feature = "bybit")]
+            (ExchangeId::Bybit, op) => bybit::manual_step(op),
+            _ => None,
+        };
+        specific.unwrap_or(match operation {
+            Operation::KeyInfo => {
+                "this build has no adapter for this exchange: check the key's permissions, IP allowlist and expiry on the exchange's API management page"
+            }
+            _ => "log in to the exchange's website, open its API management page, and do it there",
+        })
+    }
+
+    /// The key-information call as `(method, path)`, for simulators and tests.
+    pub fn key_info_endpoint(self) -> Option<(&'static str, &'static str)> {
+        registration(self).map(|r| ("GET", r.key_info_path))
+    }
+}
+
+impl fmt::Display for ExchangeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ExchangeId {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let wanted = s.trim().to_ascii_lowercase();
+        ExchangeId::ALL
+            .iter()
+            .copied()
+            .find(|id| id.as_str() == wanted)
+            .ok_or_else(|| {
+                let known: Vec<&str> = ExchangeId::ALL.iter().map(|id| id.as_str()).collect();
+                Error::config(
+                    None,
+                    format!("unknown exchange `{s}`; known: {}", known.join(", ")),
+                )
+            })
+    }
+}
+
+impl Serialize for ExchangeId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ExchangeId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Which of an exchange's environments to talk to.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    /// The real exchange.
+    #[default]
+    Production,
+    /// The exchange's own sandbox: whichever of testnet or demo it has
+    /// ([`AdapterBuilder::testnet`]).
+    Sandbox,
+    /// A separate testnet (Binance spot testnet, Bybit testnet).
+    Testnet,
+    /// Demo trading on production infrastructure (OKX `x-simulated-trading`, Bybit demo).
+    Demo,
+}
+
+impl Environment {
+    fn resolve(self, sandbox: Environment) -> Environment {
+        match self {
+            Environment::Sandbox => sandbox,
+            other => other,
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Environment::Production => "production",
+            Environment::Sandbox => "sandbox",
+            Environment::Testnet => "testnet",
+            Environment::Demo => "demo",
+        })
+    }
+}
+
+/// Builds the adapter of one exchange: `ExchangeId::Okx.builder().credentials(c).build()`.
+///
+/// `Debug` shows no secret.
+#[derive(Debug)]
+pub struct AdapterBuilder {
+    pub(crate) exchange: ExchangeId,
+    pub(crate) credentials: Option<Credentials>,
+    pub(crate) base_url: Option<String>,
+    pub(crate) environment: Environment,
+    pub(crate) clock: Option<Arc<dyn Clock>>,
+    pub(crate) http_client: Option<reqwest::Client>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeout: Duration,
+}
+
+impl AdapterBuilder {
+    fn new(exchange: ExchangeId) -> Self {
+        AdapterBuilder {
+            exchange,
+            credentials: None,
+            base_url: None,
+            environment: Environment::Production,
+            clock: None,
+            http_client: None,
+            retry: RetryPolicy::default(),
+            timeout: DEFAULT_REQUEST_TIMEOUT,
+        }
+    }
+
+    /// A builder with credentials read by [`Credentials::from_env`].
+    pub fn from_env(exchange: ExchangeId) -> Result<Self> {
+        Ok(AdapterBuilder::new(exchange).credentials(Credentials::from_env(exchange)?))
+    }
+
+    /// The credentials to sign with.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Talk to `url` instead of the exchange's own host (a proxy, a regional host, a simulator).
+    /// Must be `https://`, or `http://` to a loopback address.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// `true` selects the exchange's sandbox: Binance spot testnet, OKX demo trading, Bybit
+    /// testnet. `false` selects production.
+    pub fn testnet(mut self, sandbox: bool) -> Self {
+        self.environment = if sandbox {
+            Environment::Sandbox
+        } else {
+            Environment::Production
+        };
+        self
+    }
+
+    /// Selects an environment explicitly (e.g. [`Environment::Demo`] on Bybit).
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// The clock to sign with (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// The HTTP client to use (default: one shared client with rustls, timeouts, and no
+    /// redirects). A client of your own should not follow redirects either.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// When to retry idempotent reads; see [`RetryPolicy`].
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Time allowed for one request (default 15 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Builds the adapter.
+    ///
+    /// Fails with [`Error::Config`] when credentials are missing or incomplete (OKX needs a
+    /// passphrase), the URL is not HTTPS (or loopback HTTP), or the exchange has no adapter in
+    /// this build.
+    pub fn build(self) -> Result<Arc<dyn KeyAdapter>> {
+        match registration(self.exchange) {
+            Some(registration) => (registration.build)(self),
+            None => Err(Error::config(
+                self.exchange,
+                format!(
+                    "this build has no adapter for {}: it is not implemented yet or its cargo feature `{}` is off",
+                    self.exchange.display_name(),
+                    self.exchange
+                ),
+            )),
+        }
+    }
+}
+
+/// One registered adapter.
+struct Registration {
+    id: ExchangeId,
+    key_info_path: &'static str,
+    build: fn(AdapterBuilder) -> Result<Arc<dyn KeyAdapter>>,
+    capabilities: fn(Environment) -> Capabilities,
+    #[cfg(feature = "testkit")]
+    simulation: fn() -> crate::testkit::Simulation,
+}
+
+impl Registration {
+    const fn of<V: Venue>() -> Registration {
+        Registration {
+            id: V::ID,
+            key_info_path: V::KEY_INFO_PATH,
+            build: VenueAdapter::<V>::build,
+            capabilities: V::capabilities,
+            #[cfg(feature = "testkit")]
+            simulation: V::simulation,
+        }
+    }
+}
+
+/// One line per exchange.
+static REGISTRY: &[Registration] = &[
+    #[cfg(feature = "binance")]
+    Registration::of::<binance::Binance>(),
+    #[cfg(feature = "okx")]
+    Registration::of::<okx::Okx>(),
+    #[cfg(feature = "bybit")]
+    Registration::of::<bybit::Bybit>(),
+];
+
+#[cfg(feature = "testkit")]
+pub(crate) fn simulation(id: ExchangeId) -> Option<crate::testkit::Simulation> {
+    registration(id).map(|r| (r.simulation)())
+}
+
+fn registration(id: ExchangeId) -> Option<&'static Registration> {
+    REGISTRY.iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_through_text_and_serde() {
+        for id in ExchangeId::ALL {
+            assert_eq!(id.to_string().parse::<ExchangeId>().unwrap(), *id);
+            let json = serde_json::to_string(id).unwrap();
+            assert_eq!(serde_json::from_str::<ExchangeId>(&json).unwrap(), *id);
+        }
+        assert_eq!(ExchangeId::ALL.len(), 16);
+        assert_eq!(
+            "Kraken-Futures".parse::<ExchangeId>().unwrap(),
+            ExchangeId::KrakenFutures
+        );
+        assert_eq!(ExchangeId::KrakenFutures.env_prefix(), "KRAKEN_FUTURES");
+        assert!("ftx".parse::<ExchangeId>().is_err());
+    }
+
+    #[test]
+    fn unsupported_exchange_fails_to_build_with_a_clear_error() {
+        let err = ExchangeId::Bitstamp
+            .builder()
+            .credentials(Credentials::new("k", "s"))
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::Config { .. }));
+        assert!(err.to_string().contains("no adapter for Bitstamp"), "{err}");
+    }
+
+    #[test]
+    fn builder_debug_hides_the_secret() {
+        let builder = ExchangeId::Okx
+            .builder()
+            .credentials(Credentials::new("key", "very-secret").with_passphrase("phrase-42"));
+        let text = format!("{builder:?}");
+        assert!(
+            !text.contains("very-secret") && !text.contains("phrase-42"),
+            "{text}"
+        );
+    }
+}

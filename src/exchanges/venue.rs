@@ -1,0 +1,299 @@
+//! What an exchange folder provides ([`Venue`]), and the one adapter that drives any of them
+//! ([`VenueAdapter`]): signing, sending, clock correction, retries and error mapping are written
+//! here once.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::{AdapterBuilder, Environment, ExchangeId};
+use crate::adapter::{Capabilities, KeyAdapter, Operation};
+use crate::clock::{CorrectedClock, SystemClock};
+use crate::credentials::Credentials;
+use crate::error::{Error, ErrorContext, Result};
+use crate::model::KeyInfo;
+use crate::transport::answer::{self, ErrorClass};
+use crate::transport::{self, Answer, HttpTransport, Request, RetryPolicy};
+
+/// The facts and pure functions of one exchange. Implemented by a unit type in each exchange
+/// folder; nothing here does I/O.
+pub(crate) trait Venue: Send + Sync + 'static {
+    const ID: ExchangeId;
+    /// The key-information call (always a signed GET without parameters of its own).
+    const KEY_INFO_PATH: &'static str;
+    /// The public server-time call used to correct the clock.
+    const SERVER_TIME_PATH: &'static str;
+    /// Response headers that carry a request id, in order of preference.
+    const REQUEST_ID_HEADERS: &'static [&'static str] = &[];
+    /// The environment `.testnet(true)` selects.
+    const SANDBOX: Environment;
+
+    fn capabilities(environment: Environment) -> Capabilities;
+
+    /// The base URL of `environment`, or `None` where the exchange has no such environment.
+    fn base_url(environment: Environment) -> Option<&'static str>;
+
+    /// Refuses credentials this exchange cannot use (a missing passphrase).
+    fn check_credentials(credentials: &Credentials) -> Result<()> {
+        let _ = credentials;
+        Ok(())
+    }
+
+    /// Why key inspection cannot work in `environment`, if it cannot (Binance's testnet).
+    fn key_info_unavailable(environment: Environment) -> Option<&'static str> {
+        let _ = environment;
+        None
+    }
+
+    /// Adds authentication (query parameters or headers) to a request.
+    fn sign(
+        request: &mut Request,
+        credentials: &Credentials,
+        environment: Environment,
+        timestamp_ms: i64,
+    );
+
+    /// The exchange's error code and message, if `payload` is an error answer.
+    fn error_in(payload: &Value) -> Option<(String, String)>;
+
+    /// What an error code means; `None` for codes with no semantic mapping.
+    fn classify(code: &str) -> Option<ErrorClass>;
+
+    /// The useful part of a successful answer (OKX `data[0]`, Bybit `result`).
+    fn unwrap_payload(payload: Value) -> std::result::Result<Value, String> {
+        Ok(payload)
+    }
+
+    /// The server time in ms from the server-time answer's payload.
+    fn server_time_ms(payload: &Value) -> Option<i64>;
+
+    /// Maps the key-information payload to a [`KeyInfo`]; `Err` says what was wrong with it.
+    fn map_key_info(payload: &Value) -> std::result::Result<KeyInfo, String>;
+
+    /// How the testkit simulates this exchange.
+    #[cfg(feature = "testkit")]
+    fn simulation() -> crate::testkit::Simulation;
+}
+
+/// Interprets an answer with a venue's error conventions: the exchange's own code when the body
+/// has one, then the HTTP status, then the venue's payload unwrapping.
+pub(crate) fn interpret<V: Venue>(answer: &Answer, mut context: ErrorContext) -> Result<Value> {
+    let payload = answer::parse_json(answer, context.clone())?;
+    if let Some((code, message)) = V::error_in(&payload) {
+        let class = if answer.status == 418 {
+            ErrorClass::Banned
+        } else {
+            V::classify(&code)
+                .or_else(|| ErrorClass::from_status(answer.status))
+                .unwrap_or(ErrorClass::Rejected)
+        };
+        context.code = Some(code);
+        context.message = Some(message);
+        return Err(class.into_error(context, answer.retry_after));
+    }
+    if let Some(class) = ErrorClass::from_status(answer.status) {
+        context.message = Some("HTTP error status with no error code in the body".to_owned());
+        return Err(class.into_error(context, answer.retry_after));
+    }
+    V::unwrap_payload(payload).map_err(|what| Error::decode(what, context))
+}
+
+/// Maps a key-information payload and attaches it, scrubbed of secret-named fields and of
+/// `secrets`, as the evidence.
+pub(crate) fn key_info_from<V: Venue>(
+    payload: &Value,
+    secrets: &[&str],
+) -> std::result::Result<KeyInfo, String> {
+    let mut info = V::map_key_info(payload)?;
+    let mut raw = payload.clone();
+    answer::scrub(&mut raw, secrets);
+    info.raw = raw;
+    Ok(info)
+}
+
+/// The adapter for any [`Venue`].
+pub(crate) struct VenueAdapter<V: Venue> {
+    http: HttpTransport,
+    credentials: Credentials,
+    environment: Environment,
+    clock: CorrectedClock,
+    retry: RetryPolicy,
+    venue: PhantomData<fn() -> V>,
+}
+
+impl<V: Venue> fmt::Debug for VenueAdapter<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyAdapter")
+            .field("exchange", &V::ID)
+            .field("environment", &self.environment)
+            .field("base_url", &self.http.base_url())
+            .field("credentials", &self.credentials)
+            .field("clock_offset_ms", &self.clock.offset_ms())
+            .finish()
+    }
+}
+
+impl<V: Venue> VenueAdapter<V> {
+    pub(crate) fn build(builder: AdapterBuilder) -> Result<Arc<dyn KeyAdapter>> {
+        let environment = builder.environment.resolve(V::SANDBOX);
+        let credentials = builder.credentials.ok_or_else(|| {
+            Error::config(
+                V::ID,
+                format!(
+                    "no credentials: call .credentials(..) or set {}_API_KEY and {}_API_SECRET",
+                    V::ID.env_prefix(),
+                    V::ID.env_prefix()
+                ),
+            )
+        })?;
+        V::check_credentials(&credentials)?;
+        let base_url = match builder.base_url {
+            Some(url) => url,
+            None => V::base_url(environment)
+                .ok_or_else(|| {
+                    Error::config(V::ID, format!("{} has no {environment} environment", V::ID))
+                })?
+                .to_owned(),
+        };
+        let base_url = transport::validate_base_url(V::ID, &base_url)?;
+        let client = match builder.http_client {
+            Some(client) => client,
+            None => transport::default_client()?,
+        };
+        let clock = builder.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        Ok(Arc::new(VenueAdapter::<V> {
+            http: HttpTransport::new(
+                V::ID,
+                client,
+                &base_url,
+                builder.timeout,
+                V::REQUEST_ID_HEADERS,
+            ),
+            credentials,
+            environment,
+            clock: CorrectedClock::new(clock),
+            retry: builder.retry,
+            venue: PhantomData,
+        }))
+    }
+
+    /// Signs and sends `template`, retrying as the policy allows, and returns the payload.
+    async fn call(&self, template: &Request) -> Result<Value> {
+        let mut delays = self.retry.delays();
+        let mut attempts = 0;
+        let mut clock_corrected = false;
+        loop {
+            attempts += 1;
+            let mut request = template.clone();
+            V::sign(
+                &mut request,
+                &self.credentials,
+                self.environment,
+                self.clock.now_ms(),
+            );
+            let outcome = self.exchange_once(&request).await;
+            let mut error = match outcome {
+                Ok(payload) => return Ok(payload),
+                Err(error) => error,
+            };
+            if let Some(context) = error.context_mut() {
+                context.attempts = attempts;
+            }
+            let timestamp_rejected =
+                error.auth_reason() == Some(crate::error::AuthReason::TimestampOutOfWindow);
+            if timestamp_rejected && !clock_corrected {
+                clock_corrected = true;
+                // If the server time cannot be read, the timestamp error is the one to report.
+                if self.correct_clock().await.is_ok() {
+                    continue;
+                }
+                return Err(error);
+            }
+            if !template.idempotent || !error.is_retryable() || timestamp_rejected {
+                return Err(error);
+            }
+            match delays.after(&error) {
+                Some(wait) => {
+                    tracing::debug!(exchange = %V::ID, attempts, ?wait, %error, "retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                None => return Err(error),
+            }
+        }
+    }
+
+    async fn exchange_once(&self, request: &Request) -> Result<Value> {
+        let answer = self.http.send(request).await?;
+        let context = ErrorContext {
+            exchange: Some(V::ID),
+            endpoint: Some(request.endpoint()),
+            http_status: Some(answer.status),
+            request_id: answer.request_id.clone(),
+            attempts: 1,
+            ..Default::default()
+        };
+        interpret::<V>(&answer, context)
+    }
+
+    /// Reads the exchange's clock and signs with its time from now on.
+    async fn correct_clock(&self) -> Result<()> {
+        let request = Request::get(V::SERVER_TIME_PATH);
+        let sent = self.clock.base_now_ms();
+        let payload = self.exchange_once(&request).await?;
+        let received = self.clock.base_now_ms();
+        let server = V::server_time_ms(&payload).ok_or_else(|| {
+            Error::decode(
+                "server time answer has no time in it",
+                ErrorContext {
+                    exchange: Some(V::ID),
+                    endpoint: Some(request.endpoint()),
+                    ..Default::default()
+                },
+            )
+        })?;
+        let offset = self.clock.correct(server, sent, received);
+        tracing::info!(exchange = %V::ID, offset_ms = offset, "corrected clock offset from server time");
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<V: Venue> KeyAdapter for VenueAdapter<V> {
+    fn exchange(&self) -> ExchangeId {
+        V::ID
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        V::capabilities(self.environment)
+    }
+
+    async fn key_info(&self) -> Result<KeyInfo> {
+        if let Some(why) = V::key_info_unavailable(self.environment) {
+            return Err(Error::Unsupported {
+                exchange: V::ID,
+                operation: Operation::KeyInfo,
+                manual_step: why.to_owned(),
+            });
+        }
+        let request = Request::get(V::KEY_INFO_PATH);
+        let payload = self.call(&request).await?;
+        key_info_from::<V>(&payload, &self.credentials.secret_values()).map_err(|what| {
+            Error::decode(
+                what,
+                ErrorContext {
+                    exchange: Some(V::ID),
+                    endpoint: Some(request.endpoint()),
+                    ..Default::default()
+                },
+            )
+        })
+    }
+}
+
+/// [`key_info_from`] for the public, I/O-free `map_key_info` of each exchange folder.
+pub(crate) fn map_offline<V: Venue>(payload: &Value) -> Result<KeyInfo> {
+    key_info_from::<V>(payload, &[]).map_err(|what| Error::decode(what, ErrorContext::new(V::ID)))
+}

@@ -1,0 +1,548 @@
+//! The uniform description of an API key: [`KeyInfo`] and the types it is made of.
+//!
+//! Every field that an exchange may or may not report is wrapped in [`Reported`], and every
+//! normalized permission is a tri-state [`Grant`]. "Not reported" is never read as "safe": the
+//! audit layer turns it into `unknown`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use ipnet::IpNet;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::exchanges::ExchangeId;
+
+/// A value the exchange either reported, or did not report at all.
+///
+/// Serialized as the value itself when known and as `null` when not reported, so a stored
+/// `KeyInfo` keeps the difference between "the exchange said no" and "the exchange said nothing".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Reported<T> {
+    /// The exchange reported this value.
+    Known(T),
+    /// The exchange does not report this value (or did not in this answer).
+    #[default]
+    NotReported,
+}
+
+impl<T> Reported<T> {
+    /// The value, if the exchange reported it.
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            Reported::Known(value) => Some(value),
+            Reported::NotReported => None,
+        }
+    }
+
+    /// Whether the exchange reported this value.
+    pub fn is_known(&self) -> bool {
+        matches!(self, Reported::Known(_))
+    }
+
+    /// Applies `f` to a reported value.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Reported<U> {
+        match self {
+            Reported::Known(value) => Reported::Known(f(value)),
+            Reported::NotReported => Reported::NotReported,
+        }
+    }
+
+    /// Converts into an `Option`, losing the name of the absence.
+    pub fn into_option(self) -> Option<T> {
+        match self {
+            Reported::Known(value) => Some(value),
+            Reported::NotReported => None,
+        }
+    }
+}
+
+impl<T> From<Option<T>> for Reported<T> {
+    fn from(value: Option<T>) -> Self {
+        match value {
+            Some(value) => Reported::Known(value),
+            None => Reported::NotReported,
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Reported<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Reported::Known(value) => serializer.serialize_some(value),
+            Reported::NotReported => serializer.serialize_none(),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Reported<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(deserializer).map(Reported::from)
+    }
+}
+
+/// One normalized permission a key may hold.
+///
+/// Serialized as a lowercase snake_case string (`"spot_trade"`); [`Permission::Other`] as
+/// `"other:<vendor name>"`.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Permission {
+    /// Read balances, orders, history.
+    Read,
+    /// Place and cancel spot orders.
+    SpotTrade,
+    /// Trade on margin, borrow or repay.
+    MarginTrade,
+    /// Trade futures, perpetuals or other derivatives.
+    FuturesTrade,
+    /// Trade options.
+    OptionsTrade,
+    /// Withdraw funds off the exchange.
+    Withdraw,
+    /// Move funds between the master account and its sub-accounts.
+    InternalTransfer,
+    /// Move funds between the account's own wallets (spot, futures, funding, …).
+    UniversalTransfer,
+    /// Create or administer sub-accounts.
+    SubAccountManagement,
+    /// Create, modify or delete API keys.
+    KeyManagement,
+    /// A vendor permission with no normalized meaning, named as the exchange names it.
+    Other(String),
+}
+
+impl Permission {
+    /// The permissions every adapter decides on, in display order.
+    pub const NORMALIZED: [Permission; 10] = [
+        Permission::Read,
+        Permission::SpotTrade,
+        Permission::MarginTrade,
+        Permission::FuturesTrade,
+        Permission::OptionsTrade,
+        Permission::Withdraw,
+        Permission::InternalTransfer,
+        Permission::UniversalTransfer,
+        Permission::SubAccountManagement,
+        Permission::KeyManagement,
+    ];
+
+    /// Whether holding this permission lets the key move funds away from where they are.
+    pub fn moves_funds(&self) -> bool {
+        matches!(
+            self,
+            Permission::Withdraw | Permission::InternalTransfer | Permission::UniversalTransfer
+        )
+    }
+
+    /// Whether this permission only reads.
+    pub fn is_read(&self) -> bool {
+        matches!(self, Permission::Read)
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Permission::Read => "read",
+            Permission::SpotTrade => "spot_trade",
+            Permission::MarginTrade => "margin_trade",
+            Permission::FuturesTrade => "futures_trade",
+            Permission::OptionsTrade => "options_trade",
+            Permission::Withdraw => "withdraw",
+            Permission::InternalTransfer => "internal_transfer",
+            Permission::UniversalTransfer => "universal_transfer",
+            Permission::SubAccountManagement => "sub_account_management",
+            Permission::KeyManagement => "key_management",
+            Permission::Other(vendor) => return write!(f, "other:{vendor}"),
+        };
+        f.write_str(name)
+    }
+}
+
+impl FromStr for Permission {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(vendor) = s.strip_prefix("other:") {
+            return Ok(Permission::Other(vendor.to_owned()));
+        }
+        Permission::NORMALIZED
+            .iter()
+            .find(|p| p.to_string() == s)
+            .cloned()
+            .ok_or_else(|| format!("unknown permission `{s}`"))
+    }
+}
+
+impl Serialize for Permission {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Permission {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Whether a key holds a permission, as far as the exchange tells.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grant {
+    /// The exchange reports the permission as granted.
+    Granted,
+    /// The exchange reports the permission as not granted.
+    Denied,
+    /// The exchange does not say. Never to be read as `Denied`.
+    #[default]
+    NotReported,
+}
+
+impl Grant {
+    /// `Granted` for `true`, `Denied` for `false`.
+    pub fn from_flag(granted: bool) -> Grant {
+        if granted {
+            Grant::Granted
+        } else {
+            Grant::Denied
+        }
+    }
+
+    /// The more permissive of two answers about the same right: granted by either means
+    /// granted; denied only when both deny; otherwise not reported.
+    pub fn either(self, other: Grant) -> Grant {
+        match (self, other) {
+            (Grant::Granted, _) | (_, Grant::Granted) => Grant::Granted,
+            (Grant::Denied, Grant::Denied) => Grant::Denied,
+            _ => Grant::NotReported,
+        }
+    }
+}
+
+/// The permissions of a key: a [`Grant`] for each normalized [`Permission`], plus the vendor's
+/// own names for what it granted (the evidence).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permissions {
+    states: BTreeMap<Permission, Grant>,
+    /// The exchange's own names of the rights it reports as granted, e.g. `enableWithdrawals`
+    /// (Binance), `withdraw` (OKX), `Wallet.Withdraw` (Bybit).
+    pub vendor_granted: Vec<String>,
+}
+
+impl Permissions {
+    /// Permissions with every normalized permission `NotReported`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records what the exchange says about `permission`.
+    pub fn set(&mut self, permission: Permission, grant: Grant) -> &mut Self {
+        self.states.insert(permission, grant);
+        self
+    }
+
+    /// Records a vendor permission name as granted (evidence).
+    pub fn add_vendor_grant(&mut self, vendor_name: impl Into<String>) -> &mut Self {
+        self.vendor_granted.push(vendor_name.into());
+        self
+    }
+
+    /// What the exchange says about `permission`; `NotReported` when it says nothing.
+    pub fn get(&self, permission: &Permission) -> Grant {
+        self.states.get(permission).copied().unwrap_or_default()
+    }
+
+    /// Every permission with a recorded state, in a stable order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Permission, Grant)> {
+        self.states.iter().map(|(p, g)| (p, *g))
+    }
+
+    /// The permissions reported as granted.
+    pub fn granted(&self) -> impl Iterator<Item = &Permission> {
+        self.iter()
+            .filter(|(_, g)| *g == Grant::Granted)
+            .map(|(p, _)| p)
+    }
+
+    /// `Known(true)` when every right other than reading is reported denied, `Known(false)`
+    /// when any is reported granted, and `NotReported` when the answer depends on a right the
+    /// exchange does not report.
+    pub fn is_read_only(&self) -> Reported<bool> {
+        let mut unknown = false;
+        for permission in Permission::NORMALIZED.iter().filter(|p| !p.is_read()) {
+            match self.get(permission) {
+                Grant::Granted => return Reported::Known(false),
+                Grant::NotReported => unknown = true,
+                Grant::Denied => {}
+            }
+        }
+        if self
+            .states
+            .iter()
+            .any(|(p, g)| matches!(p, Permission::Other(_)) && *g == Grant::Granted)
+        {
+            return Reported::Known(false);
+        }
+        if unknown {
+            Reported::NotReported
+        } else {
+            Reported::Known(true)
+        }
+    }
+}
+
+/// One entry of an IP allowlist.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum IpEntry {
+    /// An address or network (a single address is a /32 or /128).
+    Net(IpNet),
+    /// An entry the exchange shows masked or in a form that is not an address
+    /// (KuCoin shows `203.**.154`). It cannot be compared exactly with a policy.
+    Pattern(String),
+}
+
+impl IpEntry {
+    /// Parses `203.0.113.7`, `203.0.113.0/24` or `2001:db8::1`; anything else is kept as a
+    /// [`IpEntry::Pattern`].
+    pub fn parse(text: &str) -> IpEntry {
+        let text = text.trim();
+        if let Ok(net) = text.parse::<IpNet>() {
+            return IpEntry::Net(net);
+        }
+        if let Ok(addr) = text.parse::<std::net::IpAddr>() {
+            return IpEntry::Net(IpNet::from(addr));
+        }
+        IpEntry::Pattern(text.to_owned())
+    }
+}
+
+impl fmt::Display for IpEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IpEntry::Net(net) if net.prefix_len() == net.max_prefix_len() => {
+                write!(f, "{}", net.addr())
+            }
+            IpEntry::Net(net) => write!(f, "{net}"),
+            IpEntry::Pattern(pattern) => f.write_str(pattern),
+        }
+    }
+}
+
+impl Serialize for IpEntry {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for IpEntry {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|text| IpEntry::parse(&text))
+    }
+}
+
+/// From where a key may be used.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "entries", rename_all = "snake_case")]
+pub enum IpRestriction {
+    /// The exchange reports that the key accepts calls from any address.
+    Unrestricted,
+    /// The key accepts calls only from these addresses.
+    AllowList(Vec<IpEntry>),
+    /// The exchange reports that an allowlist is set but does not show it (Binance).
+    Restricted,
+    /// The exchange does not report whether the key is restricted.
+    #[default]
+    NotReported,
+}
+
+impl IpRestriction {
+    /// Builds the restriction from a list of entries; an empty list means unrestricted.
+    pub fn from_entries<'a>(entries: impl IntoIterator<Item = &'a str>) -> IpRestriction {
+        let entries: Vec<IpEntry> = entries
+            .into_iter()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(IpEntry::parse)
+            .collect();
+        if entries.is_empty() {
+            IpRestriction::Unrestricted
+        } else {
+            IpRestriction::AllowList(entries)
+        }
+    }
+
+    /// `Known(true)` when the key is reported restricted to some addresses.
+    pub fn is_restricted(&self) -> Reported<bool> {
+        match self {
+            IpRestriction::Unrestricted => Reported::Known(false),
+            IpRestriction::AllowList(_) | IpRestriction::Restricted => Reported::Known(true),
+            IpRestriction::NotReported => Reported::NotReported,
+        }
+    }
+}
+
+/// When a key stops working.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expiry {
+    /// The exchange reports that the key does not expire.
+    Never,
+    /// The key (or, where the exchange says so in evidence, its trading right) expires then.
+    At(DateTime<Utc>),
+}
+
+/// Whether a key belongs to the master account or to a sub-account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountKind {
+    /// The exchange account's main user.
+    Master,
+    /// A sub-account under a master account.
+    SubAccount,
+}
+
+/// What an exchange reports about one API key, in one shape for every exchange.
+///
+/// Holds no secret: `raw` is the exchange's answer with secret-looking fields scrubbed, so a
+/// `KeyInfo` may be stored, logged and diffed.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeyInfo {
+    /// The exchange that answered.
+    pub exchange: ExchangeId,
+    /// The key's public identifier as the exchange shows it (possibly masked).
+    pub key_id: Reported<String>,
+    /// The label (note, remark) given to the key.
+    pub label: Reported<String>,
+    /// What the key may do.
+    pub permissions: Permissions,
+    /// From where the key may be used.
+    pub ip_restriction: IpRestriction,
+    /// When the key was created.
+    pub created_at: Reported<DateTime<Utc>>,
+    /// When the key expires.
+    pub expires_at: Reported<Expiry>,
+    /// When the key was last used.
+    pub last_used_at: Reported<DateTime<Utc>>,
+    /// Whether the key is enabled.
+    pub enabled: Reported<bool>,
+    /// Master or sub-account.
+    pub account: Reported<AccountKind>,
+    /// The exchange's answer, secrets scrubbed: the evidence for every field above.
+    pub raw: serde_json::Value,
+}
+
+impl KeyInfo {
+    /// A `KeyInfo` for `exchange` with every field not reported.
+    pub fn new(exchange: ExchangeId) -> Self {
+        KeyInfo {
+            exchange,
+            key_id: Reported::NotReported,
+            label: Reported::NotReported,
+            permissions: Permissions::new(),
+            ip_restriction: IpRestriction::NotReported,
+            created_at: Reported::NotReported,
+            expires_at: Reported::NotReported,
+            last_used_at: Reported::NotReported,
+            enabled: Reported::NotReported,
+            account: Reported::NotReported,
+            raw: serde_json::Value::Null,
+        }
+    }
+
+    /// Whether the key can withdraw funds, as reported.
+    pub fn can_withdraw(&self) -> Grant {
+        self.permissions.get(&Permission::Withdraw)
+    }
+
+    /// Whether the key is read-only; see [`Permissions::is_read_only`].
+    pub fn is_read_only(&self) -> Reported<bool> {
+        self.permissions.is_read_only()
+    }
+
+    /// The key's age at `now`, when its creation time is reported.
+    pub fn age_at(&self, now: DateTime<Utc>) -> Reported<chrono::Duration> {
+        self.created_at.clone().map(|created| now - created)
+    }
+
+    /// Time left before expiry at `now`: `Known(None)` for a key that never expires.
+    pub fn time_to_expiry_at(&self, now: DateTime<Utc>) -> Reported<Option<chrono::Duration>> {
+        self.expires_at.clone().map(|expiry| match expiry {
+            Expiry::Never => None,
+            Expiry::At(at) => Some(at - now),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reported_serializes_as_value_or_null() {
+        let known: Reported<u8> = Reported::Known(3);
+        let absent: Reported<u8> = Reported::NotReported;
+        assert_eq!(serde_json::to_string(&known).unwrap(), "3");
+        assert_eq!(serde_json::to_string(&absent).unwrap(), "null");
+        let back: Reported<u8> = serde_json::from_str("null").unwrap();
+        assert_eq!(back, Reported::NotReported);
+    }
+
+    #[test]
+    fn permission_names_round_trip() {
+        for permission in Permission::NORMALIZED
+            .iter()
+            .cloned()
+            .chain([Permission::Other("Earn.Earn".into())])
+        {
+            let text = permission.to_string();
+            assert_eq!(text.parse::<Permission>().unwrap(), permission);
+        }
+        assert!("withdrawal".parse::<Permission>().is_err());
+    }
+
+    #[test]
+    fn read_only_needs_every_right_reported() {
+        let mut perms = Permissions::new();
+        perms.set(Permission::Read, Grant::Granted);
+        assert_eq!(perms.is_read_only(), Reported::NotReported);
+        for p in Permission::NORMALIZED.iter().skip(1) {
+            perms.set(p.clone(), Grant::Denied);
+        }
+        assert_eq!(perms.is_read_only(), Reported::Known(true));
+        perms.set(Permission::Other("Earn".into()), Grant::Granted);
+        assert_eq!(perms.is_read_only(), Reported::Known(false));
+    }
+
+    #[test]
+    fn one_grant_makes_a_key_not_read_only_even_with_gaps() {
+        let mut perms = Permissions::new();
+        perms.set(Permission::Withdraw, Grant::Granted);
+        assert_eq!(perms.is_read_only(), Reported::Known(false));
+    }
+
+    #[test]
+    fn grant_either_is_permissive() {
+        assert_eq!(Grant::Denied.either(Grant::Granted), Grant::Granted);
+        assert_eq!(Grant::Denied.either(Grant::Denied), Grant::Denied);
+        assert_eq!(Grant::Denied.either(Grant::NotReported), Grant::NotReported);
+    }
+
+    #[test]
+    fn ip_entries_parse_addresses_networks_and_masks() {
+        assert_eq!(IpEntry::parse("203.0.113.7").to_string(), "203.0.113.7");
+        assert_eq!(
+            IpEntry::parse("203.0.113.0/24").to_string(),
+            "203.0.113.0/24"
+        );
+        assert!(matches!(IpEntry::parse("203.**.154"), IpEntry::Pattern(_)));
+        assert_eq!(
+            IpRestriction::from_entries(["", " "]),
+            IpRestriction::Unrestricted
+        );
+    }
+}

@@ -1,0 +1,435 @@
+//! HTTP transport shared by every adapter: one client, HTTPS only (plain HTTP only to loopback),
+//! default timeouts, a bounded body size, and retry as configuration.
+
+pub mod signing;
+
+pub(crate) mod answer;
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use reqwest::header::{HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::Method;
+use url::{Host, Url};
+
+use crate::error::{Error, Result, TransportKind};
+use crate::exchanges::ExchangeId;
+
+/// Time allowed to open a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time allowed for a whole request, answer included.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// Largest answer body read; key-info answers are a few KiB.
+pub(crate) const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// When and how often an idempotent read is retried.
+///
+/// Only reads are retried, only after a retryable error ([`Error::is_retryable`]), and never
+/// after Binance's IP ban (HTTP 418). Creating or deleting keys is never retried. A timestamp
+/// rejection is retried once, after the clock offset has been corrected from the exchange's
+/// server time, whatever this policy says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// First backoff delay; doubles each retry, with jitter.
+    pub min_delay: Duration,
+    /// Largest backoff delay.
+    pub max_delay: Duration,
+    /// Longest `Retry-After` honoured by waiting; a longer one is returned to the caller.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            min_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn delays(&self) -> RetryDelays {
+        RetryDelays {
+            backoff: ExponentialBuilder::default()
+                .with_min_delay(self.min_delay)
+                .with_max_delay(self.max_delay)
+                .with_max_times(self.max_retries as usize)
+                .with_jitter()
+                .build(),
+            max_retry_after: self.max_retry_after,
+        }
+    }
+}
+
+pub(crate) struct RetryDelays {
+    backoff: backon::ExponentialBackoff,
+    max_retry_after: Duration,
+}
+
+impl RetryDelays {
+    /// The wait before retrying after `error`, or `None` to give up.
+    pub(crate) fn after(&mut self, error: &Error) -> Option<Duration> {
+        let backoff = self.backoff.next()?;
+        match error {
+            Error::RateLimited {
+                ip_banned: true, ..
+            } => None,
+            Error::RateLimited {
+                retry_after: Some(wait),
+                ..
+            } => (*wait <= self.max_retry_after).then_some(*wait),
+            _ => Some(backoff),
+        }
+    }
+}
+
+/// A request as an adapter builds it, before signing adds query parameters or headers.
+///
+/// `Debug` shows header names only: signing puts passphrases and keys in headers.
+#[derive(Clone)]
+pub(crate) struct Request {
+    pub(crate) method: Method,
+    pub(crate) path: &'static str,
+    /// Already form-encoded, without the leading `?`.
+    pub(crate) query: String,
+    pub(crate) body: String,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    /// Whether sending it twice is harmless; only then is it retried.
+    pub(crate) idempotent: bool,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("headers", &header_names)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Request {
+    pub(crate) fn get(path: &'static str) -> Self {
+        Request {
+            method: Method::GET,
+            path,
+            query: String::new(),
+            body: String::new(),
+            headers: Vec::new(),
+            idempotent: true,
+        }
+    }
+
+    /// `path` or `path?query`, as most exchanges sign it.
+    pub(crate) fn path_and_query(&self) -> String {
+        if self.query.is_empty() {
+            self.path.to_owned()
+        } else {
+            format!("{}?{}", self.path, self.query)
+        }
+    }
+
+    pub(crate) fn endpoint(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    pub(crate) fn header(&mut self, name: &'static str, value: impl Into<String>) {
+        self.headers.push((name, value.into()));
+    }
+
+    pub(crate) fn append_query(&mut self, name: &str, value: &str) {
+        let pair = form_urlencoded::Serializer::new(String::new())
+            .append_pair(name, value)
+            .finish();
+        if !self.query.is_empty() {
+            self.query.push('&');
+        }
+        self.query.push_str(&pair);
+    }
+}
+
+/// An HTTP answer, read whole (up to [`MAX_BODY_BYTES`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) content_type: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) body: Vec<u8>,
+}
+
+/// The process-wide default client: one connection pool for every adapter, so checking
+/// thousands of keys reuses connections.
+pub(crate) fn default_client() -> Result<reqwest::Client> {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    if let Some(client) = CLIENT.get() {
+        return Ok(client.clone());
+    }
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+        .timeout(DEFAULT_REQUEST_TIMEOUT)
+        // A redirect could carry signed headers to another host or to plain HTTP.
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("exchange-keys/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::config(None, format!("could not build the HTTP client: {e}")))?;
+    Ok(CLIENT.get_or_init(|| client).clone())
+}
+
+/// Checks that signed requests to `url` are encrypted: `https://` anywhere, `http://` only to a
+/// loopback address (tests, local simulators).
+pub(crate) fn validate_base_url(exchange: ExchangeId, url: &str) -> Result<Url> {
+    let parsed = Url::parse(url)
+        .map_err(|e| Error::config(exchange, format!("base URL `{url}` is not a URL: {e}")))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::config(
+            exchange,
+            "base URL must not carry a user or password",
+        ));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::config(
+            exchange,
+            "base URL must not carry a query or fragment",
+        ));
+    }
+    match parsed.scheme() {
+        "https" => Ok(parsed),
+        "http" if is_loopback(&parsed) => Ok(parsed),
+        "http" => Err(Error::config(
+            exchange,
+            format!(
+                "refusing plain http:// to `{}`: signed requests go over HTTPS; http is accepted for loopback addresses only",
+                parsed.host_str().unwrap_or("")
+            ),
+        )),
+        other => Err(Error::config(
+            exchange,
+            format!("unsupported URL scheme `{other}`: use https://"),
+        )),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Sends requests for one exchange.
+#[derive(Clone)]
+pub(crate) struct HttpTransport {
+    exchange: ExchangeId,
+    client: reqwest::Client,
+    base_url: String,
+    timeout: Duration,
+    request_id_headers: &'static [&'static str],
+}
+
+impl std::fmt::Debug for HttpTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpTransport")
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpTransport {
+    pub(crate) fn new(
+        exchange: ExchangeId,
+        client: reqwest::Client,
+        base_url: &Url,
+        timeout: Duration,
+        request_id_headers: &'static [&'static str],
+    ) -> Self {
+        HttpTransport {
+            exchange,
+            client,
+            base_url: base_url.as_str().trim_end_matches('/').to_owned(),
+            timeout,
+            request_id_headers,
+        }
+    }
+
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub(crate) async fn send(&self, request: &Request) -> Result<Answer> {
+        let url = format!("{}{}", self.base_url, request.path_and_query());
+        let mut builder = self
+            .client
+            .request(request.method.clone(), url)
+            .timeout(self.timeout);
+        for (name, value) in &request.headers {
+            let mut value = HeaderValue::from_str(value).map_err(|_| {
+                Error::config(
+                    self.exchange,
+                    format!("header `{name}` has a character HTTP forbids"),
+                )
+            })?;
+            // Keeps keys and passphrases out of any Debug of the outgoing request.
+            value.set_sensitive(*name != "content-type");
+            builder = builder.header(HeaderName::from_static(name), value);
+        }
+        if !request.body.is_empty() {
+            builder = builder.body(request.body.clone());
+        }
+        let mut response = builder.send().await.map_err(|e| self.transport_error(e))?;
+        let headers = response.headers();
+        let content_type = header_text(headers.get(CONTENT_TYPE));
+        let retry_after = header_text(headers.get(RETRY_AFTER))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let request_id = self
+            .request_id_headers
+            .iter()
+            .find_map(|name| header_text(headers.get(*name)));
+        let status = response.status().as_u16();
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(e))?
+        {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(Error::decode(
+                    format!("answer body larger than {MAX_BODY_BYTES} bytes"),
+                    crate::error::ErrorContext {
+                        exchange: Some(self.exchange),
+                        endpoint: Some(request.endpoint()),
+                        http_status: Some(status),
+                        request_id,
+                        ..Default::default()
+                    },
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status,
+            content_type,
+            retry_after,
+            request_id,
+            body,
+        })
+    }
+
+    fn transport_error(&self, error: reqwest::Error) -> Error {
+        let kind = if error.is_timeout() {
+            TransportKind::Timeout
+        } else if error.is_connect() {
+            TransportKind::Connect
+        } else {
+            TransportKind::Other
+        };
+        let error = error.without_url();
+        let mut message = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Error::Transport {
+            exchange: Some(self.exchange),
+            kind,
+            message,
+        }
+    }
+}
+
+fn header_text(value: Option<&HeaderValue>) -> Option<String> {
+    value
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_anywhere_http_only_on_loopback() {
+        let ex = ExchangeId::Binance;
+        assert!(validate_base_url(ex, "https://api.binance.com").is_ok());
+        assert!(validate_base_url(ex, "http://127.0.0.1:8080").is_ok());
+        assert!(validate_base_url(ex, "http://127.8.9.10").is_ok());
+        assert!(validate_base_url(ex, "http://[::1]:9000/").is_ok());
+        assert!(validate_base_url(ex, "http://localhost:3000").is_ok());
+        for bad in [
+            "http://api.binance.com",
+            "http://10.0.0.1",
+            "http://192.168.1.2",
+            "http://localhost.evil.example",
+            "ftp://api.binance.com",
+            "https://user:pw@api.binance.com",
+            "not a url",
+        ] {
+            let err = validate_base_url(ex, bad).unwrap_err();
+            assert!(matches!(err, Error::Config { .. }), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn query_is_form_encoded_in_order() {
+        let mut req = Request::get("/x");
+        req.append_query("symbol", "１２");
+        req.append_query("timestamp", "1");
+        assert_eq!(req.query, "symbol=%EF%BC%91%EF%BC%92&timestamp=1");
+        assert_eq!(
+            req.path_and_query(),
+            "/x?symbol=%EF%BC%91%EF%BC%92&timestamp=1"
+        );
+    }
+
+    #[test]
+    fn retry_delays_stop_at_ban_and_long_retry_after() {
+        let policy = RetryPolicy::default();
+        let ctx = Box::new(crate::error::ErrorContext::new(ExchangeId::Binance));
+        let banned = Error::RateLimited {
+            retry_after: Some(Duration::from_secs(1)),
+            ip_banned: true,
+            context: ctx.clone(),
+        };
+        assert_eq!(policy.delays().after(&banned), None);
+        let long = Error::RateLimited {
+            retry_after: Some(Duration::from_secs(600)),
+            ip_banned: false,
+            context: ctx.clone(),
+        };
+        assert_eq!(policy.delays().after(&long), None);
+        let short = Error::RateLimited {
+            retry_after: Some(Duration::from_secs(2)),
+            ip_banned: false,
+            context: ctx.clone(),
+        };
+        assert_eq!(policy.delays().after(&short), Some(Duration::from_secs(2)));
+        let mut delays = policy.delays();
+        let busy = Error::Unavailable { context: ctx };
+        assert!(delays.after(&busy).is_some());
+        assert!(delays.after(&busy).is_some());
+        assert_eq!(delays.after(&busy), None, "max_retries is 2");
+        assert_eq!(RetryPolicy::none().delays().after(&busy), None);
+    }
+}
