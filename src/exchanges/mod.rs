@@ -273,8 +273,9 @@ impl AdapterBuilder {
         self
     }
 
-    /// The HTTP client to use (default: one shared client with rustls, timeouts, and no
-    /// redirects). A client of your own should not follow redirects either.
+    /// The HTTP client to use (default: a new [`crate::transport::http_client`]: rustls,
+    /// timeouts, no redirects). Pass one client to many builders to share its connection pool.
+    /// A client of your own should not follow redirects either.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self

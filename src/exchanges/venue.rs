@@ -161,7 +161,7 @@ impl<V: Venue> VenueAdapter<V> {
         let base_url = transport::validate_base_url(V::ID, &base_url)?;
         let client = match builder.http_client {
             Some(client) => client,
-            None => transport::default_client()?,
+            None => transport::http_client()?,
         };
         let clock = builder.clock.unwrap_or_else(|| Arc::new(SystemClock));
         Ok(Arc::new(VenueAdapter::<V> {

@@ -5,7 +5,6 @@ pub mod signing;
 
 pub(crate) mod answer;
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
@@ -172,23 +171,23 @@ pub(crate) struct Answer {
     pub(crate) body: Vec<u8>,
 }
 
-/// The process-wide default client: one connection pool for every adapter, so checking
-/// thousands of keys reuses connections.
-pub(crate) fn default_client() -> Result<reqwest::Client> {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    if let Some(client) = CLIENT.get() {
-        return Ok(client.clone());
-    }
-    let client = reqwest::Client::builder()
+/// A new HTTP client with this crate's defaults: rustls with the `ring` provider and webpki
+/// roots, [`DEFAULT_CONNECT_TIMEOUT`], [`DEFAULT_REQUEST_TIMEOUT`], no redirects (a redirect
+/// could carry signed headers to another host or to plain HTTP).
+///
+/// Every adapter built without [`AdapterBuilder::http_client`](crate::AdapterBuilder::http_client)
+/// gets its own client. To check many keys, build one with this function and hand it to every
+/// builder, so they share one connection pool. A client's pooled connections belong to the Tokio
+/// runtime that opened them: share a client within one runtime, not across runtimes.
+pub fn http_client() -> Result<reqwest::Client> {
+    reqwest::Client::builder()
         .use_rustls_tls()
         .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
         .timeout(DEFAULT_REQUEST_TIMEOUT)
-        // A redirect could carry signed headers to another host or to plain HTTP.
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("exchange-keys/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| Error::config(None, format!("could not build the HTTP client: {e}")))?;
-    Ok(CLIENT.get_or_init(|| client).clone())
+        .map_err(|e| Error::config(None, format!("could not build the HTTP client: {e}")))
 }
 
 /// Checks that signed requests to `url` are encrypted: `https://` anywhere, `http://` only to a

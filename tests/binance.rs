@@ -1,0 +1,379 @@
+//! Binance: mapping of the documented answer, request signing, scenarios, error codes, clock
+//! correction and retries.
+#![cfg(feature = "binance")]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{at, fixture, hmac_hex};
+use exchange_keys::clock::FixedClock;
+use exchange_keys::exchanges::binance;
+use exchange_keys::testkit::{Scenario, SimulatedExchange};
+use exchange_keys::{
+    AuthReason, Error, ExchangeId, Expiry, Grant, IpRestriction, Permission, Reported, RetryPolicy,
+};
+use secrecy::ExposeSecret;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const KEY_INFO: &str = "/sapi/v1/account/apiRestrictions";
+
+#[test]
+fn documented_example_maps_field_by_field() {
+    let body = fixture("binance", "api_restrictions.json");
+    let info = binance::map_key_info(&body).unwrap();
+    let p = &info.permissions;
+    assert_eq!(info.exchange, ExchangeId::Binance);
+    assert_eq!(p.get(&Permission::Read), Grant::Granted);
+    assert_eq!(p.get(&Permission::SpotTrade), Grant::Denied);
+    assert_eq!(p.get(&Permission::MarginTrade), Grant::Denied);
+    // enablePortfolioMarginTrading: true
+    assert_eq!(p.get(&Permission::FuturesTrade), Grant::Granted);
+    assert_eq!(p.get(&Permission::OptionsTrade), Grant::Denied);
+    assert_eq!(p.get(&Permission::Withdraw), Grant::Denied);
+    assert_eq!(p.get(&Permission::InternalTransfer), Grant::Denied);
+    assert_eq!(p.get(&Permission::UniversalTransfer), Grant::Denied);
+    assert_eq!(p.get(&Permission::SubAccountManagement), Grant::Denied);
+    assert_eq!(p.get(&Permission::KeyManagement), Grant::Denied);
+    assert_eq!(
+        p.vendor_granted,
+        vec![
+            "enableReading".to_owned(),
+            "enablePortfolioMarginTrading".to_owned()
+        ]
+    );
+    assert_eq!(info.is_read_only(), Reported::Known(false));
+    assert_eq!(info.ip_restriction, IpRestriction::Unrestricted);
+    assert_eq!(info.created_at, Reported::Known(at("2023-10-30T05:53:39Z")));
+    assert_eq!(info.expires_at, Reported::NotReported);
+    assert_eq!(info.key_id, Reported::NotReported);
+    assert_eq!(info.label, Reported::NotReported);
+    assert_eq!(info.last_used_at, Reported::NotReported);
+    assert_eq!(info.account, Reported::NotReported);
+    assert_eq!(info.enabled, Reported::Known(true));
+    assert_eq!(info.raw, body);
+}
+
+#[test]
+fn ip_restrict_true_means_restricted_without_a_list() {
+    let mut body = fixture("binance", "api_restrictions.json");
+    body["ipRestrict"] = true.into();
+    let info = binance::map_key_info(&body).unwrap();
+    assert_eq!(info.ip_restriction, IpRestriction::Restricted);
+}
+
+#[test]
+fn trading_authority_expiry_becomes_expires_at() {
+    let mut body = fixture("binance", "api_restrictions.json");
+    body["tradingAuthorityExpirationTime"] = 1_628_985_600_000_i64.into();
+    let info = binance::map_key_info(&body).unwrap();
+    assert_eq!(
+        info.expires_at,
+        Reported::Known(Expiry::At(at("2021-08-15T00:00:00Z")))
+    );
+}
+
+#[test]
+fn fix_trading_grants_spot_trade() {
+    let mut body = fixture("binance", "api_restrictions.json");
+    body["enableFixApiTrade"] = true.into();
+    let info = binance::map_key_info(&body).unwrap();
+    assert_eq!(info.permissions.get(&Permission::SpotTrade), Grant::Granted);
+}
+
+#[test]
+fn missing_required_flag_is_a_decode_error_naming_it() {
+    let mut body = fixture("binance", "api_restrictions.json");
+    body.as_object_mut().unwrap().remove("enableWithdrawals");
+    let err = binance::map_key_info(&body).unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+    assert!(err.to_string().contains("enableWithdrawals"), "{err}");
+    assert!(err.to_string().starts_with("binance:"), "{err}");
+}
+
+#[test]
+fn missing_optional_flag_is_not_reported_not_denied() {
+    let mut body = fixture("binance", "api_restrictions.json");
+    body.as_object_mut().unwrap().remove("enableVanillaOptions");
+    body["enablePortfolioMarginTrading"] = false.into();
+    let info = binance::map_key_info(&body).unwrap();
+    assert_eq!(
+        info.permissions.get(&Permission::OptionsTrade),
+        Grant::NotReported
+    );
+    assert_eq!(info.is_read_only(), Reported::NotReported);
+}
+
+#[test]
+fn wrong_type_names_the_field() {
+    let mut body = fixture("binance", "api_restrictions.json");
+    body["createTime"] = "yesterday".into();
+    let err = binance::map_key_info(&body).unwrap_err();
+    assert!(err.to_string().contains("createTime"), "{err}");
+    assert!(!err.to_string().contains("yesterday"), "{err}");
+}
+
+#[tokio::test]
+async fn request_is_signed_as_binance_documents() {
+    let sim = SimulatedExchange::start(ExchangeId::Binance, Scenario::ReadOnly)
+        .await
+        .unwrap();
+    let adapter = sim
+        .builder()
+        .clock(FixedClock::new(1_499_827_319_559))
+        .build()
+        .unwrap();
+    adapter.key_info().await.unwrap();
+
+    let requests = sim.received_requests().await;
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    let credentials = sim.credentials();
+    assert_eq!(request.method, "GET");
+    assert_eq!(request.path, KEY_INFO);
+    assert_eq!(request.header("x-mbx-apikey"), Some(credentials.api_key()));
+    let query = request.query.as_deref().unwrap();
+    let (signed, signature) = query.split_once("&signature=").unwrap();
+    assert_eq!(signed, "recvWindow=5000&timestamp=1499827319559");
+    assert_eq!(
+        signature,
+        hmac_hex(credentials.secret().expose_secret(), signed)
+    );
+}
+
+#[tokio::test]
+async fn scenarios_map_to_what_they_describe() {
+    let info = |scenario| async move {
+        let sim = SimulatedExchange::start(ExchangeId::Binance, scenario)
+            .await
+            .unwrap();
+        sim.adapter().unwrap().key_info().await
+    };
+    let read_only = info(Scenario::ReadOnly).await.unwrap();
+    assert_eq!(read_only.is_read_only(), Reported::Known(true));
+    assert_eq!(read_only.ip_restriction, IpRestriction::Restricted);
+
+    let withdraw = info(Scenario::WithdrawEnabled).await.unwrap();
+    assert_eq!(withdraw.can_withdraw(), Grant::Granted);
+    assert_eq!(
+        withdraw.permissions.get(&Permission::InternalTransfer),
+        Grant::Granted
+    );
+
+    let open = info(Scenario::NoIpRestriction).await.unwrap();
+    assert_eq!(open.ip_restriction, IpRestriction::Unrestricted);
+    assert_eq!(
+        open.expires_at,
+        Reported::Known(Expiry::At(at("2026-12-30T00:00:00Z")))
+    );
+
+    let expired = info(Scenario::Expired).await.unwrap();
+    assert_eq!(
+        expired.expires_at,
+        Reported::Known(Expiry::At(at("2026-01-07T00:00:00Z")))
+    );
+
+    for scenario in [Scenario::InvalidKey, Scenario::IpNotAllowed] {
+        let err = info(scenario).await.unwrap_err();
+        assert_eq!(err.auth_reason(), Some(AuthReason::Ambiguous), "{err}");
+        let context = err.context().unwrap();
+        assert_eq!(context.code.as_deref(), Some("-2015"));
+        assert_eq!(context.http_status, Some(401));
+        assert_eq!(
+            context.endpoint.as_deref(),
+            Some("GET /sapi/v1/account/apiRestrictions")
+        );
+        assert!(err.to_string().contains("does not say which"), "{err}");
+    }
+
+    let err = info(Scenario::RateLimited).await.unwrap_err();
+    match &err {
+        Error::RateLimited {
+            retry_after,
+            ip_banned,
+            ..
+        } => {
+            assert_eq!(*retry_after, Some(Duration::from_secs(60)));
+            assert!(!ip_banned);
+        }
+        other => panic!("expected RateLimited, got {other}"),
+    }
+    assert!(err.is_retryable());
+}
+
+async fn server_with(status: u16, body: serde_json::Value) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(KEY_INFO))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn adapter_for(server: &MockServer) -> Arc<dyn exchange_keys::KeyAdapter> {
+    ExchangeId::Binance
+        .builder()
+        .base_url(server.uri())
+        .credentials(exchange_keys::testkit::credentials(ExchangeId::Binance).unwrap())
+        .retry(RetryPolicy {
+            min_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn documented_error_codes_map_to_reasons() {
+    for (file, status, reason) in [
+        ("error_bad_signature.json", 400, AuthReason::BadSignature),
+        (
+            "error_invalid_key_ip_or_permissions.json",
+            401,
+            AuthReason::Ambiguous,
+        ),
+    ] {
+        let server = server_with(status, fixture("binance", file)).await;
+        let err = adapter_for(&server).key_info().await.unwrap_err();
+        assert_eq!(err.auth_reason(), Some(reason), "{file}: {err}");
+        assert!(!err.is_retryable());
+        assert_eq!(
+            server.received_requests().await.unwrap().len(),
+            1,
+            "auth errors are not retried"
+        );
+    }
+}
+
+#[tokio::test]
+async fn clock_offset_is_corrected_after_a_timestamp_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(KEY_INFO))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(fixture("binance", "error_timestamp.json")),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(KEY_INFO))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture("binance", "api_restrictions.json")),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let server_now = 1_499_827_319_559_i64;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/time"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({ "serverTime": server_now })),
+        )
+        .mount(&server)
+        .await;
+    // Our clock is 10 s behind the exchange's.
+    let adapter = ExchangeId::Binance
+        .builder()
+        .base_url(server.uri())
+        .credentials(exchange_keys::testkit::credentials(ExchangeId::Binance).unwrap())
+        .clock(FixedClock::new(server_now - 10_000))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    adapter.key_info().await.unwrap();
+
+    let requests = server.received_requests().await.unwrap();
+    let paths: Vec<&str> = requests.iter().map(|r| r.url.path()).collect();
+    assert_eq!(paths, [KEY_INFO, "/api/v3/time", KEY_INFO]);
+    let timestamp = |i: usize| {
+        requests[i]
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "timestamp")
+            .map(|(_, v)| v.parse::<i64>().unwrap())
+            .unwrap()
+    };
+    assert_eq!(timestamp(0), server_now - 10_000);
+    assert_eq!(timestamp(2), server_now, "signed with the corrected clock");
+    assert!(format!("{adapter:?}").contains("clock_offset_ms: 10000"));
+}
+
+#[tokio::test]
+async fn unavailable_reads_are_retried_then_succeed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(KEY_INFO))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_string("<html>Service Unavailable</html>"),
+        )
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(KEY_INFO))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture("binance", "api_restrictions.json")),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    adapter_for(&server).key_info().await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn exhausted_retries_report_the_attempts() {
+    let server = server_with(503, serde_json::json!({"code": -1008, "msg": "Server is currently overloaded with other requests. Please try again in a few minutes."})).await;
+    let err = adapter_for(&server).key_info().await.unwrap_err();
+    assert!(matches!(err, Error::Unavailable { .. }), "{err}");
+    assert_eq!(err.context().unwrap().attempts, 3);
+    assert!(err.to_string().contains("3 attempts"), "{err}");
+}
+
+#[tokio::test]
+async fn ip_ban_is_never_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(KEY_INFO))
+        .respond_with(
+            ResponseTemplate::new(418)
+                .insert_header("retry-after", "2")
+                .set_body_json(serde_json::json!({"code": -1003, "msg": "Way too much request weight used; IP banned until 1499827319559."})),
+        )
+        .mount(&server)
+        .await;
+    let err = adapter_for(&server).key_info().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RateLimited {
+                ip_banned: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn testnet_cannot_inspect_keys_and_says_so_without_calling() {
+    let adapter = ExchangeId::Binance
+        .builder()
+        .credentials(exchange_keys::testkit::credentials(ExchangeId::Binance).unwrap())
+        .testnet(true)
+        .build()
+        .unwrap();
+    assert!(!adapter.capabilities().key_info.is_available());
+    let err = adapter.key_info().await.unwrap_err();
+    assert!(err.is_unsupported(), "{err}");
+    assert!(err.to_string().contains("API Management"), "{err}");
+}

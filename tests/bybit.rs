@@ -1,0 +1,210 @@
+//! Bybit: mapping of the documented answer, request signing, environments, scenarios and error
+//! codes.
+#![cfg(feature = "bybit")]
+
+mod common;
+
+use common::{at, fixture, hmac_hex};
+use exchange_keys::clock::FixedClock;
+use exchange_keys::exchanges::bybit;
+use exchange_keys::testkit::{Scenario, SimulatedExchange};
+use exchange_keys::{
+    AccountKind, AuthReason, Environment, Error, ExchangeId, Expiry, Grant, IpEntry, IpRestriction,
+    Permission, Reported,
+};
+use secrecy::ExposeSecret;
+
+fn documented_result() -> serde_json::Value {
+    fixture("bybit", "query_api.json")["result"].clone()
+}
+
+#[test]
+fn documented_example_maps_field_by_field() {
+    let result = documented_result();
+    let info = bybit::map_key_info(&result).unwrap();
+    let p = &info.permissions;
+    assert_eq!(info.exchange, ExchangeId::Bybit);
+    assert_eq!(p.get(&Permission::Read), Grant::Granted);
+    // readOnly: 1 — the groups list rights, but the key cannot use any of them.
+    for right in Permission::NORMALIZED.iter().skip(1) {
+        assert_eq!(p.get(right), Grant::Denied, "{right}");
+    }
+    assert_eq!(p.get(&Permission::Other("Earn.Earn".into())), Grant::Denied);
+    assert_eq!(info.is_read_only(), Reported::Known(true));
+    assert!(p
+        .vendor_granted
+        .contains(&"Wallet.AccountTransfer".to_owned()));
+    assert!(p.vendor_granted.contains(&"Spot.SpotTrade".to_owned()));
+    assert_eq!(
+        info.ip_restriction,
+        IpRestriction::AllowList(vec![
+            IpEntry::parse("18.181.170.164"),
+            IpEntry::parse("13.212.45.47"),
+            IpEntry::parse("13.212.45.48"),
+        ])
+    );
+    assert_eq!(info.key_id, Reported::Known("XXXXXXXX".into()));
+    assert_eq!(info.label, Reported::Known("testnet".into()));
+    assert_eq!(info.created_at, Reported::Known(at("2025-10-13T03:20:45Z")));
+    assert_eq!(
+        info.expires_at,
+        Reported::Known(Expiry::Never),
+        "1970 sentinel"
+    );
+    assert_eq!(info.account, Reported::Known(AccountKind::Master));
+    assert_eq!(info.enabled, Reported::Known(true));
+    assert_eq!(info.last_used_at, Reported::NotReported);
+    // The documented answer has an empty `secret`: nothing to scrub, so it stays as sent.
+    assert_eq!(info.raw, result);
+}
+
+#[test]
+fn read_write_key_maps_each_group() {
+    let mut result = documented_result();
+    result["readOnly"] = 0.into();
+    result["permissions"]["Wallet"] = serde_json::json!(["AccountTransfer", "Withdraw"]);
+    result["permissions"]["Options"] = serde_json::json!(["OptionsTrade"]);
+    let info = bybit::map_key_info(&result).unwrap();
+    let p = &info.permissions;
+    assert_eq!(p.get(&Permission::SpotTrade), Grant::Granted);
+    assert_eq!(p.get(&Permission::FuturesTrade), Grant::Granted);
+    assert_eq!(p.get(&Permission::OptionsTrade), Grant::Granted);
+    assert_eq!(p.get(&Permission::Withdraw), Grant::Granted);
+    assert_eq!(p.get(&Permission::UniversalTransfer), Grant::Granted);
+    assert_eq!(p.get(&Permission::InternalTransfer), Grant::Denied);
+    assert_eq!(p.get(&Permission::KeyManagement), Grant::Granted);
+    assert_eq!(p.get(&Permission::SubAccountManagement), Grant::Granted);
+    assert_eq!(
+        p.get(&Permission::Other("Earn.Earn".into())),
+        Grant::Granted
+    );
+}
+
+#[test]
+fn star_means_unrestricted_and_expiry_is_kept() {
+    let mut result = documented_result();
+    result["ips"] = serde_json::json!(["*"]);
+    result["expiredAt"] = "2026-01-11T03:20:45Z".into();
+    result["isMaster"] = false.into();
+    let info = bybit::map_key_info(&result).unwrap();
+    assert_eq!(info.ip_restriction, IpRestriction::Unrestricted);
+    assert_eq!(
+        info.expires_at,
+        Reported::Known(Expiry::At(at("2026-01-11T03:20:45Z")))
+    );
+    assert_eq!(info.account, Reported::Known(AccountKind::SubAccount));
+}
+
+#[test]
+fn read_only_as_boolean_is_accepted_and_other_numbers_are_not() {
+    let mut result = documented_result();
+    result["readOnly"] = true.into();
+    assert!(bybit::map_key_info(&result).is_ok());
+    result["readOnly"] = 7.into();
+    let err = bybit::map_key_info(&result).unwrap_err();
+    assert!(err.to_string().contains("readOnly"), "{err}");
+}
+
+#[test]
+fn echoed_secret_is_scrubbed_from_evidence() {
+    let mut result = documented_result();
+    result["secret"] = "echoed-secret-value".into();
+    let info = bybit::map_key_info(&result).unwrap();
+    assert_eq!(info.raw["secret"], "[redacted]");
+    assert!(!serde_json::to_string(&info)
+        .unwrap()
+        .contains("echoed-secret-value"));
+}
+
+#[test]
+fn bad_created_at_is_a_decode_error() {
+    let mut result = documented_result();
+    result["createdAt"] = "13/10/2025".into();
+    let err = bybit::map_key_info(&result).unwrap_err();
+    assert!(err.to_string().contains("createdAt"), "{err}");
+}
+
+#[tokio::test]
+async fn request_is_signed_as_bybit_documents() {
+    let sim = SimulatedExchange::start(ExchangeId::Bybit, Scenario::Trading)
+        .await
+        .unwrap();
+    let adapter = sim
+        .builder()
+        .clock(FixedClock::new(1_658_384_314_791))
+        .build()
+        .unwrap();
+    adapter.key_info().await.unwrap();
+    let requests = sim.received_requests().await;
+    assert_eq!(requests.len(), 1);
+    let r = &requests[0];
+    let c = sim.credentials();
+    assert_eq!(r.path, "/v5/user/query-api");
+    assert_eq!(r.header("x-bapi-api-key"), Some(c.api_key()));
+    assert_eq!(r.header("x-bapi-timestamp"), Some("1658384314791"));
+    assert_eq!(r.header("x-bapi-recv-window"), Some("5000"));
+    let expected = hmac_hex(c.secret().expose_secret(), "1658384314791XXXXXXXXXX5000");
+    assert_eq!(r.header("x-bapi-sign"), Some(expected.as_str()));
+    // The reference vector for this exact request (shared/reference, Bybit §3.2).
+    assert_eq!(
+        expected,
+        "7cfa888ea913bd4bde77a987c5a818c6b17afcbfc0c094bc9d4ec5edf82f35a1"
+    );
+}
+
+#[tokio::test]
+async fn scenarios_map_to_what_they_describe() {
+    let info = |scenario| async move {
+        let sim = SimulatedExchange::start(ExchangeId::Bybit, scenario)
+            .await
+            .unwrap();
+        sim.adapter().unwrap().key_info().await
+    };
+    let withdraw = info(Scenario::WithdrawEnabled).await.unwrap();
+    assert_eq!(withdraw.can_withdraw(), Grant::Granted);
+    assert_eq!(withdraw.label, Reported::Known("treasury".into()));
+    let open = info(Scenario::NoIpRestriction).await.unwrap();
+    assert_eq!(open.ip_restriction, IpRestriction::Unrestricted);
+    assert_eq!(
+        open.expires_at,
+        Reported::Known(Expiry::At(at("2026-12-30T00:00:00Z")))
+    );
+    assert_eq!(open.label, Reported::Known(String::new()));
+
+    for (scenario, reason, code) in [
+        (Scenario::Expired, AuthReason::Expired, "33004"),
+        (Scenario::InvalidKey, AuthReason::InvalidKey, "10003"),
+        (Scenario::IpNotAllowed, AuthReason::IpNotAllowed, "10010"),
+    ] {
+        let err = info(scenario).await.unwrap_err();
+        assert_eq!(err.auth_reason(), Some(reason), "{err}");
+        let context = err.context().unwrap();
+        assert_eq!(context.code.as_deref(), Some(code));
+        assert_eq!(
+            context.http_status,
+            Some(200),
+            "Bybit sends errors with HTTP 200"
+        );
+    }
+    let err = info(Scenario::RateLimited).await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err}");
+}
+
+#[test]
+fn environments_pick_their_hosts() {
+    let credentials = exchange_keys::testkit::credentials(ExchangeId::Bybit).unwrap();
+    for (environment, host) in [
+        (Environment::Production, "https://api.bybit.com"),
+        (Environment::Testnet, "https://api-testnet.bybit.com"),
+        (Environment::Demo, "https://api-demo.bybit.com"),
+    ] {
+        let adapter = ExchangeId::Bybit
+            .builder()
+            .credentials(credentials.clone())
+            .environment(environment)
+            .build()
+            .unwrap();
+        let debug = format!("{adapter:?}");
+        assert!(debug.contains(host), "{debug}");
+    }
+}

@@ -1,0 +1,276 @@
+//! OKX: mapping of the documented answer, request signing with the passphrase, demo trading,
+//! scenarios and error codes.
+#![cfg(feature = "okx")]
+
+mod common;
+
+use common::{fixture, hmac_base64};
+use exchange_keys::clock::FixedClock;
+use exchange_keys::exchanges::okx;
+use exchange_keys::testkit::{Scenario, SimulatedExchange};
+use exchange_keys::{
+    AccountKind, AuthReason, Credentials, Error, ExchangeId, Grant, IpEntry, IpRestriction,
+    Permission, Reported,
+};
+use secrecy::ExposeSecret;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn documented_account() -> serde_json::Value {
+    fixture("okx", "account_config.json")["data"][0].clone()
+}
+
+#[test]
+fn documented_example_maps_field_by_field() {
+    let account = documented_account();
+    let info = okx::map_key_info(&account).unwrap();
+    let p = &info.permissions;
+    assert_eq!(info.exchange, ExchangeId::Okx);
+    // perm: "read_only,withdraw,trade"
+    for right in [
+        Permission::Read,
+        Permission::SpotTrade,
+        Permission::MarginTrade,
+        Permission::FuturesTrade,
+        Permission::OptionsTrade,
+        Permission::Withdraw,
+        Permission::InternalTransfer,
+        Permission::UniversalTransfer,
+        Permission::SubAccountManagement,
+        Permission::KeyManagement,
+    ] {
+        assert_eq!(p.get(&right), Grant::Granted, "{right}");
+    }
+    assert_eq!(p.vendor_granted, ["read_only", "withdraw", "trade"]);
+    assert_eq!(
+        info.ip_restriction,
+        IpRestriction::Unrestricted,
+        "ip \"\" means no IP bound"
+    );
+    assert_eq!(info.label, Reported::Known("v5 test".to_owned()));
+    assert_eq!(
+        info.account,
+        Reported::Known(AccountKind::Master),
+        "uid == mainUid"
+    );
+    assert_eq!(info.enabled, Reported::Known(true));
+    for absent in [&info.key_id] {
+        assert_eq!(*absent, Reported::NotReported);
+    }
+    assert_eq!(info.created_at, Reported::NotReported);
+    assert_eq!(info.expires_at, Reported::NotReported);
+    assert_eq!(info.last_used_at, Reported::NotReported);
+    assert_eq!(info.raw, account);
+}
+
+#[test]
+fn read_only_sub_account_with_ip_list() {
+    let mut account = documented_account();
+    account["perm"] = "read_only".into();
+    account["ip"] = "117.37.203.58,117.37.203.57".into();
+    account["uid"] = "44705892343619585".into();
+    let info = okx::map_key_info(&account).unwrap();
+    assert_eq!(info.is_read_only(), Reported::Known(true));
+    assert_eq!(info.can_withdraw(), Grant::Denied);
+    assert_eq!(info.account, Reported::Known(AccountKind::SubAccount));
+    assert_eq!(
+        info.ip_restriction,
+        IpRestriction::AllowList(vec![
+            IpEntry::parse("117.37.203.58"),
+            IpEntry::parse("117.37.203.57")
+        ])
+    );
+}
+
+#[test]
+fn trade_on_a_sub_account_cannot_manage_keys() {
+    let mut account = documented_account();
+    account["perm"] = "read_only,trade".into();
+    account["uid"] = "1".into();
+    let info = okx::map_key_info(&account).unwrap();
+    assert_eq!(info.permissions.get(&Permission::SpotTrade), Grant::Granted);
+    assert_eq!(
+        info.permissions.get(&Permission::KeyManagement),
+        Grant::Denied
+    );
+    assert_eq!(info.can_withdraw(), Grant::Denied);
+}
+
+#[test]
+fn unknown_perm_entry_is_kept_as_other_and_not_read_only() {
+    let mut account = documented_account();
+    account["perm"] = "read_only,earn".into();
+    let info = okx::map_key_info(&account).unwrap();
+    assert_eq!(
+        info.permissions.get(&Permission::Other("earn".into())),
+        Grant::Granted
+    );
+    assert_eq!(info.is_read_only(), Reported::Known(false));
+}
+
+#[test]
+fn missing_perm_is_a_decode_error() {
+    let mut account = documented_account();
+    account.as_object_mut().unwrap().remove("perm");
+    let err = okx::map_key_info(&account).unwrap_err();
+    assert!(err.to_string().contains("missing field `perm`"), "{err}");
+}
+
+#[tokio::test]
+async fn request_is_signed_with_iso_timestamp_and_passphrase() {
+    let sim = SimulatedExchange::start(ExchangeId::Okx, Scenario::ReadOnly)
+        .await
+        .unwrap();
+    let adapter = sim
+        .builder()
+        .clock(FixedClock::new(1_607_418_537_715))
+        .build()
+        .unwrap();
+    adapter.key_info().await.unwrap();
+
+    let requests = sim.received_requests().await;
+    assert_eq!(requests.len(), 1);
+    let r = &requests[0];
+    let c = sim.credentials();
+    assert_eq!(r.path, "/api/v5/account/config");
+    assert_eq!(r.query, None);
+    assert_eq!(r.header("ok-access-key"), Some(c.api_key()));
+    assert_eq!(
+        r.header("ok-access-timestamp"),
+        Some("2020-12-08T09:08:57.715Z")
+    );
+    assert_eq!(
+        r.header("ok-access-passphrase"),
+        Some(c.passphrase().unwrap().expose_secret())
+    );
+    assert_eq!(
+        r.header("ok-access-sign"),
+        Some(
+            hmac_base64(
+                c.secret().expose_secret(),
+                "2020-12-08T09:08:57.715ZGET/api/v5/account/config"
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(
+        r.header("x-simulated-trading"),
+        None,
+        "production sends no demo header"
+    );
+}
+
+#[tokio::test]
+async fn demo_trading_sends_the_simulated_trading_header() {
+    let sim = SimulatedExchange::start(ExchangeId::Okx, Scenario::Trading)
+        .await
+        .unwrap();
+    let adapter = sim.builder().testnet(true).build().unwrap();
+    adapter.key_info().await.unwrap();
+    let requests = sim.received_requests().await;
+    assert_eq!(requests[0].header("x-simulated-trading"), Some("1"));
+}
+
+#[test]
+fn passphrase_is_required_at_build_time() {
+    let err = ExchangeId::Okx
+        .builder()
+        .credentials(Credentials::new("k", "s"))
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config { .. }));
+    assert!(err.to_string().contains("passphrase"), "{err}");
+}
+
+#[tokio::test]
+async fn scenarios_map_to_what_they_describe() {
+    let info = |scenario| async move {
+        let sim = SimulatedExchange::start(ExchangeId::Okx, scenario)
+            .await
+            .unwrap();
+        sim.adapter().unwrap().key_info().await
+    };
+    let read_only = info(Scenario::ReadOnly).await.unwrap();
+    assert_eq!(read_only.is_read_only(), Reported::Known(true));
+    assert_eq!(read_only.label, Reported::Known("portfolio-tracker".into()));
+    let open = info(Scenario::NoIpRestriction).await.unwrap();
+    assert_eq!(open.ip_restriction, IpRestriction::Unrestricted);
+
+    let err = info(Scenario::InvalidKey).await.unwrap_err();
+    assert_eq!(err.auth_reason(), Some(AuthReason::InvalidKey));
+    assert_eq!(err.context().unwrap().code.as_deref(), Some("50111"));
+    let err = info(Scenario::IpNotAllowed).await.unwrap_err();
+    assert_eq!(err.auth_reason(), Some(AuthReason::IpNotAllowed));
+    assert!(
+        err.to_string()
+            .contains("not included in your API key's IP whitelist"),
+        "{err}"
+    );
+    let err = info(Scenario::RateLimited).await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn documented_error_codes_map_to_reasons() {
+    for (file, reason) in [
+        ("error_bad_signature.json", AuthReason::BadSignature),
+        ("error_bad_passphrase.json", AuthReason::BadPassphrase),
+        ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/v5/account/config"))
+            .respond_with(ResponseTemplate::new(401).set_body_json(fixture("okx", file)))
+            .mount(&server)
+            .await;
+        let adapter = ExchangeId::Okx
+            .builder()
+            .base_url(server.uri())
+            .credentials(exchange_keys::testkit::credentials(ExchangeId::Okx).unwrap())
+            .build()
+            .unwrap();
+        let err = adapter.key_info().await.unwrap_err();
+        assert_eq!(err.auth_reason(), Some(reason), "{file}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn timestamp_error_resyncs_from_public_time() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v5/account/config"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(fixture("okx", "error_timestamp.json")),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v5/account/config"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture("okx", "account_config.json")),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v5/public/time"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("okx", "server_time.json")))
+        .mount(&server)
+        .await;
+    let adapter = ExchangeId::Okx
+        .builder()
+        .base_url(server.uri())
+        .credentials(exchange_keys::testkit::credentials(ExchangeId::Okx).unwrap())
+        .clock(FixedClock::new(1_597_026_383_085 - 45_000))
+        .build()
+        .unwrap();
+    adapter.key_info().await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(
+        requests[2].headers.get("ok-access-timestamp").unwrap(),
+        "2020-08-10T02:26:23.085Z"
+    );
+}
