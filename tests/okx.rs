@@ -54,9 +54,7 @@ fn documented_example_maps_field_by_field() {
         "uid == mainUid"
     );
     assert_eq!(info.enabled, Reported::Known(true));
-    for absent in [&info.key_id] {
-        assert_eq!(*absent, Reported::NotReported);
-    }
+    assert_eq!(info.key_id, Reported::NotReported);
     assert_eq!(info.created_at, Reported::NotReported);
     assert_eq!(info.expires_at, Reported::NotReported);
     assert_eq!(info.last_used_at, Reported::NotReported);
