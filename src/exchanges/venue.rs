@@ -180,8 +180,9 @@ impl<V: Venue> VenueAdapter<V> {
         }))
     }
 
-    /// Signs and sends `template`, retrying as the policy allows, and returns the payload.
-    async fn call(&self, template: &Request) -> Result<Value> {
+    /// Signs and sends `template`, retrying as the policy allows, and returns the payload with
+    /// the context of the answer it came in (for errors found later, while mapping it).
+    async fn call(&self, template: &Request) -> Result<(Value, ErrorContext)> {
         let mut delays = self.retry.delays();
         let mut attempts = 0;
         let mut clock_corrected = false;
@@ -196,7 +197,10 @@ impl<V: Venue> VenueAdapter<V> {
             );
             let outcome = self.exchange_once(&request).await;
             let mut error = match outcome {
-                Ok(payload) => return Ok(payload),
+                Ok((payload, mut context)) => {
+                    context.attempts = attempts;
+                    return Ok((payload, context));
+                }
                 Err(error) => error,
             };
             if let Some(context) = error.context_mut() {
@@ -225,7 +229,7 @@ impl<V: Venue> VenueAdapter<V> {
         }
     }
 
-    async fn exchange_once(&self, request: &Request) -> Result<Value> {
+    async fn exchange_once(&self, request: &Request) -> Result<(Value, ErrorContext)> {
         let answer = self.http.send(request).await?;
         let context = ErrorContext {
             exchange: Some(V::ID),
@@ -235,14 +239,15 @@ impl<V: Venue> VenueAdapter<V> {
             attempts: 1,
             ..Default::default()
         };
-        interpret::<V>(&answer, context)
+        let payload = interpret::<V>(&answer, context.clone())?;
+        Ok((payload, context))
     }
 
     /// Reads the exchange's clock and signs with its time from now on.
     async fn correct_clock(&self) -> Result<()> {
         let request = Request::get(V::SERVER_TIME_PATH);
         let sent = self.clock.base_now_ms();
-        let payload = self.exchange_once(&request).await?;
+        let (payload, _) = self.exchange_once(&request).await?;
         let received = self.clock.base_now_ms();
         let server = V::server_time_ms(&payload).ok_or_else(|| {
             Error::decode(
@@ -279,17 +284,9 @@ impl<V: Venue> KeyAdapter for VenueAdapter<V> {
             });
         }
         let request = Request::get(V::KEY_INFO_PATH);
-        let payload = self.call(&request).await?;
-        key_info_from::<V>(&payload, &self.credentials.secret_values()).map_err(|what| {
-            Error::decode(
-                what,
-                ErrorContext {
-                    exchange: Some(V::ID),
-                    endpoint: Some(request.endpoint()),
-                    ..Default::default()
-                },
-            )
-        })
+        let (payload, context) = self.call(&request).await?;
+        key_info_from::<V>(&payload, &self.credentials.secret_values())
+            .map_err(|what| Error::decode(what, context))
     }
 }
 

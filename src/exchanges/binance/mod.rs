@@ -40,6 +40,7 @@ impl Venue for Binance {
     const ID: ExchangeId = ExchangeId::Binance;
     const KEY_INFO_PATH: &'static str = "/sapi/v1/account/apiRestrictions";
     const SERVER_TIME_PATH: &'static str = "/api/v3/time";
+    // Present on every captured answer, though not documented.
     const REQUEST_ID_HEADERS: &'static [&'static str] = &["x-mbx-uuid"];
     const SANDBOX: Environment = Environment::Testnet;
 

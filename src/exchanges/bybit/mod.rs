@@ -36,6 +36,7 @@ impl Venue for Bybit {
     const ID: ExchangeId = ExchangeId::Bybit;
     const KEY_INFO_PATH: &'static str = "/v5/user/query-api";
     const SERVER_TIME_PATH: &'static str = "/v5/market/time";
+    // Seen on real answers, not documented.
     const REQUEST_ID_HEADERS: &'static [&'static str] = &["traceid"];
     const SANDBOX: Environment = Environment::Testnet;
 

@@ -34,7 +34,6 @@ impl Venue for Okx {
     const ID: ExchangeId = ExchangeId::Okx;
     const KEY_INFO_PATH: &'static str = "/api/v5/account/config";
     const SERVER_TIME_PATH: &'static str = "/api/v5/public/time";
-    const REQUEST_ID_HEADERS: &'static [&'static str] = &["x-request-id", "traceid"];
     const SANDBOX: Environment = Environment::Demo;
 
     fn capabilities(_: Environment) -> Capabilities {
