@@ -345,6 +345,7 @@ impl<'de> Deserialize<'de> for IpEntry {
 }
 
 /// From where a key may be used.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "entries", rename_all = "snake_case")]
 pub enum IpRestriction {

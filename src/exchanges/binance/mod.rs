@@ -4,7 +4,7 @@
 //! the list), the creation time and, for keys whose trading right expires, that expiry. It
 //! reports no key id, label or account kind. `-2015` means an invalid key, a calling IP outside
 //! the allowlist, *or* a missing permission: this crate reports it as
-//! [`AuthReason::Ambiguous`](crate::AuthReason::Ambiguous) rather than guess.
+//! [`crate::AuthReason::Ambiguous`] rather than guess.
 //!
 //! Binance's spot testnet and demo do not serve `/sapi`, so key inspection works on production
 //! keys only. The key in use cannot be revoked or rotated through the API.
