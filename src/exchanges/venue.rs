@@ -104,13 +104,12 @@ pub(crate) fn interpret<V: Venue>(answer: &Answer, mut context: ErrorContext) ->
 /// Maps a key-information payload and attaches it, scrubbed of secret-named fields and of
 /// `secrets`, as the evidence.
 pub(crate) fn key_info_from<V: Venue>(
-    payload: &Value,
+    mut payload: Value,
     secrets: &[&str],
 ) -> std::result::Result<KeyInfo, String> {
-    let mut info = V::map_key_info(payload)?;
-    let mut raw = payload.clone();
-    answer::scrub(&mut raw, secrets);
-    info.raw = raw;
+    let mut info = V::map_key_info(&payload)?;
+    answer::scrub(&mut payload, secrets);
+    info.raw = payload;
     Ok(info)
 }
 
@@ -183,7 +182,8 @@ impl<V: Venue> VenueAdapter<V> {
     /// Signs and sends `template`, retrying as the policy allows, and returns the payload with
     /// the context of the answer it came in (for errors found later, while mapping it).
     async fn call(&self, template: &Request) -> Result<(Value, ErrorContext)> {
-        let mut delays = self.retry.delays();
+        // Built on the first retryable error only: the happy path pays nothing for it.
+        let mut delays = None;
         let mut attempts = 0;
         let mut clock_corrected = false;
         loop {
@@ -219,7 +219,10 @@ impl<V: Venue> VenueAdapter<V> {
             if !template.idempotent || !error.is_retryable() || timestamp_rejected {
                 return Err(error);
             }
-            match delays.after(&error) {
+            match delays
+                .get_or_insert_with(|| self.retry.delays())
+                .after(&error)
+            {
                 Some(wait) => {
                     tracing::debug!(exchange = %V::ID, attempts, ?wait, %error, "retrying");
                     tokio::time::sleep(wait).await;
@@ -285,12 +288,13 @@ impl<V: Venue> KeyAdapter for VenueAdapter<V> {
         }
         let request = Request::get(V::KEY_INFO_PATH);
         let (payload, context) = self.call(&request).await?;
-        key_info_from::<V>(&payload, &self.credentials.secret_values())
+        key_info_from::<V>(payload, &self.credentials.secret_values())
             .map_err(|what| Error::decode(what, context))
     }
 }
 
 /// [`key_info_from`] for the public, I/O-free `map_key_info` of each exchange folder.
 pub(crate) fn map_offline<V: Venue>(payload: &Value) -> Result<KeyInfo> {
-    key_info_from::<V>(payload, &[]).map_err(|what| Error::decode(what, ErrorContext::new(V::ID)))
+    key_info_from::<V>(payload.clone(), &[])
+        .map_err(|what| Error::decode(what, ErrorContext::new(V::ID)))
 }

@@ -107,6 +107,10 @@ fn describe_non_json(answer: &Answer, error: &serde_json::Error) -> String {
 /// Deserializes a wire type, naming the offending field on failure, e.g.
 /// `` result.ips: invalid type: string "…", expected a sequence ``.
 pub(crate) fn decode<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T, String> {
+    // Tracking the path costs on every field; pay for it only to explain a failure.
+    if let Ok(decoded) = T::deserialize(value) {
+        return Ok(decoded);
+    }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         let inner = sanitize(&error.into_inner().to_string());
@@ -154,13 +158,7 @@ pub(crate) fn scrub(value: &mut Value, secrets: &[&str]) {
     match value {
         Value::Object(map) => {
             for (name, field) in map.iter_mut() {
-                let normalized: String = name
-                    .chars()
-                    .filter(|c| *c != '_' && *c != '-')
-                    .flat_map(char::to_lowercase)
-                    .collect();
-                let secret_named = SECRET_FIELD_MARKERS.iter().any(|m| normalized.contains(m));
-                if secret_named && !is_empty_value(field) {
+                if is_secret_name(name) && !is_empty_value(field) {
                     *field = Value::String(REDACTED.to_owned());
                 } else {
                     scrub(field, secrets);
@@ -177,6 +175,32 @@ pub(crate) fn scrub(value: &mut Value, secrets: &[&str]) {
 
 /// What scrubbed values are replaced with.
 pub(crate) const REDACTED: &str = "[redacted]";
+
+/// Whether a field name contains one of [`SECRET_FIELD_MARKERS`], ignoring ASCII case, `_` and
+/// `-`. Runs on every field of every answer, so it does not allocate for ordinary names.
+fn is_secret_name(name: &str) -> bool {
+    let mut buffer = [0u8; 64];
+    let mut len = 0;
+    for byte in name.bytes().filter(|b| *b != b'_' && *b != b'-') {
+        if len == buffer.len() {
+            // Unusually long names take the slow path.
+            let normalized: String = name
+                .chars()
+                .filter(|c| *c != '_' && *c != '-')
+                .flat_map(char::to_lowercase)
+                .collect();
+            return SECRET_FIELD_MARKERS.iter().any(|m| normalized.contains(m));
+        }
+        buffer[len] = byte.to_ascii_lowercase();
+        len += 1;
+    }
+    let normalized = &buffer[..len];
+    SECRET_FIELD_MARKERS.iter().any(|marker| {
+        normalized
+            .windows(marker.len())
+            .any(|w| w == marker.as_bytes())
+    })
+}
 
 fn is_empty_value(value: &Value) -> bool {
     match value {
@@ -264,5 +288,24 @@ mod tests {
         assert_eq!(v["nested"][0]["passphrase"], REDACTED);
         assert_eq!(v["nested"][0]["note"], REDACTED);
         assert_eq!(v["api_secret"], REDACTED);
+    }
+
+    #[test]
+    fn secret_names_match_without_case_or_separators() {
+        for name in [
+            "secret",
+            "apiSecret",
+            "SECRET_KEY",
+            "pass-phrase",
+            "privateKey",
+            "Pass_Word",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in ["apiKey", "note", "ips", "permissions", "signature", ""] {
+            assert!(!is_secret_name(name), "{name}");
+        }
+        let long = format!("{}Secret", "x".repeat(80));
+        assert!(is_secret_name(&long));
     }
 }

@@ -2,7 +2,7 @@
 //! timestamp is ISO 8601 UTC with milliseconds and a GET's query is part of `requestPath`
 //! (okx.com/docs-v5, "REST Authentication").
 
-use chrono::DateTime;
+use chrono::{DateTime, SecondsFormat};
 use secrecy::SecretString;
 
 use crate::transport::signing::hmac_sha256_base64;
@@ -11,8 +11,7 @@ use crate::transport::signing::hmac_sha256_base64;
 pub fn timestamp(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// The `OK-ACCESS-SIGN` of a request.
