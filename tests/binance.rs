@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{at, fixture, hmac_hex};
+use common::{answer_then, at, fixture, hmac_hex};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::binance;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
@@ -252,23 +252,14 @@ async fn documented_error_codes_map_to_reasons() {
 #[tokio::test]
 async fn clock_offset_is_corrected_after_a_timestamp_error() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(KEY_INFO))
-        .respond_with(
-            ResponseTemplate::new(400).set_body_json(fixture("binance", "error_timestamp.json")),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(KEY_INFO))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("binance", "api_restrictions.json")),
-        )
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    answer_then(
+        &server,
+        KEY_INFO,
+        1,
+        ResponseTemplate::new(400).set_body_json(fixture("binance", "error_timestamp.json")),
+        ResponseTemplate::new(200).set_body_json(fixture("binance", "api_restrictions.json")),
+    )
+    .await;
     let server_now = 1_499_827_319_559_i64;
     Mock::given(method("GET"))
         .and(path("/api/v3/time"))
@@ -308,23 +299,14 @@ async fn clock_offset_is_corrected_after_a_timestamp_error() {
 #[tokio::test]
 async fn unavailable_reads_are_retried_then_succeed() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(KEY_INFO))
-        .respond_with(
-            ResponseTemplate::new(503).set_body_string("<html>Service Unavailable</html>"),
-        )
-        .up_to_n_times(2)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(KEY_INFO))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("binance", "api_restrictions.json")),
-        )
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    answer_then(
+        &server,
+        KEY_INFO,
+        2,
+        ResponseTemplate::new(503).set_body_string("<html>Service Unavailable</html>"),
+        ResponseTemplate::new(200).set_body_json(fixture("binance", "api_restrictions.json")),
+    )
+    .await;
     adapter_for(&server).key_info().await.unwrap();
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }

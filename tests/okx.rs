@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fixture, hmac_base64};
+use common::{answer_then, fixture, hmac_base64};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::okx;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
@@ -235,23 +235,14 @@ async fn documented_error_codes_map_to_reasons() {
 #[tokio::test]
 async fn timestamp_error_resyncs_from_public_time() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v5/account/config"))
-        .respond_with(
-            ResponseTemplate::new(401).set_body_json(fixture("okx", "error_timestamp.json")),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v5/account/config"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("okx", "account_config.json")),
-        )
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    answer_then(
+        &server,
+        "/api/v5/account/config",
+        1,
+        ResponseTemplate::new(401).set_body_json(fixture("okx", "error_timestamp.json")),
+        ResponseTemplate::new(200).set_body_json(fixture("okx", "account_config.json")),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path("/api/v5/public/time"))
         .respond_with(ResponseTemplate::new(200).set_body_json(fixture("okx", "server_time.json")))

@@ -104,16 +104,7 @@ impl ExchangeId {
 
     /// What a person does by hand when `operation` is not available through the API.
     pub fn manual_step(self, operation: Operation) -> &'static str {
-        #[allow(unreachable_patterns)]
-        let specific = match (self, operation) {
-            #[cfg(feature = "binance")]
-            (ExchangeId::Binance, op) => binance::manual_step(op),
-            #[cfg(feature = "okx")]
-            (ExchangeId::Okx, op) => okx::manual_step(op),
-            #[cfg(feature = "bybit")]
-            (ExchangeId::Bybit, op) => bybit::manual_step(op),
-            _ => None,
-        };
+        let specific = registration(self).and_then(|r| (r.manual_step)(operation));
         specific.unwrap_or(match operation {
             Operation::KeyInfo => {
                 "this build has no adapter for this exchange: check the key's permissions, IP allowlist and expiry on the exchange's API management page"
@@ -319,6 +310,7 @@ struct Registration {
     key_info_path: &'static str,
     build: fn(AdapterBuilder) -> Result<Arc<dyn KeyAdapter>>,
     capabilities: fn(Environment) -> Capabilities,
+    manual_step: fn(Operation) -> Option<&'static str>,
     #[cfg(feature = "testkit")]
     simulation: fn() -> crate::testkit::Simulation,
 }
@@ -330,6 +322,7 @@ impl Registration {
             key_info_path: V::KEY_INFO_PATH,
             build: VenueAdapter::<V>::build,
             capabilities: V::capabilities,
+            manual_step: V::manual_step,
             #[cfg(feature = "testkit")]
             simulation: V::simulation,
         }

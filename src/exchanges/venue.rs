@@ -73,6 +73,9 @@ pub(crate) trait Venue: Send + Sync + 'static {
     /// Maps the key-information payload to a [`KeyInfo`]; `Err` says what was wrong with it.
     fn map_key_info(payload: &Value) -> std::result::Result<KeyInfo, String>;
 
+    /// What a person does by hand when `operation` is not available through this adapter.
+    fn manual_step(operation: Operation) -> Option<&'static str>;
+
     /// How the testkit simulates this exchange.
     #[cfg(feature = "testkit")]
     fn simulation() -> crate::testkit::Simulation;

@@ -48,3 +48,27 @@ pub fn at(rfc3339: &str) -> DateTime<Utc> {
         .unwrap()
         .with_timezone(&Utc)
 }
+
+/// Mounts on `server`: `first` answers the first `times` GETs of `path`, `then` every later one.
+pub async fn answer_then(
+    server: &wiremock::MockServer,
+    path: &str,
+    times: u64,
+    first: wiremock::ResponseTemplate,
+    then: wiremock::ResponseTemplate,
+) {
+    use wiremock::matchers;
+    wiremock::Mock::given(matchers::method("GET"))
+        .and(matchers::path(path))
+        .respond_with(first)
+        .up_to_n_times(times)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    wiremock::Mock::given(matchers::method("GET"))
+        .and(matchers::path(path))
+        .respond_with(then)
+        .with_priority(2)
+        .mount(server)
+        .await;
+}

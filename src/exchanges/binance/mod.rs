@@ -112,6 +112,21 @@ impl Venue for Binance {
         map::map_api_restrictions(&wire)
     }
 
+    fn manual_step(operation: Operation) -> Option<&'static str> {
+        Some(match operation {
+            Operation::Revoke => {
+                "Binance has no API to delete a key: log in to binance.com, open Account > API Management, and delete it there"
+            }
+            Operation::CreateKey => {
+                "Binance creates keys through the API only for broker sub-accounts: create the key on binance.com under Account > API Management, with an IP restriction and without withdrawals"
+            }
+            Operation::ListKeys => {
+                "Binance does not list keys through the API: see binance.com, Account > API Management"
+            }
+            _ => return None,
+        })
+    }
+
     #[cfg(feature = "testkit")]
     fn simulation() -> crate::testkit::Simulation {
         simulate::simulation()
@@ -122,19 +137,4 @@ impl Venue for Binance {
 /// callers with a transport of their own. Secret-named fields are scrubbed from `raw`.
 pub fn map_key_info(payload: &Value) -> Result<KeyInfo> {
     venue::map_offline::<Binance>(payload)
-}
-
-pub(crate) fn manual_step(operation: Operation) -> Option<&'static str> {
-    Some(match operation {
-        Operation::Revoke => {
-            "Binance has no API to delete a key: log in to binance.com, open Account > API Management, and delete it there"
-        }
-        Operation::CreateKey => {
-            "Binance creates keys through the API only for broker sub-accounts: create the key on binance.com under Account > API Management, with an IP restriction and without withdrawals"
-        }
-        Operation::ListKeys => {
-            "Binance does not list keys through the API: see binance.com, Account > API Management"
-        }
-        _ => return None,
-    })
 }

@@ -133,6 +133,21 @@ impl Venue for Bybit {
         map::map_api_key_info(&wire)
     }
 
+    fn manual_step(operation: Operation) -> Option<&'static str> {
+        Some(match operation {
+            Operation::Revoke => {
+                "not yet implemented in this crate (Bybit's API can: POST /v5/user/delete-api with a key holding a transfer or withdrawal right): delete the key on bybit.com under Account > API Management"
+            }
+            Operation::CreateKey => {
+                "not yet implemented in this crate (Bybit creates sub-account keys through the API, never master keys): create it on bybit.com under Account > API Management, bound to your IP addresses"
+            }
+            Operation::ListKeys => {
+                "not yet implemented in this crate: see bybit.com, Account > API Management"
+            }
+            _ => return None,
+        })
+    }
+
     #[cfg(feature = "testkit")]
     fn simulation() -> crate::testkit::Simulation {
         simulate::simulation()
@@ -143,19 +158,4 @@ impl Venue for Bybit {
 /// Secret-named fields (Bybit sends an empty `secret`) are scrubbed from `raw`.
 pub fn map_key_info(payload: &Value) -> Result<KeyInfo> {
     venue::map_offline::<Bybit>(payload)
-}
-
-pub(crate) fn manual_step(operation: Operation) -> Option<&'static str> {
-    Some(match operation {
-        Operation::Revoke => {
-            "not yet implemented in this crate (Bybit's API can: POST /v5/user/delete-api with a key holding a transfer or withdrawal right): delete the key on bybit.com under Account > API Management"
-        }
-        Operation::CreateKey => {
-            "not yet implemented in this crate (Bybit creates sub-account keys through the API, never master keys): create it on bybit.com under Account > API Management, bound to your IP addresses"
-        }
-        Operation::ListKeys => {
-            "not yet implemented in this crate: see bybit.com, Account > API Management"
-        }
-        _ => return None,
-    })
 }

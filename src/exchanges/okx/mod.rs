@@ -138,6 +138,21 @@ impl Venue for Okx {
         Ok(map::map_account_config(&wire))
     }
 
+    fn manual_step(operation: Operation) -> Option<&'static str> {
+        Some(match operation {
+            Operation::Revoke => {
+                "OKX has no API to delete the key in use (a master key can delete sub-account keys): log in to okx.com, open Profile > API keys, and delete it there"
+            }
+            Operation::CreateKey => {
+                "OKX creates keys through the API only for sub-accounts, from an IP-bound master key: create it on okx.com under Profile > API keys, bound to your IP addresses, without withdrawals"
+            }
+            Operation::ListKeys => {
+                "OKX lists keys only per sub-account through the API: see okx.com, Profile > API keys"
+            }
+            _ => return None,
+        })
+    }
+
     #[cfg(feature = "testkit")]
     fn simulation() -> crate::testkit::Simulation {
         simulate::simulation()
@@ -148,19 +163,4 @@ impl Venue for Okx {
 /// I/O. Secret-named fields are scrubbed from `raw`.
 pub fn map_key_info(payload: &Value) -> Result<KeyInfo> {
     venue::map_offline::<Okx>(payload)
-}
-
-pub(crate) fn manual_step(operation: Operation) -> Option<&'static str> {
-    Some(match operation {
-        Operation::Revoke => {
-            "OKX has no API to delete the key in use (a master key can delete sub-account keys): log in to okx.com, open Profile > API keys, and delete it there"
-        }
-        Operation::CreateKey => {
-            "OKX creates keys through the API only for sub-accounts, from an IP-bound master key: create it on okx.com under Profile > API keys, bound to your IP addresses, without withdrawals"
-        }
-        Operation::ListKeys => {
-            "OKX lists keys only per sub-account through the API: see okx.com, Profile > API keys"
-        }
-        _ => return None,
-    })
 }
