@@ -41,6 +41,8 @@ fn main() {
             .credentials(testkit::credentials(id).unwrap())
             .http_client(client.clone())
             .retry(RetryPolicy::none())
+            // The default limit (10-20 calls/s) would measure the pacing, not the adapter.
+            .rate_limit(None)
             .build()
             .unwrap();
         let bare = || async {

@@ -42,4 +42,4 @@ pub use exchanges::{AdapterBuilder, Environment, ExchangeId};
 pub use model::{
     AccountKind, Expiry, Grant, IpEntry, IpRestriction, KeyInfo, Permission, Permissions, Reported,
 };
-pub use transport::RetryPolicy;
+pub use transport::{RateLimit, RetryPolicy};

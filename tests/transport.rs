@@ -197,3 +197,31 @@ fn no_secret_in_any_log_line() {
         }
     }
 }
+
+#[tokio::test]
+async fn adapters_of_one_host_share_the_rate_limit() {
+    let id = any_exchange();
+    let sim = SimulatedExchange::start(id, Scenario::ReadOnly)
+        .await
+        .unwrap();
+    let limit = exchange_keys::RateLimit::new(4, Duration::from_millis(400));
+    let adapters: Vec<_> = (0..3)
+        .map(|_| sim.builder().rate_limit(Some(limit)).build().unwrap())
+        .collect();
+    let start = std::time::Instant::now();
+    for round in 0..3 {
+        for adapter in &adapters {
+            adapter
+                .key_info()
+                .await
+                .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        }
+    }
+    // 9 calls through one bucket of 4 refilled at 10/s: the last 5 wait 100 ms each.
+    assert!(
+        start.elapsed() >= Duration::from_millis(450),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(sim.received_requests().await.len(), 9);
+}

@@ -15,7 +15,7 @@ use crate::adapter::{Capabilities, KeyAdapter, Operation};
 use crate::clock::Clock;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
-use crate::transport::{RetryPolicy, DEFAULT_REQUEST_TIMEOUT};
+use crate::transport::{RateLimit, RetryPolicy, DEFAULT_REQUEST_TIMEOUT};
 
 pub(crate) mod common;
 pub(crate) mod venue;
@@ -207,6 +207,8 @@ pub struct AdapterBuilder {
     pub(crate) http_client: Option<reqwest::Client>,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Duration,
+    /// `None`: the exchange's default; `Some(None)`: no limit.
+    pub(crate) rate_limit: Option<Option<RateLimit>>,
 }
 
 impl AdapterBuilder {
@@ -220,6 +222,7 @@ impl AdapterBuilder {
             http_client: None,
             retry: RetryPolicy::default(),
             timeout: DEFAULT_REQUEST_TIMEOUT,
+            rate_limit: None,
         }
     }
 
@@ -275,6 +278,14 @@ impl AdapterBuilder {
     /// When to retry idempotent reads; see [`RetryPolicy`].
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// The client-side rate limit for this exchange's host, shared by every adapter of the
+    /// process with the same base URL and limit; `None` disables it. The default of each
+    /// exchange stays well inside its published per-address limit.
+    pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.rate_limit = Some(limit);
         self
     }
 

@@ -16,7 +16,7 @@ use crate::credentials::Credentials;
 use crate::error::{Error, ErrorContext, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::{self, ErrorClass};
-use crate::transport::{self, Answer, HttpTransport, Request, RetryPolicy};
+use crate::transport::{self, Answer, HttpTransport, Limiter, RateLimit, Request, RetryPolicy};
 
 /// The facts and pure functions of one exchange. Implemented by a unit type in each exchange
 /// folder; nothing here does I/O.
@@ -30,6 +30,8 @@ pub(crate) trait Venue: Send + Sync + 'static {
     const REQUEST_ID_HEADERS: &'static [&'static str] = &[];
     /// The environment `.testnet(true)` selects.
     const SANDBOX: Environment;
+    /// The default client-side rate limit for one host of this exchange.
+    const RATE_LIMIT: RateLimit;
 
     fn capabilities(environment: Environment) -> Capabilities;
 
@@ -123,6 +125,7 @@ pub(crate) struct VenueAdapter<V: Venue> {
     environment: Environment,
     clock: CorrectedClock,
     retry: RetryPolicy,
+    limiter: Option<Arc<Limiter>>,
     venue: PhantomData<fn() -> V>,
 }
 
@@ -166,6 +169,10 @@ impl<V: Venue> VenueAdapter<V> {
             None => transport::http_client()?,
         };
         let clock = builder.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let limiter = builder
+            .rate_limit
+            .unwrap_or(Some(V::RATE_LIMIT))
+            .map(|limit| Limiter::shared(&format!("{}|{}", V::ID, base_url), limit));
         Ok(Arc::new(VenueAdapter::<V> {
             http: HttpTransport::new(
                 V::ID,
@@ -178,6 +185,7 @@ impl<V: Venue> VenueAdapter<V> {
             environment,
             clock: CorrectedClock::new(clock),
             retry: builder.retry,
+            limiter,
             venue: PhantomData,
         }))
     }
@@ -236,6 +244,9 @@ impl<V: Venue> VenueAdapter<V> {
     }
 
     async fn exchange_once(&self, request: &Request) -> Result<(Value, ErrorContext)> {
+        if let Some(limiter) = &self.limiter {
+            limiter.acquire().await;
+        }
         let answer = self.http.send(request).await?;
         let context = ErrorContext {
             exchange: Some(V::ID),

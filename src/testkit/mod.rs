@@ -264,14 +264,16 @@ impl SimulatedExchange {
         credentials(self.exchange).unwrap_or_else(|_| Credentials::new("", ""))
     }
 
-    /// A builder pointed at this server with [`SimulatedExchange::credentials`] and no retries
-    /// (so a rate-limited scenario answers at once).
+    /// A builder pointed at this server with [`SimulatedExchange::credentials`], no retries (so
+    /// a rate-limited scenario answers at once) and no client-side rate limit (the simulator
+    /// has none to protect). Both can be set again on the builder.
     pub fn builder(&self) -> AdapterBuilder {
         self.exchange
             .builder()
             .base_url(self.base_url())
             .credentials(self.credentials())
             .retry(RetryPolicy::none())
+            .rate_limit(None)
     }
 
     /// An adapter talking to this server.

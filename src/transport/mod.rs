@@ -4,6 +4,10 @@
 pub mod signing;
 
 pub(crate) mod answer;
+mod limit;
+
+pub(crate) use limit::Limiter;
+pub use limit::RateLimit;
 
 use std::time::Duration;
 

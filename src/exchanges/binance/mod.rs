@@ -27,7 +27,7 @@ use crate::credentials::Credentials;
 use crate::error::{AuthReason, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::{decode, ErrorClass};
-use crate::transport::Request;
+use crate::transport::{RateLimit, Request};
 
 /// Receive window sent with every signed request, in ms (Binance's default).
 pub const RECV_WINDOW_MS: u32 = 5000;
@@ -43,6 +43,9 @@ impl Venue for Binance {
     // Present on every captured answer, though not documented.
     const REQUEST_ID_HEADERS: &'static [&'static str] = &["x-mbx-uuid"];
     const SANDBOX: Environment = Environment::Testnet;
+    // apiRestrictions weighs 1 of the 6000 weight an address may spend per minute: a tenth of
+    // the budget, the rest stays the caller's.
+    const RATE_LIMIT: RateLimit = RateLimit::per_second(10);
 
     fn capabilities(environment: Environment) -> Capabilities {
         let inspectable = if environment == Environment::Production {

@@ -23,7 +23,7 @@ use crate::credentials::Credentials;
 use crate::error::{AuthReason, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::{decode, ErrorClass};
-use crate::transport::Request;
+use crate::transport::{RateLimit, Request};
 
 /// Receive window sent with every signed request, in ms (Bybit's default).
 pub const RECV_WINDOW_MS: u32 = 5000;
@@ -39,6 +39,9 @@ impl Venue for Bybit {
     // Seen on real answers, not documented.
     const REQUEST_ID_HEADERS: &'static [&'static str] = &["traceid"];
     const SANDBOX: Environment = Environment::Testnet;
+    // Bybit bans an address for 10 minutes past 600 requests per 5 s; query-api allows 10 per
+    // second per account.
+    const RATE_LIMIT: RateLimit = RateLimit::per_second(20);
 
     fn capabilities(_: Environment) -> Capabilities {
         Capabilities {

@@ -23,7 +23,7 @@ use crate::credentials::Credentials;
 use crate::error::{AuthReason, Error, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::{decode, ErrorClass};
-use crate::transport::Request;
+use crate::transport::{RateLimit, Request};
 use secrecy::ExposeSecret;
 
 /// The OKX venue.
@@ -35,6 +35,8 @@ impl Venue for Okx {
     const KEY_INFO_PATH: &'static str = "/api/v5/account/config";
     const SERVER_TIME_PATH: &'static str = "/api/v5/public/time";
     const SANDBOX: Environment = Environment::Demo;
+    // account/config allows 5 requests per 2 s per key; this bounds the whole process.
+    const RATE_LIMIT: RateLimit = RateLimit::per_second(20);
 
     fn capabilities(_: Environment) -> Capabilities {
         Capabilities {
