@@ -38,7 +38,7 @@ pub use adapter::{
 };
 pub use credentials::Credentials;
 pub use error::{AuthReason, Error, ErrorContext, Result};
-pub use exchanges::{AdapterBuilder, Environment, ExchangeId};
+pub use exchanges::{AdapterBuilder, Environment, ExchangeId, SignedRequest, UnsignedRequest};
 pub use model::{
     AccountKind, Expiry, Grant, IpEntry, IpRestriction, KeyInfo, Permission, Permissions, Reported,
 };

@@ -359,3 +359,31 @@ async fn testnet_cannot_inspect_keys_and_says_so_without_calling() {
     assert!(err.is_unsupported(), "{err}");
     assert!(err.to_string().contains("API Management"), "{err}");
 }
+
+#[test]
+fn sign_request_reproduces_the_official_example_query() {
+    let credentials = exchange_keys::testkit::credentials(ExchangeId::Binance).unwrap();
+    let signed = ExchangeId::Binance
+        .sign_request(
+            &credentials,
+            exchange_keys::Environment::Production,
+            &exchange_keys::UnsignedRequest {
+                method: "POST",
+                path: "/api/v3/order",
+                query: "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1",
+                body: "",
+            },
+            1_499_827_319_559,
+        )
+        .unwrap();
+    // rest-api.md, "Example 1: As a request body" signs this exact string.
+    assert_eq!(
+        signed.query,
+        "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000\
+         &timestamp=1499827319559&signature=c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
+    );
+    assert_eq!(
+        signed.headers,
+        [("x-mbx-apikey", credentials.api_key().to_owned())]
+    );
+}

@@ -208,3 +208,26 @@ fn environments_pick_their_hosts() {
         assert!(debug.contains(host), "{debug}");
     }
 }
+
+#[test]
+fn sign_request_reproduces_the_reference_vector() {
+    let credentials = exchange_keys::testkit::credentials(ExchangeId::Bybit).unwrap();
+    let signed = ExchangeId::Bybit
+        .sign_request(
+            &credentials,
+            Environment::Production,
+            &exchange_keys::UnsignedRequest {
+                method: "GET",
+                path: "/v5/user/query-api",
+                query: "",
+                body: "",
+            },
+            1_658_384_314_791,
+        )
+        .unwrap();
+    assert!(signed.headers.contains(&(
+        "x-bapi-sign",
+        "7cfa888ea913bd4bde77a987c5a818c6b17afcbfc0c094bc9d4ec5edf82f35a1".to_owned()
+    )));
+    assert_eq!(signed.query, "");
+}

@@ -263,3 +263,53 @@ async fn timestamp_error_resyncs_from_public_time() {
         "2020-08-10T02:26:23.085Z"
     );
 }
+
+#[test]
+fn sign_request_reproduces_the_reference_vector() {
+    let credentials =
+        Credentials::new("k", "22582BD0CFF14C41EDBF1AB98506286D").with_passphrase("p-1");
+    let request = exchange_keys::UnsignedRequest {
+        method: "GET",
+        path: "/api/v5/account/config",
+        query: "",
+        body: "",
+    };
+    let signed = ExchangeId::Okx
+        .sign_request(
+            &credentials,
+            exchange_keys::Environment::Demo,
+            &request,
+            1_607_418_537_715,
+        )
+        .unwrap();
+    let header = |name: &str| {
+        signed
+            .headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(
+        header("ok-access-sign"),
+        Some("Kr/8IrbDYujS4cg2KkmB+tO2HMUXxyayG6ZwNb4H/yA=")
+    );
+    assert_eq!(
+        header("ok-access-timestamp"),
+        Some("2020-12-08T09:08:57.715Z")
+    );
+    assert_eq!(header("ok-access-passphrase"), Some("p-1"));
+    assert_eq!(header("x-simulated-trading"), Some("1"));
+    assert!(
+        !format!("{signed:?}").contains("p-1"),
+        "Debug hides header values"
+    );
+    let err = ExchangeId::Okx
+        .sign_request(
+            &Credentials::new("k", "s"),
+            exchange_keys::Environment::Production,
+            &request,
+            0,
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("passphrase"), "{err}");
+}

@@ -113,6 +113,24 @@ impl ExchangeId {
         })
     }
 
+    /// Signs a request exactly as this exchange's adapter does, without sending it: for callers
+    /// with a transport of their own (and for the signing benches). Returns the query string to
+    /// send (with any signature parameters appended) and the headers to add.
+    pub fn sign_request(
+        self,
+        credentials: &Credentials,
+        environment: Environment,
+        request: &UnsignedRequest<'_>,
+        timestamp_ms: i64,
+    ) -> Result<SignedRequest> {
+        match registration(self) {
+            Some(registration) => {
+                (registration.sign)(credentials, environment, request, timestamp_ms)
+            }
+            None => Err(Error::config(self, "this build has no adapter for it")),
+        }
+    }
+
     /// The key-information call as `(method, path)`, for simulators and tests.
     pub fn key_info_endpoint(self) -> Option<(&'static str, &'static str)> {
         registration(self).map(|r| ("GET", r.key_info_path))
@@ -175,7 +193,7 @@ pub enum Environment {
 }
 
 impl Environment {
-    fn resolve(self, sandbox: Environment) -> Environment {
+    pub(crate) fn resolve(self, sandbox: Environment) -> Environment {
         match self {
             Environment::Sandbox => sandbox,
             other => other,
@@ -191,6 +209,39 @@ impl fmt::Display for Environment {
             Environment::Testnet => "testnet",
             Environment::Demo => "demo",
         })
+    }
+}
+
+/// A request to sign with [`ExchangeId::sign_request`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnsignedRequest<'a> {
+    /// HTTP method, e.g. `GET`.
+    pub method: &'a str,
+    /// Path, e.g. `/api/v5/account/config`.
+    pub path: &'a str,
+    /// Form-encoded query string without `?`, or empty.
+    pub query: &'a str,
+    /// Body exactly as it will be sent, or empty.
+    pub body: &'a str,
+}
+
+/// What signing adds to a request. `Debug` shows header names only: headers can carry the key
+/// and, for OKX, the passphrase.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedRequest {
+    /// The query string to send, signature parameters included.
+    pub query: String,
+    /// Headers to add, names lowercase.
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl fmt::Debug for SignedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("SignedRequest")
+            .field("query", &self.query)
+            .field("headers", &names)
+            .finish()
     }
 }
 
@@ -322,6 +373,7 @@ struct Registration {
     build: fn(AdapterBuilder) -> Result<Arc<dyn KeyAdapter>>,
     capabilities: fn(Environment) -> Capabilities,
     manual_step: fn(Operation) -> Option<&'static str>,
+    sign: fn(&Credentials, Environment, &UnsignedRequest<'_>, i64) -> Result<SignedRequest>,
     #[cfg(feature = "testkit")]
     simulation: fn() -> crate::testkit::Simulation,
 }
@@ -334,6 +386,7 @@ impl Registration {
             build: VenueAdapter::<V>::build,
             capabilities: V::capabilities,
             manual_step: V::manual_step,
+            sign: venue::sign_detached::<V>,
             #[cfg(feature = "testkit")]
             simulation: V::simulation,
         }

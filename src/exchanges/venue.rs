@@ -118,6 +118,36 @@ pub(crate) fn key_info_from<V: Venue>(
     Ok(info)
 }
 
+/// Signs `request` as `V`'s adapter would, for [`ExchangeId::sign_request`].
+pub(crate) fn sign_detached<V: Venue>(
+    credentials: &Credentials,
+    environment: Environment,
+    request: &super::UnsignedRequest<'_>,
+    timestamp_ms: i64,
+) -> Result<super::SignedRequest> {
+    V::check_credentials(credentials)?;
+    let method = reqwest::Method::from_bytes(request.method.as_bytes())
+        .map_err(|_| Error::config(V::ID, format!("`{}` is not an HTTP method", request.method)))?;
+    let mut signed = Request {
+        method,
+        path: request.path.to_owned().into(),
+        query: request.query.to_owned(),
+        body: request.body.to_owned(),
+        headers: Vec::new(),
+        idempotent: false,
+    };
+    V::sign(
+        &mut signed,
+        credentials,
+        environment.resolve(V::SANDBOX),
+        timestamp_ms,
+    );
+    Ok(super::SignedRequest {
+        query: signed.query,
+        headers: signed.headers,
+    })
+}
+
 /// The adapter for any [`Venue`].
 pub(crate) struct VenueAdapter<V: Venue> {
     http: HttpTransport,

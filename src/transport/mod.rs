@@ -9,6 +9,7 @@ mod limit;
 pub(crate) use limit::Limiter;
 pub use limit::RateLimit;
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
@@ -105,7 +106,7 @@ impl RetryDelays {
 #[derive(Clone)]
 pub(crate) struct Request {
     pub(crate) method: Method,
-    pub(crate) path: &'static str,
+    pub(crate) path: Cow<'static, str>,
     /// Already form-encoded, without the leading `?`.
     pub(crate) query: String,
     pub(crate) body: String,
@@ -129,7 +130,7 @@ impl Request {
     pub(crate) fn get(path: &'static str) -> Self {
         Request {
             method: Method::GET,
-            path,
+            path: Cow::Borrowed(path),
             query: String::new(),
             body: String::new(),
             headers: Vec::new(),
@@ -140,7 +141,7 @@ impl Request {
     /// `path` or `path?query`, as most exchanges sign it.
     pub(crate) fn path_and_query(&self) -> String {
         if self.query.is_empty() {
-            self.path.to_owned()
+            self.path.to_string()
         } else {
             format!("{}?{}", self.path, self.query)
         }
@@ -152,16 +153,6 @@ impl Request {
 
     pub(crate) fn header(&mut self, name: &'static str, value: impl Into<String>) {
         self.headers.push((name, value.into()));
-    }
-
-    pub(crate) fn append_query(&mut self, name: &str, value: &str) {
-        let pair = form_urlencoded::Serializer::new(String::new())
-            .append_pair(name, value)
-            .finish();
-        if !self.query.is_empty() {
-            self.query.push('&');
-        }
-        self.query.push_str(&pair);
     }
 }
 
@@ -392,18 +383,6 @@ mod tests {
             let err = validate_base_url(ex, bad).unwrap_err();
             assert!(matches!(err, Error::Config { .. }), "{bad}: {err}");
         }
-    }
-
-    #[test]
-    fn query_is_form_encoded_in_order() {
-        let mut req = Request::get("/x");
-        req.append_query("symbol", "１２");
-        req.append_query("timestamp", "1");
-        assert_eq!(req.query, "symbol=%EF%BC%91%EF%BC%92&timestamp=1");
-        assert_eq!(
-            req.path_and_query(),
-            "/x?symbol=%EF%BC%91%EF%BC%92&timestamp=1"
-        );
     }
 
     #[test]

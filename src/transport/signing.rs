@@ -24,7 +24,15 @@ pub fn hmac_sha256(secret: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 
 /// Lowercase hex HMAC-SHA256 (Binance, Bybit).
 pub fn hmac_sha256_hex(secret: &SecretString, parts: &[&str]) -> String {
-    hex::encode(mac_of(secret, parts))
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mac = mac_of(secret, parts);
+    // One allocation of the final size; `hex::encode` pushes char by char.
+    let mut text = String::with_capacity(64);
+    for byte in mac {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    text
 }
 
 /// Standard base64 HMAC-SHA256 (OKX, KuCoin, Bitget).

@@ -79,10 +79,19 @@ impl Venue for Binance {
     }
 
     fn sign(request: &mut Request, credentials: &Credentials, _: Environment, timestamp_ms: i64) {
-        request.append_query("recvWindow", &RECV_WINDOW_MS.to_string());
-        request.append_query("timestamp", &timestamp_ms.to_string());
-        let signature = signature(credentials.secret(), &request.query, &request.body);
-        request.append_query("signature", &signature);
+        use std::fmt::Write as _;
+        // Numbers and hex need no form encoding: append in place rather than re-encode.
+        let query = &mut request.query;
+        if !query.is_empty() {
+            query.push('&');
+        }
+        let _ = write!(
+            query,
+            "recvWindow={RECV_WINDOW_MS}&timestamp={timestamp_ms}"
+        );
+        let signature = signature(credentials.secret(), query, &request.body);
+        query.push_str("&signature=");
+        query.push_str(&signature);
         request.header("x-mbx-apikey", credentials.api_key());
     }
 
