@@ -212,10 +212,15 @@ fn print_table(inspections: &[Inspection], now: DateTime<Utc>) {
                 row[3] = permissions(info);
                 row[4] = ip(&info.ip_restriction);
                 row[5] = reported(&info.created_at, |t| t.format("%Y-%m-%d").to_string());
-                row[6] = reported(&info.expires_at, |e| match e {
-                    Expiry::Never => "never".into(),
-                    Expiry::At(t) => t.format("%Y-%m-%d").to_string(),
-                });
+                row[6] = match (&info.expires_at, &info.trading_expires_at) {
+                    (Reported::NotReported, Reported::Known(t)) => {
+                        format!("trading {}", t.format("%Y-%m-%d"))
+                    }
+                    (expiry, _) => reported(expiry, |e| match e {
+                        Expiry::Never => "never".into(),
+                        Expiry::At(t) => t.format("%Y-%m-%d").to_string(),
+                    }),
+                };
                 row[7] = notes(info, now);
             }
             Err(err) => {
@@ -328,6 +333,14 @@ fn notes(info: &KeyInfo, now: DateTime<Utc>) -> String {
             notes.push("expired".into());
         } else if left.num_days() <= 7 {
             notes.push(format!("expires in {} days", left.num_days()));
+        }
+    }
+    if let Reported::Known(at) = info.trading_expires_at {
+        let left = at - now;
+        if left.num_seconds() <= 0 {
+            notes.push("trading right expired".into());
+        } else if left.num_days() <= 7 {
+            notes.push(format!("trading right expires in {} days", left.num_days()));
         }
     }
     notes.join("; ")

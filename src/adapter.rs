@@ -66,6 +66,8 @@ pub struct Capabilities {
     pub reports_created_at: Support,
     /// [`KeyInfo::expires_at`].
     pub reports_expiry: Support,
+    /// [`KeyInfo::trading_expires_at`].
+    pub reports_trading_expiry: Support,
     /// [`KeyInfo::last_used_at`].
     pub reports_last_used: Support,
     /// [`KeyInfo::enabled`].
@@ -88,6 +90,7 @@ impl Capabilities {
         reports_ip_list: Support::Unsupported,
         reports_created_at: Support::Unsupported,
         reports_expiry: Support::Unsupported,
+        reports_trading_expiry: Support::Unsupported,
         reports_last_used: Support::Unsupported,
         reports_enabled: Support::Unsupported,
         reports_account_kind: Support::Unsupported,
@@ -95,7 +98,7 @@ impl Capabilities {
     };
 
     /// Every entry as `(name, support)`, in a stable order, for tables and checks.
-    pub fn entries(&self) -> [(&'static str, Support); 13] {
+    pub fn entries(&self) -> [(&'static str, Support); 14] {
         [
             ("key_info", self.key_info),
             ("list_keys", self.list_keys),
@@ -106,6 +109,7 @@ impl Capabilities {
             ("ip_list", self.reports_ip_list),
             ("created_at", self.reports_created_at),
             ("expiry", self.reports_expiry),
+            ("trading_expiry", self.reports_trading_expiry),
             ("last_used", self.reports_last_used),
             ("enabled", self.reports_enabled),
             ("account_kind", self.reports_account_kind),

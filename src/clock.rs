@@ -58,6 +58,9 @@ impl<C: Clock + ?Sized> Clock for Arc<C> {
     }
 }
 
+/// The largest clock offset learned from a server: one day.
+pub(crate) const MAX_CLOCK_OFFSET_MS: i64 = 24 * 60 * 60 * 1000;
+
 /// A clock corrected by the offset learned from an exchange's server time.
 #[derive(Debug)]
 pub(crate) struct CorrectedClock {
@@ -74,16 +77,22 @@ impl CorrectedClock {
     }
 
     pub(crate) fn now_ms(&self) -> i64 {
-        self.base.now_ms() + self.offset_ms.load(Ordering::Relaxed)
+        self.base
+            .now_ms()
+            .saturating_add(self.offset_ms.load(Ordering::Relaxed))
     }
 
     /// Learns the offset from a server time read between `sent_ms` and `received_ms` (base
-    /// clock readings), assuming the server stamped it halfway.
-    pub(crate) fn correct(&self, server_ms: i64, sent_ms: i64, received_ms: i64) -> i64 {
-        let midpoint = sent_ms + (received_ms - sent_ms) / 2;
-        let offset = server_ms - midpoint;
+    /// clock readings), assuming the server stamped it halfway. An offset beyond
+    /// [`MAX_CLOCK_OFFSET_MS`] is refused: a server time that far off is garbage, not skew.
+    pub(crate) fn correct(&self, server_ms: i64, sent_ms: i64, received_ms: i64) -> Option<i64> {
+        let midpoint = sent_ms.checked_add(received_ms.checked_sub(sent_ms)? / 2)?;
+        let offset = server_ms.checked_sub(midpoint)?;
+        if offset.checked_abs()? > MAX_CLOCK_OFFSET_MS {
+            return None;
+        }
         self.offset_ms.store(offset, Ordering::Relaxed);
-        offset
+        Some(offset)
     }
 
     pub(crate) fn base_now_ms(&self) -> i64 {
@@ -114,9 +123,25 @@ mod tests {
         let base = Arc::new(FixedClock::new(10_000));
         let clock = CorrectedClock::new(base.clone());
         // Sent at 10_000, answered at 10_200: the server stamped 12_100, so we are 2_000 behind.
-        assert_eq!(clock.correct(12_100, 10_000, 10_200), 2_000);
+        assert_eq!(clock.correct(12_100, 10_000, 10_200), Some(2_000));
         assert_eq!(clock.now_ms(), 12_000);
         base.advance(1);
         assert_eq!(clock.now_ms(), 12_001);
+    }
+
+    #[test]
+    fn absurd_server_times_are_refused_without_overflow() {
+        let clock = CorrectedClock::new(Arc::new(FixedClock::new(10_000)));
+        assert_eq!(clock.correct(i64::MIN, 10_000, 10_200), None);
+        assert_eq!(clock.correct(i64::MAX, i64::MIN, i64::MAX), None);
+        assert_eq!(
+            clock.correct(10_000 + MAX_CLOCK_OFFSET_MS + 1_000, 10_000, 10_000),
+            None
+        );
+        assert_eq!(
+            clock.offset_ms(),
+            0,
+            "a refused time leaves the offset alone"
+        );
     }
 }

@@ -232,11 +232,14 @@ impl Error {
     /// Whether the same call may succeed if made again later.
     ///
     /// True for rate limits, unavailability, timeouts and connection failures, and for a
-    /// timestamp outside the window (the clock offset is corrected on retry). Never true for an
-    /// auth rejection of any other kind, a decode failure or a configuration error.
+    /// timestamp outside the window (the clock offset is corrected on retry). False for an IP
+    /// ban (`RateLimited { ip_banned: true, .. }`): calling again during a ban extends it; wait
+    /// for `retry_after` instead. Never true for an auth rejection of any other kind, a decode
+    /// failure or a configuration error.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::RateLimited { .. } | Error::Unavailable { .. } => true,
+            Error::RateLimited { ip_banned, .. } => !ip_banned,
+            Error::Unavailable { .. } => true,
             Error::AuthRejected { reason, .. } => *reason == AuthReason::TimestampOutOfWindow,
             Error::Transport { kind, .. } => {
                 matches!(kind, TransportKind::Timeout | TransportKind::Connect)
@@ -350,6 +353,12 @@ mod tests {
         assert!(Error::RateLimited {
             retry_after: None,
             ip_banned: false,
+            context: ctx.clone()
+        }
+        .is_retryable());
+        assert!(!Error::RateLimited {
+            retry_after: None,
+            ip_banned: true,
             context: ctx.clone()
         }
         .is_retryable());

@@ -361,7 +361,8 @@ pub enum IpRestriction {
 }
 
 impl IpRestriction {
-    /// Builds the restriction from a list of entries; an empty list means unrestricted.
+    /// Builds the restriction from a list of entries. An empty list, or one with a network
+    /// that spans every address (`0.0.0.0/0`, `::/0`), means unrestricted.
     pub fn from_entries<'a>(entries: impl IntoIterator<Item = &'a str>) -> IpRestriction {
         let entries: Vec<IpEntry> = entries
             .into_iter()
@@ -369,7 +370,9 @@ impl IpRestriction {
             .filter(|e| !e.is_empty())
             .map(IpEntry::parse)
             .collect();
-        if entries.is_empty() {
+        let matches_everything =
+            |e: &IpEntry| matches!(e, IpEntry::Net(net) if net.prefix_len() == 0);
+        if entries.is_empty() || entries.iter().any(matches_everything) {
             IpRestriction::Unrestricted
         } else {
             IpRestriction::AllowList(entries)
@@ -392,7 +395,7 @@ impl IpRestriction {
 pub enum Expiry {
     /// The exchange reports that the key does not expire.
     Never,
-    /// The key (or, where the exchange says so in evidence, its trading right) expires then.
+    /// The key expires then.
     At(DateTime<Utc>),
 }
 
@@ -427,6 +430,9 @@ pub struct KeyInfo {
     pub created_at: Reported<DateTime<Utc>>,
     /// When the key expires.
     pub expires_at: Reported<Expiry>,
+    /// When the key's trading right expires, where the exchange dates it apart from the key
+    /// (Binance `tradingAuthorityExpirationTime`). The key keeps its other rights afterwards.
+    pub trading_expires_at: Reported<DateTime<Utc>>,
     /// When the key was last used.
     pub last_used_at: Reported<DateTime<Utc>>,
     /// Whether the key is enabled.
@@ -448,6 +454,7 @@ impl KeyInfo {
             ip_restriction: IpRestriction::NotReported,
             created_at: Reported::NotReported,
             expires_at: Reported::NotReported,
+            trading_expires_at: Reported::NotReported,
             last_used_at: Reported::NotReported,
             enabled: Reported::NotReported,
             account: Reported::NotReported,
@@ -545,5 +552,12 @@ mod tests {
             IpRestriction::from_entries(["", " "]),
             IpRestriction::Unrestricted
         );
+        for open in ["0.0.0.0/0", "::/0"] {
+            assert_eq!(
+                IpRestriction::from_entries(["203.0.113.7", open]),
+                IpRestriction::Unrestricted,
+                "{open}"
+            );
+        }
     }
 }

@@ -12,7 +12,7 @@ use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::binance;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
 use exchange_keys::{
-    AuthReason, Error, ExchangeId, Expiry, Grant, IpRestriction, Permission, Reported, RetryPolicy,
+    AuthReason, Error, ExchangeId, Grant, IpRestriction, Permission, Reported, RetryPolicy,
 };
 use secrecy::ExposeSecret;
 use wiremock::matchers::{method, path};
@@ -35,8 +35,9 @@ fn documented_example_maps_field_by_field() {
     assert_eq!(p.get(&Permission::Withdraw), Grant::Denied);
     assert_eq!(p.get(&Permission::InternalTransfer), Grant::Denied);
     assert_eq!(p.get(&Permission::UniversalTransfer), Grant::Denied);
-    assert_eq!(p.get(&Permission::SubAccountManagement), Grant::Denied);
-    assert_eq!(p.get(&Permission::KeyManagement), Grant::Denied);
+    // Not reported by Binance, and a write right (portfolio margin) is on: unknown.
+    assert_eq!(p.get(&Permission::SubAccountManagement), Grant::NotReported);
+    assert_eq!(p.get(&Permission::KeyManagement), Grant::NotReported);
     assert_eq!(
         p.vendor_granted,
         vec![
@@ -48,12 +49,32 @@ fn documented_example_maps_field_by_field() {
     assert_eq!(info.ip_restriction, IpRestriction::Unrestricted);
     assert_eq!(info.created_at, Reported::Known(at("2023-10-30T05:53:39Z")));
     assert_eq!(info.expires_at, Reported::NotReported);
+    assert_eq!(info.trading_expires_at, Reported::NotReported);
     assert_eq!(info.key_id, Reported::NotReported);
     assert_eq!(info.label, Reported::NotReported);
     assert_eq!(info.last_used_at, Reported::NotReported);
     assert_eq!(info.account, Reported::NotReported);
     assert_eq!(info.enabled, Reported::Known(true));
     assert_eq!(info.raw, body);
+}
+
+#[test]
+fn management_rights_are_denied_only_when_every_write_flag_is_off() {
+    let mut body = fixture("binance", "api_restrictions.json");
+    body["enablePortfolioMarginTrading"] = false.into();
+    let info = binance::map_key_info(&body).unwrap();
+    assert_eq!(
+        info.permissions.get(&Permission::KeyManagement),
+        Grant::Denied
+    );
+    assert_eq!(info.is_read_only(), Reported::Known(true));
+    body["enableSpotAndMarginTrading"] = true.into();
+    let info = binance::map_key_info(&body).unwrap();
+    assert_eq!(
+        info.permissions.get(&Permission::KeyManagement),
+        Grant::NotReported
+    );
+    assert_eq!(info.is_read_only(), Reported::Known(false));
 }
 
 #[test]
@@ -65,14 +86,15 @@ fn ip_restrict_true_means_restricted_without_a_list() {
 }
 
 #[test]
-fn trading_authority_expiry_becomes_expires_at() {
+fn trading_authority_expiry_is_the_trading_right_not_the_key() {
     let mut body = fixture("binance", "api_restrictions.json");
     body["tradingAuthorityExpirationTime"] = 1_628_985_600_000_i64.into();
     let info = binance::map_key_info(&body).unwrap();
     assert_eq!(
-        info.expires_at,
-        Reported::Known(Expiry::At(at("2021-08-15T00:00:00Z")))
+        info.trading_expires_at,
+        Reported::Known(at("2021-08-15T00:00:00Z"))
     );
+    assert_eq!(info.expires_at, Reported::NotReported);
 }
 
 #[test]
@@ -165,14 +187,14 @@ async fn scenarios_map_to_what_they_describe() {
     let open = info(Scenario::NoIpRestriction).await.unwrap();
     assert_eq!(open.ip_restriction, IpRestriction::Unrestricted);
     assert_eq!(
-        open.expires_at,
-        Reported::Known(Expiry::At(at("2026-12-30T00:00:00Z")))
+        open.trading_expires_at,
+        Reported::Known(at("2026-12-30T00:00:00Z"))
     );
 
     let expired = info(Scenario::Expired).await.unwrap();
     assert_eq!(
-        expired.expires_at,
-        Reported::Known(Expiry::At(at("2026-01-07T00:00:00Z")))
+        expired.trading_expires_at,
+        Reported::Known(at("2026-01-07T00:00:00Z"))
     );
 
     for scenario in [Scenario::InvalidKey, Scenario::IpNotAllowed] {

@@ -231,3 +231,82 @@ fn sign_request_reproduces_the_reference_vector() {
     )));
     assert_eq!(signed.query, "");
 }
+
+#[test]
+fn absent_groups_and_master_flag_are_not_reported_not_denied() {
+    let mut result = documented_result();
+    result["readOnly"] = 0.into();
+    let permissions = result["permissions"].as_object_mut().unwrap();
+    permissions.remove("Wallet");
+    permissions.remove("Options");
+    result.as_object_mut().unwrap().remove("isMaster");
+    let info = bybit::map_key_info(&result).unwrap();
+    let p = &info.permissions;
+    assert_eq!(p.get(&Permission::Withdraw), Grant::NotReported);
+    assert_eq!(p.get(&Permission::OptionsTrade), Grant::NotReported);
+    assert_eq!(p.get(&Permission::KeyManagement), Grant::NotReported);
+    assert_eq!(p.get(&Permission::SubAccountManagement), Grant::NotReported);
+    assert_eq!(info.account, Reported::NotReported);
+    // A listed group without the item is an explicit no.
+    result["permissions"]["Wallet"] = serde_json::json!(["AccountTransfer"]);
+    let info = bybit::map_key_info(&result).unwrap();
+    assert_eq!(info.permissions.get(&Permission::Withdraw), Grant::Denied);
+    assert_eq!(
+        info.permissions.get(&Permission::KeyManagement),
+        Grant::Granted
+    );
+    assert_eq!(
+        info.permissions.get(&Permission::SubAccountManagement),
+        Grant::NotReported
+    );
+}
+
+#[test]
+fn margin_follows_spot_trading_and_is_otherwise_unknown() {
+    let mut result = documented_result();
+    result["readOnly"] = 0.into();
+    let info = bybit::map_key_info(&result).unwrap();
+    assert_eq!(
+        info.permissions.get(&Permission::MarginTrade),
+        Grant::Granted
+    );
+    result["permissions"]["Spot"] = serde_json::json!([]);
+    let info = bybit::map_key_info(&result).unwrap();
+    assert_eq!(info.permissions.get(&Permission::SpotTrade), Grant::Denied);
+    assert_eq!(
+        info.permissions.get(&Permission::MarginTrade),
+        Grant::NotReported
+    );
+}
+
+#[tokio::test]
+async fn forbidden_403_is_an_ip_ban_and_is_not_retried() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(
+            wiremock::ResponseTemplate::new(403)
+                .set_body_raw("<html><body>access too frequent</body></html>", "text/html"),
+        )
+        .mount(&server)
+        .await;
+    let adapter = ExchangeId::Bybit
+        .builder()
+        .base_url(server.uri())
+        .credentials(exchange_keys::testkit::credentials(ExchangeId::Bybit).unwrap())
+        .build()
+        .unwrap();
+    let err = adapter.key_info().await.unwrap_err();
+    match &err {
+        Error::RateLimited {
+            ip_banned,
+            retry_after,
+            ..
+        } => {
+            assert!(*ip_banned);
+            assert_eq!(*retry_after, Some(std::time::Duration::from_secs(600)));
+        }
+        other => panic!("expected an IP ban, got {other}"),
+    }
+    assert!(!err.is_retryable());
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}

@@ -313,3 +313,44 @@ fn sign_request_reproduces_the_reference_vector() {
         .unwrap_err();
     assert!(err.to_string().contains("passphrase"), "{err}");
 }
+
+#[test]
+fn an_allowlist_of_every_address_is_unrestricted() {
+    let mut account = documented_account();
+    account["ip"] = "203.0.113.10,0.0.0.0/0".into();
+    let info = okx::map_key_info(&account).unwrap();
+    assert_eq!(info.ip_restriction, IpRestriction::Unrestricted);
+}
+
+#[tokio::test]
+async fn an_absurd_server_time_is_a_decode_error_not_a_panic() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v5/account/config"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(fixture("okx", "error_timestamp.json")),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v5/public/time"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            serde_json::json!({"code": "0", "msg": "", "data": [{"ts": "-9223372036854775808"}]}),
+        ))
+        .mount(&server)
+        .await;
+    let adapter = ExchangeId::Okx
+        .builder()
+        .base_url(server.uri())
+        .credentials(exchange_keys::testkit::credentials(ExchangeId::Okx).unwrap())
+        .build()
+        .unwrap();
+    let err = adapter.key_info().await.unwrap_err();
+    // The clock could not be corrected: the timestamp rejection is what the caller sees.
+    assert_eq!(
+        err.auth_reason(),
+        Some(AuthReason::TimestampOutOfWindow),
+        "{err}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}

@@ -332,9 +332,9 @@ impl AdapterBuilder {
         self
     }
 
-    /// The client-side rate limit for this exchange's host, shared by every adapter of the
-    /// process with the same base URL and limit; `None` disables it. The default of each
-    /// exchange stays well inside its published per-address limit.
+    /// The client-side rate limit for this exchange, shared by every adapter of the process for
+    /// the same exchange and limit, whatever host it uses; `None` disables it. The default of
+    /// each exchange stays well inside its published per-address limit.
     pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
         self.rate_limit = Some(limit);
         self

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -64,6 +65,15 @@ pub(crate) trait Venue: Send + Sync + 'static {
     /// What an error code means; `None` for codes with no semantic mapping.
     fn classify(code: &str) -> Option<ErrorClass>;
 
+    /// What an HTTP status means when the body carries no code this venue knows.
+    fn classify_status(status: u16) -> Option<ErrorClass> {
+        ErrorClass::from_status(status)
+    }
+
+    /// How long this exchange bans an address that went over its limit, when it says so in its
+    /// documentation but not in a `Retry-After` header.
+    const BAN_WAIT: Option<Duration> = None;
+
     /// The useful part of a successful answer (OKX `data[0]`, Bybit `result`).
     fn unwrap_payload(payload: Value) -> std::result::Result<Value, String> {
         Ok(payload)
@@ -85,35 +95,53 @@ pub(crate) trait Venue: Send + Sync + 'static {
 
 /// Interprets an answer with a venue's error conventions: the exchange's own code when the body
 /// has one, then the HTTP status, then the venue's payload unwrapping.
-pub(crate) fn interpret<V: Venue>(answer: &Answer, mut context: ErrorContext) -> Result<Value> {
-    let payload = answer::parse_json(answer, context.clone())?;
+pub(crate) fn interpret<V: Venue>(answer: &Answer, context: ErrorContext) -> Result<Value> {
+    let with_ban_wait = |error: Error| match error {
+        Error::RateLimited {
+            retry_after: None,
+            ip_banned: true,
+            context,
+        } => Error::RateLimited {
+            retry_after: V::BAN_WAIT,
+            ip_banned: true,
+            context,
+        },
+        other => other,
+    };
+    interpret_codes::<V>(answer, context).map_err(with_ban_wait)
+}
+
+fn interpret_codes<V: Venue>(answer: &Answer, mut context: ErrorContext) -> Result<Value> {
+    let payload = answer::parse_json(answer, context.clone(), V::classify_status)?;
     if let Some((code, message)) = V::error_in(&payload) {
         let class = if answer.status == 418 {
             ErrorClass::Banned
         } else {
             V::classify(&code)
-                .or_else(|| ErrorClass::from_status(answer.status))
+                .or_else(|| V::classify_status(answer.status))
                 .unwrap_or(ErrorClass::Rejected)
         };
         context.code = Some(code);
         context.message = Some(message);
         return Err(class.into_error(context, answer.retry_after));
     }
-    if let Some(class) = ErrorClass::from_status(answer.status) {
+    if let Some(class) = V::classify_status(answer.status) {
         context.message = Some("HTTP error status with no error code in the body".to_owned());
         return Err(class.into_error(context, answer.retry_after));
     }
     V::unwrap_payload(payload).map_err(|what| Error::decode(what, context))
 }
 
-/// Maps a key-information payload and attaches it, scrubbed of secret-named fields and of
-/// `secrets`, as the evidence.
+/// Scrubs a key-information payload of secret-named fields and of `secrets`, maps it, and
+/// attaches it as the evidence.
 pub(crate) fn key_info_from<V: Venue>(
     mut payload: Value,
     secrets: &[&str],
 ) -> std::result::Result<KeyInfo, String> {
-    let mut info = V::map_key_info(&payload)?;
+    // Scrub first, so an echoed secret reaches neither the evidence nor a mapped field (a label,
+    // a vendor permission name).
     answer::scrub(&mut payload, secrets);
+    let mut info = V::map_key_info(&payload)?;
     info.raw = payload;
     Ok(info)
 }
@@ -202,7 +230,7 @@ impl<V: Venue> VenueAdapter<V> {
         let limiter = builder
             .rate_limit
             .unwrap_or(Some(V::RATE_LIMIT))
-            .map(|limit| Limiter::shared(&format!("{}|{}", V::ID, base_url), limit));
+            .map(|limit| Limiter::shared(V::ID.as_str(), limit));
         Ok(Arc::new(VenueAdapter::<V> {
             http: HttpTransport::new(
                 V::ID,
@@ -246,6 +274,10 @@ impl<V: Venue> VenueAdapter<V> {
             };
             if let Some(context) = error.context_mut() {
                 context.attempts = attempts;
+                // An exchange's message may quote what it was sent.
+                if let Some(message) = &mut context.message {
+                    answer::redact(message, &self.credentials.secret_values());
+                }
             }
             let timestamp_rejected =
                 error.auth_reason() == Some(crate::error::AuthReason::TimestampOutOfWindow);
@@ -306,7 +338,16 @@ impl<V: Venue> VenueAdapter<V> {
                 },
             )
         })?;
-        let offset = self.clock.correct(server, sent, received);
+        let offset = self.clock.correct(server, sent, received).ok_or_else(|| {
+            Error::decode(
+                format!("server time {server} ms is more than a day from this machine's clock"),
+                ErrorContext {
+                    exchange: Some(V::ID),
+                    endpoint: Some(request.endpoint()),
+                    ..Default::default()
+                },
+            )
+        })?;
         tracing::info!(exchange = %V::ID, offset_ms = offset, "corrected clock offset from server time");
         Ok(())
     }

@@ -57,12 +57,16 @@ impl ErrorClass {
 
 /// Parses the body as JSON. A body that is not JSON becomes the error its HTTP status implies
 /// (a 502 HTML page is `Unavailable`), or a `Decode` error describing what came instead.
-pub(crate) fn parse_json(answer: &Answer, mut context: ErrorContext) -> Result<Value, Error> {
+pub(crate) fn parse_json(
+    answer: &Answer,
+    mut context: ErrorContext,
+    status_class: fn(u16) -> Option<ErrorClass>,
+) -> Result<Value, Error> {
     match serde_json::from_slice::<Value>(&answer.body) {
         Ok(value) => Ok(value),
         Err(error) => {
             let what = describe_non_json(answer, &error);
-            match ErrorClass::from_status(answer.status) {
+            match status_class(answer.status) {
                 Some(class) => {
                     context.message.get_or_insert(what);
                     Err(class.into_error(context, answer.retry_after))
@@ -127,11 +131,16 @@ pub(crate) fn decode<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T
 pub(crate) fn sanitize(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut in_quotes = false;
-    for c in message.chars() {
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
         match (c, in_quotes) {
             ('"', false) => {
                 in_quotes = true;
                 out.push_str("\"…");
+            }
+            // serde escapes quotes inside the value: an escaped one does not end it.
+            ('\\', true) => {
+                chars.next();
             }
             ('"', true) => {
                 in_quotes = false;
@@ -170,6 +179,15 @@ pub(crate) fn scrub(value: &mut Value, secrets: &[&str]) {
             *text = REDACTED.to_owned();
         }
         _ => {}
+    }
+}
+
+/// Replaces every occurrence of each of `secrets` in `text`.
+pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        if text.contains(secret) {
+            *text = text.replace(secret, REDACTED);
+        }
     }
 }
 
@@ -228,7 +246,7 @@ mod tests {
     #[test]
     fn html_error_page_on_502_is_unavailable() {
         let a = answer(502, "text/html", "<html><body>Bad Gateway</body></html>");
-        let err = parse_json(&a, ErrorContext::default()).unwrap_err();
+        let err = parse_json(&a, ErrorContext::default(), ErrorClass::from_status).unwrap_err();
         assert!(matches!(err, Error::Unavailable { .. }), "{err}");
         assert!(err.to_string().contains("HTML page"), "{err}");
     }
@@ -236,7 +254,7 @@ mod tests {
     #[test]
     fn html_on_200_is_a_decode_error_naming_html() {
         let a = answer(200, "text/html", "<!DOCTYPE html><p>captcha</p>");
-        let err = parse_json(&a, ErrorContext::default()).unwrap_err();
+        let err = parse_json(&a, ErrorContext::default(), ErrorClass::from_status).unwrap_err();
         assert!(matches!(err, Error::Decode { .. }), "{err}");
         assert!(err.to_string().contains("HTML page"), "{err}");
     }
@@ -246,12 +264,14 @@ mod tests {
         let err = parse_json(
             &answer(200, "application/json", "{\"a\":"),
             ErrorContext::default(),
+            ErrorClass::from_status,
         )
         .unwrap_err();
         assert!(err.to_string().contains("truncated JSON"), "{err}");
         let err = parse_json(
             &answer(200, "application/json", ""),
             ErrorContext::default(),
+            ErrorClass::from_status,
         )
         .unwrap_err();
         assert!(err.to_string().contains("empty body"), "{err}");
@@ -269,6 +289,18 @@ mod tests {
         assert!(!err.contains("hunter2"), "{err}");
         let err = decode::<Wire>(&json!({}), "answer").unwrap_err();
         assert!(err.contains("missing field `flag`"), "{err}");
+    }
+
+    #[test]
+    fn sanitize_hides_values_with_escaped_quotes() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Wire {
+            ips: Vec<String>,
+        }
+        let err = decode::<Wire>(&json!({"ips": "x\"TOPSECRET\\\"MORE"}), "answer").unwrap_err();
+        assert!(!err.contains("TOPSECRET") && !err.contains("MORE"), "{err}");
+        assert!(err.contains("`ips`"), "{err}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Client-side rate limiting, shared by every adapter of the process that talks to the same
-//! exchange host: checking thousands of keys from one address must not get that address banned.
+//! exchange: checking thousands of keys from one address must not get that address banned.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -85,8 +85,9 @@ impl Limiter {
         }
     }
 
-    /// The limiter shared by every adapter that sends to `key` (exchange and base URL) with
-    /// `limit`.
+    /// The limiter shared by every adapter of the exchange named `key` with `limit`. Hosts are
+    /// not told apart: an exchange counts requests per address across its hosts (Binance's
+    /// `api1`…`api4`, Bybit's `api.bytick.com`).
     pub(crate) fn shared(key: &str, limit: RateLimit) -> Arc<Limiter> {
         static LIMITERS: OnceLock<Mutex<Registry>> = OnceLock::new();
         let limiters = LIMITERS.get_or_init(Default::default);
@@ -137,11 +138,11 @@ mod tests {
     }
 
     #[test]
-    fn adapters_of_one_host_share_a_limiter() {
+    fn adapters_of_one_exchange_share_a_limiter() {
         let limit = RateLimit::per_second(3);
-        let a = Limiter::shared("binance|https://api.binance.com", limit);
-        let b = Limiter::shared("binance|https://api.binance.com", limit);
-        let c = Limiter::shared("binance|http://127.0.0.1:1", limit);
+        let a = Limiter::shared("binance", limit);
+        let b = Limiter::shared("binance", limit);
+        let c = Limiter::shared("okx", limit);
         assert!(Arc::ptr_eq(&a, &b));
         assert!(!Arc::ptr_eq(&a, &c));
     }

@@ -168,21 +168,44 @@ pub(crate) struct Answer {
 
 /// A new HTTP client with this crate's defaults: rustls with the `ring` provider and webpki
 /// roots, [`DEFAULT_CONNECT_TIMEOUT`], [`DEFAULT_REQUEST_TIMEOUT`], no redirects (a redirect
-/// could carry signed headers to another host or to plain HTTP).
+/// could carry signed headers to another host or to plain HTTP), and a proxy only for
+/// `https://` (from `HTTPS_PROXY`/`ALL_PROXY`, honouring `NO_PROXY`): plain `http://`, which
+/// this crate sends only to loopback, is never proxied.
 ///
 /// Every adapter built without [`AdapterBuilder::http_client`](crate::AdapterBuilder::http_client)
 /// gets its own client. To check many keys, build one with this function and hand it to every
 /// builder, so they share one connection pool. A client's pooled connections belong to the Tokio
 /// runtime that opened them: share a client within one runtime, not across runtimes.
 pub fn http_client() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .use_rustls_tls()
         .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
         .timeout(DEFAULT_REQUEST_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("exchange-keys/", env!("CARGO_PKG_VERSION")))
+        // reqwest would send plain `http://` requests through `HTTP_PROXY`, loopback ones
+        // included: signed headers would cross the network in clear. Only HTTPS is proxied.
+        .no_proxy();
+    if let Some(proxy) = https_proxy_from_env()? {
+        builder = builder.proxy(proxy);
+    }
+    builder
         .build()
         .map_err(|e| Error::config(None, format!("could not build the HTTP client: {e}")))
+}
+
+/// `HTTPS_PROXY` (or `https_proxy`, then `ALL_PROXY`/`all_proxy`), for `https://` URLs only,
+/// honouring `NO_PROXY`.
+fn https_proxy_from_env() -> Result<Option<reqwest::Proxy>> {
+    let url = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()));
+    match url {
+        None => Ok(None),
+        Some(url) => reqwest::Proxy::https(url.trim())
+            .map(|proxy| Some(proxy.no_proxy(reqwest::NoProxy::from_env())))
+            .map_err(|_| Error::config(None, "HTTPS_PROXY is not a valid proxy URL")),
+    }
 }
 
 /// Checks that signed requests to `url` are encrypted: `https://` anywhere, `http://` only to a
@@ -291,9 +314,7 @@ impl HttpTransport {
         let mut response = builder.send().await.map_err(|e| self.transport_error(e))?;
         let headers = response.headers();
         let content_type = header_text(headers.get(CONTENT_TYPE));
-        let retry_after = header_text(headers.get(RETRY_AFTER))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = header_text(headers.get(RETRY_AFTER)).and_then(|v| parse_retry_after(&v));
         let request_id = self
             .request_id_headers
             .iter()
@@ -352,6 +373,17 @@ impl HttpTransport {
     }
 }
 
+/// `Retry-After` as delay-seconds or as an HTTP date (RFC 9110 §10.2.3).
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
 fn header_text(value: Option<&HeaderValue>) -> Option<String> {
     value
         .and_then(|v| v.to_str().ok())
@@ -376,6 +408,9 @@ mod tests {
             "http://10.0.0.1",
             "http://192.168.1.2",
             "http://localhost.evil.example",
+            "http://127.0.0.1.evil.example",
+            "http://localhost./",
+            "http://[::ffff:127.0.0.1]/",
             "ftp://api.binance.com",
             "https://user:pw@api.binance.com",
             "not a url",
@@ -383,6 +418,23 @@ mod tests {
             let err = validate_base_url(ex, bad).unwrap_err();
             assert!(matches!(err, Error::Config { .. }), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_or_a_date() {
+        assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
+        let later = (chrono::Utc::now() + chrono::Duration::seconds(90)).to_rfc2822();
+        let wait = parse_retry_after(&later).unwrap();
+        assert!(
+            wait > Duration::from_secs(80) && wait <= Duration::from_secs(90),
+            "{wait:?}"
+        );
+        assert_eq!(parse_retry_after("soon"), None);
     }
 
     #[test]

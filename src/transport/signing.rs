@@ -41,15 +41,14 @@ pub fn hmac_sha256_base64(secret: &SecretString, parts: &[&str]) -> String {
 }
 
 fn mac_of(secret: &SecretString, parts: &[&str]) -> [u8; 32] {
-    let mut byte_parts: [&[u8]; 8] = [&[]; 8];
-    debug_assert!(parts.len() <= byte_parts.len(), "at most 8 pre-hash parts");
-    for (slot, part) in byte_parts.iter_mut().zip(parts) {
-        *slot = part.as_bytes();
+    let mut mac = match Hmac::<Sha256>::new_from_slice(secret.expose_secret().as_bytes()) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC-SHA256 takes keys of any length"),
+    };
+    for part in parts {
+        mac.update(part.as_bytes());
     }
-    hmac_sha256(
-        secret.expose_secret().as_bytes(),
-        &byte_parts[..parts.len().min(8)],
-    )
+    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]
@@ -62,6 +61,17 @@ mod tests {
         assert_eq!(
             hex::encode(mac),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn every_part_is_signed() {
+        let secret = SecretString::from("k");
+        let parts: Vec<String> = (0..12).map(|i| i.to_string()).collect();
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        assert_eq!(
+            hmac_sha256_hex(&secret, &parts),
+            hmac_sha256_hex(&secret, &[&parts.concat()])
         );
     }
 

@@ -10,18 +10,18 @@
 //! | `enableWithdrawals` | `Withdraw` |
 //! | `enableInternalTransfer` (master ↔ sub-account) | `InternalTransfer` |
 //! | `permitsUniversalTransfer` | `UniversalTransfer` |
-//! | `enableSpotAndMarginTrading` (Binance gates its sub-account and broker sub-key endpoints on it) | `SubAccountManagement`, `KeyManagement` |
+//! | — (not reported; `Denied` only when every write flag above is off, since every Binance write endpoint needs one) | `SubAccountManagement`, `KeyManagement` |
 //! | `ipRestrict` (a boolean: the list itself is not returned) | `ip_restriction`: `Restricted` / `Unrestricted` |
 //! | `createTime` (ms) | `created_at` |
-//! | `tradingAuthorityExpirationTime` (ms; expiry of the *trading* right, absent when none) | `expires_at` |
+//! | `tradingAuthorityExpirationTime` (ms; expiry of the *trading* right, absent when none) | `trading_expires_at` |
 //! | — (the key authenticated) | `enabled`: `Known(true)` |
-//! | — | `key_id`, `label`, `last_used_at`, `account`: `NotReported` |
+//! | — | `key_id`, `label`, `expires_at` (Binance reports no expiry of the key itself), `last_used_at`, `account`: `NotReported` |
 //!
 //! A primary flag missing from the answer is `NotReported`, never `Denied`; a secondary flag
 //! (FIX, portfolio margin, `enableMargin`) can only add a grant.
 
 use crate::exchanges::common::datetime_from_ms;
-use crate::model::{Expiry, Grant, IpRestriction, KeyInfo, Permission, Permissions, Reported};
+use crate::model::{Grant, IpRestriction, KeyInfo, Permission, Permissions, Reported};
 use crate::ExchangeId;
 
 use super::wire::ApiRestrictions;
@@ -33,6 +33,31 @@ fn or_flag(primary: Grant, secondary: Option<bool>) -> Grant {
         Grant::Granted
     } else {
         primary
+    }
+}
+
+/// Binance reports no sub-account or key-management right. Every Binance endpoint that
+/// writes needs one of the flags, so a key with all of them off cannot manage anything
+/// (`Denied`); otherwise which sub-account endpoints it may call is not reported.
+fn without_any_write_right(wire: &ApiRestrictions) -> Grant {
+    let primary = [
+        Some(wire.enable_spot_and_margin_trading),
+        Some(wire.enable_withdrawals),
+        wire.enable_internal_transfer,
+        wire.permits_universal_transfer,
+        wire.enable_futures,
+        wire.enable_vanilla_options,
+    ];
+    // Secondary flags, as in `or_flag`, can only add a right.
+    let secondary = [
+        wire.enable_margin,
+        wire.enable_portfolio_margin_trading,
+        wire.enable_fix_api_trade,
+    ];
+    if primary.iter().all(|flag| *flag == Some(false)) && !secondary.contains(&Some(true)) {
+        Grant::Denied
+    } else {
+        Grant::NotReported
     }
 }
 
@@ -72,8 +97,11 @@ pub(crate) fn map_api_restrictions(wire: &ApiRestrictions) -> Result<KeyInfo, St
             Permission::UniversalTransfer,
             flag(wire.permits_universal_transfer),
         )
-        .set(Permission::SubAccountManagement, trading)
-        .set(Permission::KeyManagement, trading);
+        .set(
+            Permission::SubAccountManagement,
+            without_any_write_right(wire),
+        )
+        .set(Permission::KeyManagement, without_any_write_right(wire));
     for (name, value) in [
         ("enableReading", Some(wire.enable_reading)),
         (
@@ -106,11 +134,8 @@ pub(crate) fn map_api_restrictions(wire: &ApiRestrictions) -> Result<KeyInfo, St
         IpRestriction::Unrestricted
     };
     info.created_at = Reported::Known(datetime_from_ms(wire.create_time, "createTime")?);
-    info.expires_at = match wire.trading_authority_expiration_time {
-        Some(ms) => Reported::Known(Expiry::At(datetime_from_ms(
-            ms,
-            "tradingAuthorityExpirationTime",
-        )?)),
+    info.trading_expires_at = match wire.trading_authority_expiration_time {
+        Some(ms) => Reported::Known(datetime_from_ms(ms, "tradingAuthorityExpirationTime")?),
         None => Reported::NotReported,
     };
     info.enabled = Reported::Known(true);

@@ -1,7 +1,8 @@
 //! Binance: `GET /sapi/v1/account/apiRestrictions`, HMAC-SHA256 hex signing.
 //!
 //! What Binance tells about a key: every permission flag, whether an IP allowlist is set (not
-//! the list), the creation time and, for keys whose trading right expires, that expiry. It
+//! the list), the creation time and, for keys whose trading right expires, that expiry
+//! ([`crate::KeyInfo::trading_expires_at`]; the key itself keeps reading). It
 //! reports no key id, label or account kind. `-2015` means an invalid key, a calling IP outside
 //! the allowlist, *or* a missing permission: this crate reports it as
 //! [`crate::AuthReason::Ambiguous`] rather than guess.
@@ -57,7 +58,7 @@ impl Venue for Binance {
             key_info: inspectable,
             reports_ip_list: Support::Unsupported,
             reports_created_at: Support::Native,
-            reports_expiry: Support::Native,
+            reports_trading_expiry: Support::Native,
             reports_enabled: Support::Emulated,
             ..Capabilities::NONE
         }

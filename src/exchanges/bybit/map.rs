@@ -4,13 +4,14 @@
 //! |---|---|
 //! | every key | `Read` granted |
 //! | `readOnly: 1` | every right below `Denied`, whatever the permission groups list |
-//! | `Spot` ∋ `SpotTrade` | `SpotTrade`, and `MarginTrade` (unified accounts margin-trade spot with it) |
+//! | a permission group absent from the answer | its rights `NotReported` (a listed group without the item: `Denied`) |
+//! | `Spot` ∋ `SpotTrade` | `SpotTrade`; also `MarginTrade` (spot margin orders are spot orders with `isLeverage=1`); without it `MarginTrade` is `NotReported`, as Bybit has no margin right of its own |
 //! | `ContractTrade` ∋ `Order`/`Position`, `Derivatives` ∋ `DerivativesTrade` | `FuturesTrade` |
 //! | `Options` ∋ `OptionsTrade` | `OptionsTrade` |
 //! | `Wallet` ∋ `Withdraw` | `Withdraw` |
 //! | `Wallet` ∋ `SubMemberTransfer` / `SubMemberTransferList` | `InternalTransfer` |
 //! | `Wallet` ∋ `AccountTransfer` | `UniversalTransfer` |
-//! | `Wallet` ∋ `AccountTransfer`/`SubMemberTransfer`/`SubMemberTransferList`/`Withdraw` (what Bybit requires to manage keys) | `KeyManagement`; on a master key also `SubAccountManagement` |
+//! | `Wallet` ∋ `AccountTransfer`/`SubMemberTransfer`/`SubMemberTransferList`/`Withdraw` (what Bybit requires to manage keys) | `KeyManagement`; with `isMaster: true` also `SubAccountManagement` (`NotReported` when `isMaster` is absent) |
 //! | any other `Group` ∋ `Item` | `Other("Group.Item")` |
 //! | `ips` (`["*"]` = no IP bound) | `ip_restriction` |
 //! | `note` / `apiKey` | `label` / `key_id` |
@@ -31,13 +32,14 @@ use crate::ExchangeId;
 use super::wire::ApiKeyInfo;
 
 pub(crate) fn map_api_key_info(wire: &ApiKeyInfo) -> Result<KeyInfo, String> {
-    let has = |group: &str, items: &[&str]| {
-        wire.permissions
-            .get(group)
-            .is_some_and(|granted| granted.iter().any(|g| items.contains(&g.as_str())))
+    // A group Bybit leaves out says nothing; only a listed group without the item denies it.
+    let has = |group: &str, items: &[&str]| match wire.permissions.get(group) {
+        Some(granted) => Grant::from_flag(granted.iter().any(|g| items.contains(&g.as_str()))),
+        None => Grant::NotReported,
     };
-    let write = |granted: bool| Grant::from_flag(granted && !wire.read_only);
-    let master = wire.is_master.unwrap_or(false);
+    // `readOnly: 1` is Bybit's explicit word that no write right is usable.
+    let write = |grant: Grant| if wire.read_only { Grant::Denied } else { grant };
+    let spot = has("Spot", &["SpotTrade"]);
     let manages_keys = has(
         "Wallet",
         &[
@@ -47,17 +49,29 @@ pub(crate) fn map_api_key_info(wire: &ApiKeyInfo) -> Result<KeyInfo, String> {
             "Withdraw",
         ],
     );
+    let manages_sub_accounts = match (manages_keys, wire.is_master) {
+        (Grant::Denied, _) | (_, Some(false)) => Grant::Denied,
+        (grant, Some(true)) => grant,
+        (_, None) => Grant::NotReported,
+    };
+    // Spot margin orders are spot orders (`isLeverage=1`): spot trading implies margin trading.
+    // Bybit reports no margin right of its own, so nothing else decides it.
+    let margin = if spot == Grant::Granted {
+        Grant::Granted
+    } else {
+        Grant::NotReported
+    };
 
     let mut permissions = Permissions::new();
     permissions
         .set(Permission::Read, Grant::Granted)
-        .set(Permission::SpotTrade, write(has("Spot", &["SpotTrade"])))
-        .set(Permission::MarginTrade, write(has("Spot", &["SpotTrade"])))
+        .set(Permission::SpotTrade, write(spot))
+        .set(Permission::MarginTrade, write(margin))
         .set(
             Permission::FuturesTrade,
             write(
                 has("ContractTrade", &["Order", "Position"])
-                    || has("Derivatives", &["DerivativesTrade"]),
+                    .either(has("Derivatives", &["DerivativesTrade"])),
             ),
         )
         .set(
@@ -79,13 +93,13 @@ pub(crate) fn map_api_key_info(wire: &ApiKeyInfo) -> Result<KeyInfo, String> {
         .set(Permission::KeyManagement, write(manages_keys))
         .set(
             Permission::SubAccountManagement,
-            write(manages_keys && master),
+            write(manages_sub_accounts),
         );
     for (group, items) in &wire.permissions {
         for item in items {
             let vendor = format!("{group}.{item}");
             if !is_normalized(group, item) {
-                permissions.set(Permission::Other(vendor.clone()), write(true));
+                permissions.set(Permission::Other(vendor.clone()), write(Grant::Granted));
             }
             permissions.add_vendor_grant(vendor);
         }

@@ -107,9 +107,23 @@ impl Venue for Bybit {
             "33004" => ErrorClass::Auth(AuthReason::Expired),
             "10006" | "10018" => ErrorClass::RateLimited,
             "10000" | "10016" => ErrorClass::Unavailable,
+            // Bybit's spot "Your api key has expired".
+            "-2015" => ErrorClass::Auth(AuthReason::Expired),
             _ => return None,
         })
     }
+
+    // "403: access too frequent": the address is banned for at least 10 minutes (docs/v5/error.mdx).
+    // Bybit also answers 403 to addresses in regions it does not serve; waiting is right for
+    // both, hammering is right for neither.
+    fn classify_status(status: u16) -> Option<ErrorClass> {
+        match status {
+            403 => Some(ErrorClass::Banned),
+            other => ErrorClass::from_status(other),
+        }
+    }
+
+    const BAN_WAIT: Option<std::time::Duration> = Some(std::time::Duration::from_secs(600));
 
     fn unwrap_payload(payload: Value) -> std::result::Result<Value, String> {
         match payload {

@@ -107,8 +107,9 @@ impl Venue for Okx {
             "50035" | "50120" | "50030" => ErrorClass::Auth(AuthReason::PermissionDenied),
             "50102" | "50112" => ErrorClass::Auth(AuthReason::TimestampOutOfWindow),
             "50100" => ErrorClass::Auth(AuthReason::Disabled),
-            "50011" | "50013" => ErrorClass::RateLimited,
-            "50001" | "50026" => ErrorClass::Unavailable,
+            "50011" => ErrorClass::RateLimited,
+            // 50013 "Systems are busy".
+            "50001" | "50013" | "50026" => ErrorClass::Unavailable,
             _ => return None,
         })
     }
