@@ -49,7 +49,9 @@ fn answer(scenario: Scenario) -> CannedAnswer {
         Scenario::DocumentedExample => CannedAnswer::ok(documented.clone()),
         Scenario::ReadOnly => key(json!({
             "note": "portfolio-tracker", "readOnly": 1, "ips": bound,
-            "permissions": { "Spot": [], "Wallet": [], "ContractTrade": [] },
+            "permissions": {
+                "ContractTrade": [], "Spot": [], "Options": [], "Derivatives": [], "Wallet": []
+            },
             "createdAt": "2026-09-01T00:00:00Z"
         })),
         Scenario::Trading => key(json!({
@@ -59,7 +61,7 @@ fn answer(scenario: Scenario) -> CannedAnswer {
         Scenario::WithdrawEnabled => key(json!({
             "note": "treasury", "readOnly": 0, "ips": bound,
             "permissions": {
-                "Spot": ["SpotTrade"],
+                "ContractTrade": [], "Spot": ["SpotTrade"], "Options": [], "Derivatives": [],
                 "Wallet": ["AccountTransfer", "SubMemberTransfer", "Withdraw"]
             },
             "createdAt": "2025-01-01T00:00:00Z"
