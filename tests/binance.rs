@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{answer_then, at, fixture, hmac_hex};
+use common::{answer_then, at, builder_for, fixture, hmac_hex};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::binance;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
@@ -236,10 +236,7 @@ async fn server_with(status: u16, body: serde_json::Value) -> MockServer {
 }
 
 fn adapter_for(server: &MockServer) -> Arc<dyn exchange_keys::KeyAdapter> {
-    ExchangeId::Binance
-        .builder()
-        .base_url(server.uri())
-        .credentials(exchange_keys::testkit::credentials(ExchangeId::Binance).unwrap())
+    builder_for(ExchangeId::Binance, server)
         .retry(RetryPolicy {
             min_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(5),
@@ -292,10 +289,7 @@ async fn clock_offset_is_corrected_after_a_timestamp_error() {
         .mount(&server)
         .await;
     // Our clock is 10 s behind the exchange's.
-    let adapter = ExchangeId::Binance
-        .builder()
-        .base_url(server.uri())
-        .credentials(exchange_keys::testkit::credentials(ExchangeId::Binance).unwrap())
+    let adapter = builder_for(ExchangeId::Binance, &server)
         .clock(FixedClock::new(server_now - 10_000))
         .retry(RetryPolicy::none())
         .build()

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{at, fixture, hmac_hex};
+use common::{at, builder_for, fixture, hmac_hex};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bybit;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
@@ -289,12 +289,7 @@ async fn forbidden_403_is_an_ip_ban_and_is_not_retried() {
         )
         .mount(&server)
         .await;
-    let adapter = ExchangeId::Bybit
-        .builder()
-        .base_url(server.uri())
-        .credentials(exchange_keys::testkit::credentials(ExchangeId::Bybit).unwrap())
-        .build()
-        .unwrap();
+    let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
     let err = adapter.key_info().await.unwrap_err();
     match &err {
         Error::RateLimited {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{answer_then, fixture, hmac_base64};
+use common::{answer_then, builder_for, fixture, hmac_base64};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::okx;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
@@ -210,12 +210,7 @@ async fn documented_error_codes_map_to_reasons() {
             .respond_with(ResponseTemplate::new(401).set_body_json(fixture("okx", file)))
             .mount(&server)
             .await;
-        let adapter = ExchangeId::Okx
-            .builder()
-            .base_url(server.uri())
-            .credentials(exchange_keys::testkit::credentials(ExchangeId::Okx).unwrap())
-            .build()
-            .unwrap();
+        let adapter = builder_for(ExchangeId::Okx, &server).build().unwrap();
         let err = adapter.key_info().await.unwrap_err();
         assert_eq!(err.auth_reason(), Some(reason), "{file}: {err}");
     }
@@ -237,10 +232,7 @@ async fn timestamp_error_resyncs_from_public_time() {
         .respond_with(ResponseTemplate::new(200).set_body_json(fixture("okx", "server_time.json")))
         .mount(&server)
         .await;
-    let adapter = ExchangeId::Okx
-        .builder()
-        .base_url(server.uri())
-        .credentials(exchange_keys::testkit::credentials(ExchangeId::Okx).unwrap())
+    let adapter = builder_for(ExchangeId::Okx, &server)
         .clock(FixedClock::new(1_597_026_383_085 - 45_000))
         .build()
         .unwrap();
@@ -328,12 +320,7 @@ async fn an_absurd_server_time_is_refused_without_a_panic() {
         ))
         .mount(&server)
         .await;
-    let adapter = ExchangeId::Okx
-        .builder()
-        .base_url(server.uri())
-        .credentials(exchange_keys::testkit::credentials(ExchangeId::Okx).unwrap())
-        .build()
-        .unwrap();
+    let adapter = builder_for(ExchangeId::Okx, &server).build().unwrap();
     let err = adapter.key_info().await.unwrap_err();
     // The clock could not be corrected: the timestamp rejection is what the caller sees.
     assert_eq!(

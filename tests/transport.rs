@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::builder_for;
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,12 +26,6 @@ async fn server_answering(template: ResponseTemplate) -> MockServer {
         .mount(&server)
         .await;
     server
-}
-
-fn builder_for(id: ExchangeId, server: &MockServer) -> AdapterBuilder {
-    id.builder()
-        .base_url(server.uri())
-        .credentials(testkit::credentials(id).unwrap())
 }
 
 #[tokio::test]

@@ -36,3 +36,14 @@ pub(crate) fn message_of(payload: &Value, name: &str) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// Takes the field `name` out of an answer envelope (`data`, `result`), saying what is wrong
+/// when the answer has none.
+pub(crate) fn take_envelope_field(payload: Value, name: &str) -> Result<Value, String> {
+    match payload {
+        Value::Object(mut envelope) => envelope
+            .remove(name)
+            .ok_or_else(|| format!("answer has no `{name}`")),
+        _ => Err("answer is not a JSON object".to_owned()),
+    }
+}

@@ -72,3 +72,14 @@ pub async fn answer_then(
         .mount(server)
         .await;
 }
+
+/// A builder for `exchange` pointed at `server`, with the testkit's credentials for it.
+pub fn builder_for(
+    exchange: exchange_keys::ExchangeId,
+    server: &wiremock::MockServer,
+) -> exchange_keys::AdapterBuilder {
+    exchange
+        .builder()
+        .base_url(server.uri())
+        .credentials(exchange_keys::testkit::credentials(exchange).unwrap())
+}

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 pub use sign::signature;
 
-use super::common::{as_code, message_of};
+use super::common::{as_code, message_of, take_envelope_field};
 use super::venue::{self, Venue};
 use super::{Environment, ExchangeId};
 use crate::adapter::{Capabilities, Operation, Support};
@@ -126,13 +126,9 @@ impl Venue for Bybit {
     const BAN_WAIT: Option<std::time::Duration> = Some(std::time::Duration::from_secs(600));
 
     fn unwrap_payload(payload: Value) -> std::result::Result<Value, String> {
-        match payload {
-            Value::Object(mut envelope) => match envelope.remove("result") {
-                Some(result @ Value::Object(_)) => Ok(result),
-                Some(_) => Err("`result` is not an object".to_owned()),
-                None => Err("answer has no `result`".to_owned()),
-            },
-            _ => Err("answer is not a JSON object".to_owned()),
+        match take_envelope_field(payload, "result")? {
+            result @ Value::Object(_) => Ok(result),
+            _ => Err("`result` is not an object".to_owned()),
         }
     }
 

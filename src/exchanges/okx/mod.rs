@@ -15,7 +15,7 @@ use serde_json::Value;
 
 pub use sign::{signature, timestamp};
 
-use super::common::{as_code, message_of};
+use super::common::{as_code, message_of, take_envelope_field};
 use super::venue::{self, Venue};
 use super::{Environment, ExchangeId};
 use crate::adapter::{Capabilities, Operation, Support};
@@ -115,16 +115,12 @@ impl Venue for Okx {
     }
 
     fn unwrap_payload(payload: Value) -> std::result::Result<Value, String> {
-        match payload {
-            Value::Object(mut envelope) => match envelope.remove("data") {
-                Some(Value::Array(items)) => items
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| "`data` is an empty list".to_owned()),
-                Some(_) => Err("`data` is not a list".to_owned()),
-                None => Err("answer has no `data`".to_owned()),
-            },
-            _ => Err("answer is not a JSON object".to_owned()),
+        match take_envelope_field(payload, "data")? {
+            Value::Array(items) => items
+                .into_iter()
+                .next()
+                .ok_or_else(|| "`data` is an empty list".to_owned()),
+            _ => Err("`data` is not a list".to_owned()),
         }
     }
 
