@@ -58,8 +58,10 @@ impl<C: Clock + ?Sized> Clock for Arc<C> {
     }
 }
 
-/// The largest clock offset learned from a server: one day.
-pub(crate) const MAX_CLOCK_OFFSET_MS: i64 = 24 * 60 * 60 * 1000;
+/// The largest clock offset learned from a server: one hour. Real drift is seconds; a clock
+/// hours off is a misconfigured machine (a time zone taken for UTC) or a lying server, and is
+/// reported rather than adopted.
+pub const MAX_CLOCK_OFFSET_MS: i64 = 60 * 60 * 1000;
 
 /// A clock corrected by the offset learned from an exchange's server time.
 #[derive(Debug)]
@@ -84,15 +86,27 @@ impl CorrectedClock {
 
     /// Learns the offset from a server time read between `sent_ms` and `received_ms` (base
     /// clock readings), assuming the server stamped it halfway. An offset beyond
-    /// [`MAX_CLOCK_OFFSET_MS`] is refused: a server time that far off is garbage, not skew.
-    pub(crate) fn correct(&self, server_ms: i64, sent_ms: i64, received_ms: i64) -> Option<i64> {
-        let midpoint = sent_ms.checked_add(received_ms.checked_sub(sent_ms)? / 2)?;
-        let offset = server_ms.checked_sub(midpoint)?;
-        if offset.checked_abs()? > MAX_CLOCK_OFFSET_MS {
-            return None;
+    /// [`MAX_CLOCK_OFFSET_MS`] is refused and returned as `Err(Some(offset))`; `Err(None)` when
+    /// it is too large to compute.
+    pub(crate) fn correct(
+        &self,
+        server_ms: i64,
+        sent_ms: i64,
+        received_ms: i64,
+    ) -> Result<i64, Option<i64>> {
+        let midpoint = received_ms
+            .checked_sub(sent_ms)
+            .and_then(|elapsed| sent_ms.checked_add(elapsed / 2))
+            .ok_or(None)?;
+        let offset = server_ms.checked_sub(midpoint).ok_or(None)?;
+        if offset
+            .checked_abs()
+            .is_none_or(|abs| abs > MAX_CLOCK_OFFSET_MS)
+        {
+            return Err(Some(offset));
         }
         self.offset_ms.store(offset, Ordering::Relaxed);
-        Some(offset)
+        Ok(offset)
     }
 
     pub(crate) fn base_now_ms(&self) -> i64 {
@@ -123,7 +137,7 @@ mod tests {
         let base = Arc::new(FixedClock::new(10_000));
         let clock = CorrectedClock::new(base.clone());
         // Sent at 10_000, answered at 10_200: the server stamped 12_100, so we are 2_000 behind.
-        assert_eq!(clock.correct(12_100, 10_000, 10_200), Some(2_000));
+        assert_eq!(clock.correct(12_100, 10_000, 10_200), Ok(2_000));
         assert_eq!(clock.now_ms(), 12_000);
         base.advance(1);
         assert_eq!(clock.now_ms(), 12_001);
@@ -132,12 +146,19 @@ mod tests {
     #[test]
     fn absurd_server_times_are_refused_without_overflow() {
         let clock = CorrectedClock::new(Arc::new(FixedClock::new(10_000)));
-        assert_eq!(clock.correct(i64::MIN, 10_000, 10_200), None);
-        assert_eq!(clock.correct(i64::MAX, i64::MIN, i64::MAX), None);
+        assert_eq!(clock.correct(i64::MIN, 10_000, 10_200), Err(None));
+        assert_eq!(clock.correct(i64::MAX, i64::MIN, i64::MAX), Err(None));
+        let two_hours = 2 * 60 * 60 * 1000;
         assert_eq!(
-            clock.correct(10_000 + MAX_CLOCK_OFFSET_MS + 1_000, 10_000, 10_000),
-            None
+            clock.correct(10_000 + two_hours, 10_000, 10_000),
+            Err(Some(two_hours))
         );
+        assert_eq!(
+            clock.correct(10_000 + MAX_CLOCK_OFFSET_MS, 10_000, 10_000),
+            Ok(MAX_CLOCK_OFFSET_MS),
+            "the bound itself is accepted"
+        );
+        clock.correct(10_000, 10_000, 10_000).unwrap();
         assert_eq!(
             clock.offset_ms(),
             0,

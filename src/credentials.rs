@@ -154,28 +154,148 @@ fn secret_from(
     }
 }
 
+/// Limits on a command that prints a secret ([`read_secret_from_command_with`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommandLimits {
+    /// How long the command may run; it is stopped after that. A password manager that asks
+    /// for a fingerprint or a master password needs a person: the default is 60 s.
+    pub timeout: std::time::Duration,
+    /// The most it may print; a secret is short, so more means the wrong command. Default
+    /// 64 KiB.
+    pub max_bytes: usize,
+}
+
+impl Default for CommandLimits {
+    fn default() -> Self {
+        CommandLimits {
+            timeout: std::time::Duration::from_secs(60),
+            max_bytes: 64 * 1024,
+        }
+    }
+}
+
 /// Runs `command_line` (split on whitespace, no shell) and returns its standard output, less
-/// the trailing newline, as a secret. Its standard error is not captured, so a password
-/// manager's prompt still reaches the terminal.
+/// the trailing newline, as a secret, within the default [`CommandLimits`]. Its standard error
+/// is not captured, so a password manager's prompt still reaches the terminal.
+///
+/// Errors name the program by its file name only, never the command line, and not even that
+/// when the program does not exist: a secret pasted into the wrong variable must not be
+/// printed back.
 pub fn read_secret_from_command(command_line: &str) -> std::result::Result<SecretString, String> {
+    read_secret_from_command_with(command_line, CommandLimits::default())
+}
+
+/// [`read_secret_from_command`] within `limits`.
+pub fn read_secret_from_command_with(
+    command_line: &str,
+    limits: CommandLimits,
+) -> std::result::Result<SecretString, String> {
+    use std::io::Read as _;
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
     let mut words = command_line.split_whitespace();
     let program = words.next().ok_or("empty command")?;
-    let output = Command::new(program)
+    let mut child = Command::new(program)
         .args(words)
         .stdin(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("could not run `{program}`: {e}"))?;
-    if !output.status.success() {
-        return Err(format!("`{program}` exited with {}", output.status));
+        .spawn()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "its program was not found (the name is not repeated here, in case a secret was pasted into this variable)".to_owned(),
+            kind => format!("could not run `{}`: {kind}", program_name(program)),
+        })?;
+    let name = program_name(program);
+    let Some(stdout) = child.stdout.take() else {
+        return Err(format!("`{name}` gave no output stream"));
+    };
+    let cap = limits.max_bytes;
+    let (sender, receiver) = mpsc::channel();
+    // Reads at most one byte past the cap, then drops the pipe: a command that keeps writing
+    // gets a broken pipe instead of blocking.
+    std::thread::spawn(move || {
+        let mut buffer = Vec::new();
+        let read = stdout
+            .take(u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1))
+            .read_to_end(&mut buffer);
+        let _ = sender.send(read.map(|_| buffer));
+    });
+    let deadline = Instant::now().checked_add(limits.timeout);
+    let stop = |child: &mut std::process::Child, why: String| {
+        let _ = child.kill();
+        let _ = child.wait();
+        Err(why)
+    };
+    let mut output = None;
+    let status = loop {
+        if output.is_none() {
+            if let Ok(read) = receiver.try_recv() {
+                match read {
+                    Ok(bytes) if bytes.len() > cap => {
+                        return stop(
+                            &mut child,
+                            format!("`{name}` printed more than {cap} bytes"),
+                        )
+                    }
+                    Ok(bytes) => output = Some(bytes),
+                    Err(e) => {
+                        return stop(
+                            &mut child,
+                            format!("reading from `{name}` failed: {}", e.kind()),
+                        )
+                    }
+                }
+            }
+        }
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(e) => {
+                return stop(
+                    &mut child,
+                    format!("waiting for `{name}` failed: {}", e.kind()),
+                )
+            }
+        }
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            return stop(
+                &mut child,
+                format!(
+                    "`{name}` did not finish within {} s and was stopped",
+                    limits.timeout.as_secs_f32()
+                ),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    if !status.success() {
+        return Err(format!("`{name}` exited with {status}"));
     }
-    let text = String::from_utf8(output.stdout)
-        .map_err(|_| format!("`{program}` printed something that is not UTF-8"))?;
+    let bytes = match output {
+        Some(bytes) => bytes,
+        // The command has exited, so its end of the pipe is closed and the reader finishes.
+        None => match receiver.recv_timeout(Duration::from_secs(5)) {
+            Ok(Ok(bytes)) if bytes.len() <= cap => bytes,
+            Ok(Ok(_)) => return Err(format!("`{name}` printed more than {cap} bytes")),
+            _ => return Err(format!("could not read what `{name}` printed")),
+        },
+    };
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("`{name}` printed something that is not UTF-8"))?;
     let secret = text.trim_end_matches(['\r', '\n']).to_owned();
     if secret.is_empty() {
-        return Err(format!("`{program}` printed nothing"));
+        return Err(format!("`{name}` printed nothing"));
     }
     Ok(SecretString::from(secret))
+}
+
+/// The file name of `program`, without its directory.
+fn program_name(program: &str) -> &str {
+    std::path::Path::new(program)
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or("the command")
 }
 
 #[cfg(test)]
@@ -253,5 +373,84 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, Error::Config { .. }));
         assert!(err.to_string().contains("BYBIT_API_SECRET_COMMAND"));
+    }
+
+    #[test]
+    fn a_secret_pasted_as_the_command_is_not_echoed() {
+        let err = Credentials::from_lookup(
+            ExchangeId::Bybit,
+            lookup(&[
+                ("BYBIT_API_KEY", "k"),
+                (
+                    "BYBIT_API_SECRET_COMMAND",
+                    "Xq9-pasted-secret-7Hh extra words",
+                ),
+            ]),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(!text.contains("Xq9-pasted-secret-7Hh"), "{text}");
+        assert!(!text.contains("extra words"), "{text}");
+        assert!(text.contains("not found"), "{text}");
+    }
+
+    #[test]
+    fn errors_name_the_program_only() {
+        let err = read_secret_from_command("/bin/sh -c exit-with-SECRET-ARG").unwrap_err();
+        assert!(err.contains("`sh`"), "{err}");
+        assert!(
+            !err.contains("SECRET-ARG") && !err.contains("/bin/"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_hung_command_is_stopped() {
+        let started = std::time::Instant::now();
+        let err = read_secret_from_command_with(
+            "sleep 30",
+            CommandLimits {
+                timeout: std::time::Duration::from_millis(200),
+                ..CommandLimits::default()
+            },
+        )
+        .unwrap_err();
+        assert!(err.contains("did not finish"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    #[test]
+    fn output_past_the_cap_is_refused() {
+        let err = read_secret_from_command_with(
+            "yes",
+            CommandLimits {
+                max_bytes: 1024,
+                ..CommandLimits::default()
+            },
+        )
+        .unwrap_err();
+        assert!(err.contains("more than 1024 bytes"), "{err}");
+        let small = read_secret_from_command_with(
+            "printf abc",
+            CommandLimits {
+                max_bytes: 3,
+                ..CommandLimits::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(small.expose_secret(), "abc");
+    }
+
+    #[test]
+    fn absurd_limits_do_not_panic() {
+        let secret = read_secret_from_command_with(
+            "echo ok",
+            CommandLimits {
+                timeout: std::time::Duration::MAX,
+                max_bytes: usize::MAX,
+            },
+        )
+        .unwrap();
+        assert_eq!(secret.expose_secret(), "ok");
     }
 }

@@ -18,8 +18,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AuthReason {
-    /// The key does not exist, was deleted, or belongs to another environment (testnet/demo).
+    /// The key does not exist or was deleted (or, where the exchange does not tell the two
+    /// apart, belongs to another environment).
     InvalidKey,
+    /// The key belongs to another environment of the exchange: a demo or testnet key used on
+    /// production, or the reverse (OKX `50101`).
+    WrongEnvironment,
     /// The signature did not verify: wrong secret, or a signing bug.
     BadSignature,
     /// The passphrase is wrong (OKX, KuCoin, Bitget).
@@ -43,6 +47,9 @@ impl fmt::Display for AuthReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             AuthReason::InvalidKey => "invalid or unknown API key",
+            AuthReason::WrongEnvironment => {
+                "the key belongs to another environment (a demo or testnet key on production, or the reverse)"
+            }
             AuthReason::BadSignature => "signature rejected",
             AuthReason::BadPassphrase => "passphrase rejected",
             AuthReason::IpNotAllowed => "calling IP address not on the key's allowlist",
@@ -87,6 +94,11 @@ pub struct ErrorContext {
     pub request_id: Option<String>,
     /// How many times the request was sent.
     pub attempts: u32,
+    /// What the exchange's code table (or this crate) says about calling again, when it says
+    /// more than the error's kind: it overrides the kind's default in
+    /// [`Error::is_retryable`]. `Some(false)` for Binance `-1016` (a retired service), for a
+    /// clock too far off to correct, ….
+    pub retryable: Option<bool>,
 }
 
 impl ErrorContext {
@@ -138,6 +150,133 @@ impl fmt::Display for ExchangeName<'_> {
             Some(id) => write!(f, "{id}"),
             None => f.write_str("exchange-keys"),
         }
+    }
+}
+
+/// What an exchange's error means, before the answer's context is attached: one column of
+/// each exchange's code table ([`ErrorCode`]), and what [`Error::class`] gives back.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorClass {
+    /// [`Error::AuthRejected`] with this reason.
+    Auth(AuthReason),
+    /// [`Error::RateLimited`] without a ban.
+    RateLimited,
+    /// [`Error::RateLimited`] with `ip_banned`: the address is banned for a while.
+    Banned,
+    /// [`Error::Unavailable`].
+    Unavailable,
+    /// [`Error::Rejected`].
+    Rejected,
+}
+
+impl ErrorClass {
+    /// Whether an error of this class may be retried, when the code table gives no verdict of
+    /// its own.
+    pub fn retryable_by_default(self) -> bool {
+        class_retryable(self)
+    }
+
+    pub(crate) fn into_error(self, context: ErrorContext, retry_after: Option<Duration>) -> Error {
+        let context = Box::new(context);
+        match self {
+            ErrorClass::Auth(reason) => Error::AuthRejected { reason, context },
+            ErrorClass::RateLimited => Error::RateLimited {
+                retry_after,
+                ip_banned: false,
+                context,
+            },
+            ErrorClass::Banned => Error::RateLimited {
+                retry_after,
+                ip_banned: true,
+                context,
+            },
+            ErrorClass::Unavailable => Error::Unavailable { context },
+            ErrorClass::Rejected => Error::Rejected { context },
+        }
+    }
+}
+
+/// One row of an exchange's error table: what an HTTP status or an error code of the exchange
+/// means, whether it may be retried, and where that is written. Each adapter's codes are data
+/// ([`crate::ExchangeId::error_codes`]), so a reviewer checks the table against the source,
+/// and a test checks the fixtures against the table.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ErrorCode {
+    /// The HTTP status this row is about: alone (`code: None`) for a status whatever the body
+    /// says, or together with `code`.
+    pub http_status: Option<u16>,
+    /// The exchange's own code, as text (`"-2015"`, `"50111"`, `"10003"`).
+    pub code: Option<&'static str>,
+    /// What it means, in the exchange's words where it has them.
+    pub meaning: &'static str,
+    /// The error it becomes.
+    pub class: ErrorClass,
+    /// Whether calling again later may succeed.
+    pub retryable: bool,
+    /// How long the exchange asks to wait, where it documents a wait but sends no
+    /// `Retry-After` (Bybit's 10-minute ban).
+    pub wait: Option<Duration>,
+    /// Where this is documented.
+    pub source: &'static str,
+}
+
+impl ErrorCode {
+    /// A row for the exchange's `code`, with the class's default retry verdict.
+    pub const fn code(
+        code: &'static str,
+        class: ErrorClass,
+        meaning: &'static str,
+        source: &'static str,
+    ) -> Self {
+        ErrorCode {
+            http_status: None,
+            code: Some(code),
+            meaning,
+            class,
+            retryable: class_retryable(class),
+            wait: None,
+            source,
+        }
+    }
+
+    /// A row for an HTTP status, whatever the body says.
+    pub const fn status(
+        status: u16,
+        class: ErrorClass,
+        meaning: &'static str,
+        source: &'static str,
+    ) -> Self {
+        ErrorCode {
+            http_status: Some(status),
+            code: None,
+            meaning,
+            class,
+            retryable: class_retryable(class),
+            wait: None,
+            source,
+        }
+    }
+
+    /// The same row with an explicit retry verdict.
+    pub const fn retryable(mut self, retryable: bool) -> Self {
+        self.retryable = retryable;
+        self
+    }
+
+    /// The same row with a documented wait.
+    pub const fn wait(mut self, wait: Duration) -> Self {
+        self.wait = Some(wait);
+        self
+    }
+}
+
+const fn class_retryable(class: ErrorClass) -> bool {
+    match class {
+        ErrorClass::Auth(reason) => matches!(reason, AuthReason::TimestampOutOfWindow),
+        ErrorClass::RateLimited | ErrorClass::Unavailable => true,
+        ErrorClass::Banned | ErrorClass::Rejected => false,
     }
 }
 
@@ -235,8 +374,19 @@ impl Error {
     /// timestamp outside the window (the clock offset is corrected on retry). False for an IP
     /// ban (`RateLimited { ip_banned: true, .. }`): calling again during a ban extends it; wait
     /// for `retry_after` instead. Never true for an auth rejection of any other kind, a decode
-    /// failure or a configuration error.
+    /// failure or a configuration error. Where the exchange's code table gives a verdict of its
+    /// own ([`ErrorContext::retryable`]), that verdict decides, but an IP ban is never
+    /// retryable.
     pub fn is_retryable(&self) -> bool {
+        if let Error::RateLimited {
+            ip_banned: true, ..
+        } = self
+        {
+            return false;
+        }
+        if let Some(verdict) = self.context().and_then(|c| c.retryable) {
+            return verdict;
+        }
         match self {
             Error::RateLimited { ip_banned, .. } => !ip_banned,
             Error::Unavailable { .. } => true,
@@ -270,6 +420,45 @@ impl Error {
             | Error::Rejected { context }
             | Error::Decode { context, .. } => Some(context.as_ref()),
             _ => None,
+        }
+    }
+
+    /// The class of an error built from an exchange's answer, as the code tables name it.
+    pub fn class(&self) -> Option<ErrorClass> {
+        Some(match self {
+            Error::AuthRejected { reason, .. } => ErrorClass::Auth(*reason),
+            Error::RateLimited {
+                ip_banned: true, ..
+            } => ErrorClass::Banned,
+            Error::RateLimited { .. } => ErrorClass::RateLimited,
+            Error::Unavailable { .. } => ErrorClass::Unavailable,
+            Error::Rejected { .. } => ErrorClass::Rejected,
+            _ => return None,
+        })
+    }
+
+    /// Every free-text string the error carries, for scrubbing: the exchange's code, message
+    /// and request id, the endpoint, what a decode failure found, transport and configuration
+    /// messages.
+    pub(crate) fn rewrite_texts(&mut self, rewrite: &mut dyn FnMut(&mut String)) {
+        if let Some(context) = self.context_mut() {
+            for text in [
+                &mut context.endpoint,
+                &mut context.code,
+                &mut context.message,
+                &mut context.request_id,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                rewrite(text);
+            }
+        }
+        match self {
+            Error::Decode { what, .. } => rewrite(what),
+            Error::Transport { message, .. } | Error::Config { message, .. } => rewrite(message),
+            Error::Unsupported { manual_step, .. } => rewrite(manual_step),
+            _ => {}
         }
     }
 
@@ -331,6 +520,7 @@ mod tests {
                 message: Some("Invalid API-key, IP, or permissions for action.".into()),
                 request_id: None,
                 attempts: 1,
+                retryable: None,
             }),
         };
         let text = err.to_string();

@@ -37,9 +37,10 @@ pub use adapter::{
     Support,
 };
 pub use credentials::Credentials;
-pub use error::{AuthReason, Error, ErrorContext, Result};
+pub use error::{AuthReason, Error, ErrorClass, ErrorCode, ErrorContext, Result};
 pub use exchanges::{AdapterBuilder, Environment, ExchangeId, SignedRequest, UnsignedRequest};
 pub use model::{
-    AccountKind, Expiry, Grant, IpEntry, IpRestriction, KeyInfo, Permission, Permissions, Reported,
+    AccountKind, Anomaly, AnomalyKind, Delegation, Expiry, Grant, IpEntry, IpRestriction, KeyInfo,
+    Permission, Permissions, Reported,
 };
 pub use transport::{RateLimit, RetryPolicy};

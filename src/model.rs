@@ -109,13 +109,17 @@ pub enum Permission {
     SubAccountManagement,
     /// Create, modify or delete API keys.
     KeyManagement,
+    /// Send value to other parties without a withdrawal: P2P trades, merchant payments, card
+    /// spending, gift cards, fiat payouts (Bybit `FiatP2P`, `FiatBitPay`, `BitCard`; Binance gift
+    /// cards, which need `enableWithdrawals`).
+    Payment,
     /// A vendor permission with no normalized meaning, named as the exchange names it.
     Other(String),
 }
 
 impl Permission {
     /// The permissions every adapter decides on, in display order.
-    pub const NORMALIZED: [Permission; 10] = [
+    pub const NORMALIZED: [Permission; 11] = [
         Permission::Read,
         Permission::SpotTrade,
         Permission::MarginTrade,
@@ -126,14 +130,39 @@ impl Permission {
         Permission::UniversalTransfer,
         Permission::SubAccountManagement,
         Permission::KeyManagement,
+        Permission::Payment,
     ];
 
-    /// Whether holding this permission lets the key move funds away from where they are.
+    /// Every normalized permission except [`Permission::Read`]: what a read-only key lacks.
+    pub const WRITE: [Permission; 10] = [
+        Permission::SpotTrade,
+        Permission::MarginTrade,
+        Permission::FuturesTrade,
+        Permission::OptionsTrade,
+        Permission::Withdraw,
+        Permission::InternalTransfer,
+        Permission::UniversalTransfer,
+        Permission::SubAccountManagement,
+        Permission::KeyManagement,
+        Permission::Payment,
+    ];
+
+    /// Whether holding this permission lets the key move funds away from where they are: off
+    /// the exchange, to another account, between wallets, or to another party.
     pub fn moves_funds(&self) -> bool {
         matches!(
             self,
-            Permission::Withdraw | Permission::InternalTransfer | Permission::UniversalTransfer
+            Permission::Withdraw
+                | Permission::InternalTransfer
+                | Permission::UniversalTransfer
+                | Permission::Payment
         )
+    }
+
+    /// Whether this permission moves funds to *another party* (a withdrawal, a payment), the
+    /// most dangerous kind: [`Permission::Withdraw`] and [`Permission::Payment`].
+    pub fn pays_out(&self) -> bool {
+        matches!(self, Permission::Withdraw | Permission::Payment)
     }
 
     /// Whether this permission only reads.
@@ -155,6 +184,7 @@ impl fmt::Display for Permission {
             Permission::UniversalTransfer => "universal_transfer",
             Permission::SubAccountManagement => "sub_account_management",
             Permission::KeyManagement => "key_management",
+            Permission::Payment => "payment",
             Permission::Other(vendor) => return write!(f, "other:{vendor}"),
         };
         f.write_str(name)
@@ -261,6 +291,66 @@ impl Permissions {
         self.states.iter().map(|(p, g)| (p, *g))
     }
 
+    /// Turns every one of `rights` that is `Denied` into `NotReported`: for a vendor token the
+    /// mapper does not recognize, which could grant them (the open-world rule).
+    pub fn relax(&mut self, rights: &[Permission]) -> &mut Self {
+        for right in rights {
+            if let Some(grant @ Grant::Denied) = self.states.get_mut(right) {
+                *grant = Grant::NotReported;
+            }
+        }
+        self
+    }
+
+    /// Whether any right that moves funds ([`Permission::moves_funds`]) is granted: `Granted`
+    /// if one is, `Denied` only if every one is reported denied, `NotReported` otherwise.
+    pub fn moves_funds(&self) -> Grant {
+        self.any_of(|p| p.moves_funds())
+    }
+
+    /// Whether the key can send funds to another party ([`Permission::pays_out`]): a
+    /// withdrawal or a payment.
+    pub fn pays_out(&self) -> Grant {
+        self.any_of(|p| p.pays_out())
+    }
+
+    fn any_of(&self, wanted: impl Fn(&Permission) -> bool) -> Grant {
+        Permission::NORMALIZED
+            .iter()
+            .filter(|p| wanted(p))
+            .map(|p| self.get(p))
+            .fold(Grant::Denied, Grant::either)
+    }
+
+    /// Rewrites every vendor name kept here (the names in `vendor_granted` and in
+    /// [`Permission::Other`]); two names rewritten alike merge, the more permissive answer
+    /// winning ([`Grant::either`]).
+    pub(crate) fn rewrite_vendor_names(&mut self, rewrite: &mut dyn FnMut(&mut String)) {
+        self.vendor_granted.iter_mut().for_each(&mut *rewrite);
+        if !self
+            .states
+            .keys()
+            .any(|p| matches!(p, Permission::Other(_)))
+        {
+            return;
+        }
+        let states = std::mem::take(&mut self.states);
+        for (permission, grant) in states {
+            let permission = match permission {
+                Permission::Other(mut name) => {
+                    rewrite(&mut name);
+                    Permission::Other(name)
+                }
+                normalized => normalized,
+            };
+            let merged = match self.states.get(&permission) {
+                Some(existing) => existing.either(grant),
+                None => grant,
+            };
+            self.states.insert(permission, merged);
+        }
+    }
+
     /// The permissions reported as granted.
     pub fn granted(&self) -> impl Iterator<Item = &Permission> {
         self.iter()
@@ -318,6 +408,48 @@ impl IpEntry {
         }
         IpEntry::Pattern(text.to_owned())
     }
+
+    /// Whether the entry is a wildcard admitting every address: nothing but `*`, `.` and `:`,
+    /// with at least one `*` (`*`, `*.*.*.*`).
+    pub fn is_wildcard(&self) -> bool {
+        match self {
+            IpEntry::Pattern(p) => {
+                p.contains('*') && p.chars().all(|c| matches!(c, '*' | '.' | ':'))
+            }
+            IpEntry::Net(net) => net.prefix_len() == 0,
+        }
+    }
+}
+
+/// Whether the networks among `entries` together cover all of IPv4 or all of IPv6.
+fn covers_a_whole_family(entries: &[IpEntry]) -> bool {
+    let mut v4 = Vec::new();
+    let mut v6 = Vec::new();
+    for entry in entries {
+        match entry {
+            IpEntry::Net(IpNet::V4(net)) => v4.push(*net),
+            IpEntry::Net(IpNet::V6(net)) => {
+                v6.push(*net);
+                // `::ffff:a.b.c.d/(96+n)` admits the IPv4 network `a.b.c.d/n` on dual-stack hosts.
+                if let (Some(addr), Some(len)) = (
+                    net.network().to_ipv4_mapped(),
+                    net.prefix_len().checked_sub(96),
+                ) {
+                    if let Ok(mapped) = ipnet::Ipv4Net::new(addr, len) {
+                        v4.push(mapped);
+                    }
+                }
+            }
+            IpEntry::Pattern(_) => {}
+        }
+    }
+    let whole_v4 = ipnet::Ipv4Net::aggregate(&v4)
+        .iter()
+        .any(|n| n.prefix_len() == 0);
+    let whole_v6 = ipnet::Ipv6Net::aggregate(&v6)
+        .iter()
+        .any(|n| n.prefix_len() == 0);
+    whole_v4 || whole_v6
 }
 
 impl fmt::Display for IpEntry {
@@ -361,8 +493,18 @@ pub enum IpRestriction {
 }
 
 impl IpRestriction {
-    /// Builds the restriction from a list of entries. An empty list, or one with a network
-    /// that spans every address (`0.0.0.0/0`, `::/0`), means unrestricted.
+    /// Builds the restriction from an exchange's list of entries: the one allowlist parser every
+    /// adapter uses.
+    ///
+    /// - Blank entries are dropped; an empty list means no allowlist is set (the convention of
+    ///   every exchange covered), so `Unrestricted`.
+    /// - A wildcard (`*`, `*.*.*.*`, or any entry of only `*`, `.` and `:`) admits everything.
+    /// - Networks that together cover every IPv4 address, or every IPv6 address
+    ///   (`0.0.0.0/0`, `::/0`, `0.0.0.0/1` + `128.0.0.0/1`, IPv4-mapped `::ffff:0:0/96`, …),
+    ///   admit every caller of that family: an attacker picks the family, so that is
+    ///   `Unrestricted` too.
+    /// - Anything else is an [`IpEntry::Net`], or an [`IpEntry::Pattern`] when the exchange
+    ///   masks it.
     pub fn from_entries<'a>(entries: impl IntoIterator<Item = &'a str>) -> IpRestriction {
         let entries: Vec<IpEntry> = entries
             .into_iter()
@@ -370,13 +512,20 @@ impl IpRestriction {
             .filter(|e| !e.is_empty())
             .map(IpEntry::parse)
             .collect();
-        let matches_everything =
-            |e: &IpEntry| matches!(e, IpEntry::Net(net) if net.prefix_len() == 0);
-        if entries.is_empty() || entries.iter().any(matches_everything) {
+        if entries.is_empty()
+            || entries.iter().any(IpEntry::is_wildcard)
+            || covers_a_whole_family(&entries)
+        {
             IpRestriction::Unrestricted
         } else {
             IpRestriction::AllowList(entries)
         }
+    }
+
+    /// [`IpRestriction::from_entries`] over a text list separated by commas, semicolons or
+    /// white space (OKX's `ip`, KuCoin's `ipWhitelist`).
+    pub fn from_list(text: &str) -> IpRestriction {
+        IpRestriction::from_entries(text.split(|c: char| c == ',' || c == ';' || c.is_whitespace()))
     }
 
     /// `Known(true)` when the key is reported restricted to some addresses.
@@ -409,6 +558,91 @@ pub enum AccountKind {
     SubAccount,
 }
 
+/// Who acts with a key besides the account holder, as far as the exchange says.
+///
+/// A key connected to a third-party application, or an account traded by a manager or held by
+/// a custodian, is used by someone the holder must trust with every right the key holds.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Delegation {
+    /// The holder uses the key: a personal key (Bybit `type` 1) on an account the holder
+    /// trades itself (OKX `type` 0 and 1).
+    None,
+    /// The key is connected to a third-party application, which acts with it (Bybit `type` 2).
+    ThirdPartyApp,
+    /// The account is a managed trading sub-account: a manager trades it on the holder's
+    /// behalf (OKX `type` 2; `type` 9 through Copper, named in `partner`).
+    ManagedTrading {
+        /// The partner through which it is managed, where the exchange names one.
+        partner: Option<String>,
+    },
+    /// The account is a custody trading sub-account: its assets are held by a custodian (OKX
+    /// `type` 5, Copper; `type` 12, Komainu).
+    Custody {
+        /// The custodian, where the exchange names it.
+        custodian: Option<String>,
+    },
+    /// A value this crate does not know, as the exchange sent it (also listed in
+    /// [`KeyInfo::anomalies`]). Not to be read as [`Delegation::None`].
+    Unrecognized {
+        /// The exchange's own value.
+        value: String,
+    },
+}
+
+/// What kind of surprise an [`Anomaly`] is.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnomalyKind {
+    /// A field the adapter expects was absent (or `null`): what it decides is `NotReported`.
+    Missing,
+    /// A field was present with a type or value the adapter cannot read: what it decides is
+    /// `NotReported`.
+    Invalid,
+    /// A vendor token, group or flag the adapter does not know: it is kept as
+    /// [`Permission::Other`], and the rights it could grant are never `Denied`.
+    Unrecognized,
+}
+
+/// Something in an exchange's answer the adapter expected and did not find, or found and did
+/// not understand. An answer with anomalies still maps: the rules of truth make every affected
+/// right `NotReported`, and the anomaly says why, so drift in an exchange's answers is visible
+/// rather than silent.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Anomaly {
+    /// Missing, invalid or unrecognized.
+    pub kind: AnomalyKind,
+    /// Where, in the exchange's own names: `enableWithdrawals`, `permissions.Wallet`, `perm`.
+    pub field: String,
+    /// What was wrong and what it leaves unknown.
+    pub detail: String,
+}
+
+impl Anomaly {
+    /// An anomaly of `kind` at `field`.
+    pub fn new(kind: AnomalyKind, field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Anomaly {
+            kind,
+            field: field.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+impl fmt::Display for Anomaly {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            AnomalyKind::Missing => "missing",
+            AnomalyKind::Invalid => "invalid",
+            AnomalyKind::Unrecognized => "unrecognized",
+        };
+        write!(f, "{kind} `{}`: {}", self.field, self.detail)
+    }
+}
+
 /// What an exchange reports about one API key, in one shape for every exchange.
 ///
 /// Holds no secret: `raw` is the exchange's answer with secret-looking fields scrubbed, so a
@@ -439,6 +673,14 @@ pub struct KeyInfo {
     pub enabled: Reported<bool>,
     /// Master or sub-account.
     pub account: Reported<AccountKind>,
+    /// Who acts with the key besides the holder: a third-party application, a manager, a
+    /// custodian.
+    #[serde(default)]
+    pub delegation: Reported<Delegation>,
+    /// What the adapter expected in the answer and did not find, or found and did not know.
+    /// Empty for an answer exactly as documented.
+    #[serde(default)]
+    pub anomalies: Vec<Anomaly>,
     /// The exchange's answer, secrets scrubbed: the evidence for every field above.
     pub raw: serde_json::Value,
 }
@@ -458,6 +700,8 @@ impl KeyInfo {
             last_used_at: Reported::NotReported,
             enabled: Reported::NotReported,
             account: Reported::NotReported,
+            delegation: Reported::NotReported,
+            anomalies: Vec::new(),
             raw: serde_json::Value::Null,
         }
     }
@@ -467,9 +711,58 @@ impl KeyInfo {
         self.permissions.get(&Permission::Withdraw)
     }
 
+    /// Whether the key can move funds at all (withdraw, transfer, pay); see
+    /// [`Permissions::moves_funds`].
+    pub fn can_move_funds(&self) -> Grant {
+        self.permissions.moves_funds()
+    }
+
+    /// Whether the key can send funds to another party (withdraw or pay); see
+    /// [`Permissions::pays_out`].
+    pub fn can_pay_out(&self) -> Grant {
+        self.permissions.pays_out()
+    }
+
     /// Whether the key is read-only; see [`Permissions::is_read_only`].
     pub fn is_read_only(&self) -> Reported<bool> {
         self.permissions.is_read_only()
+    }
+
+    /// Every free-text string of this `KeyInfo` that came from the exchange (key id, label,
+    /// vendor names, masked address patterns, anomalies, delegation names), for scrubbing.
+    /// Typed values (rights, addresses, dates) are not strings and are never rewritten. The
+    /// evidence in `raw` is scrubbed on its own.
+    pub(crate) fn rewrite_texts(&mut self, rewrite: &mut dyn FnMut(&mut String)) {
+        if let Reported::Known(id) = &mut self.key_id {
+            rewrite(id);
+        }
+        if let Reported::Known(label) = &mut self.label {
+            rewrite(label);
+        }
+        self.permissions.rewrite_vendor_names(rewrite);
+        if let IpRestriction::AllowList(entries) = &mut self.ip_restriction {
+            for entry in entries {
+                if let IpEntry::Pattern(pattern) = entry {
+                    rewrite(pattern);
+                }
+            }
+        }
+        for anomaly in &mut self.anomalies {
+            rewrite(&mut anomaly.field);
+            rewrite(&mut anomaly.detail);
+        }
+        if let Reported::Known(
+            Delegation::ManagedTrading {
+                partner: Some(name),
+            }
+            | Delegation::Custody {
+                custodian: Some(name),
+            }
+            | Delegation::Unrecognized { value: name },
+        ) = &mut self.delegation
+        {
+            rewrite(name);
+        }
     }
 
     /// The key's age at `now`, when its creation time is reported.

@@ -12,7 +12,8 @@ use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::binance;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
 use exchange_keys::{
-    AuthReason, Error, ExchangeId, Grant, IpRestriction, Permission, Reported, RetryPolicy,
+    AnomalyKind, AuthReason, Error, ExchangeId, Grant, IpRestriction, Permission, Reported,
+    RetryPolicy,
 };
 use secrecy::ExposeSecret;
 use wiremock::matchers::{method, path};
@@ -28,13 +29,15 @@ fn documented_example_maps_field_by_field() {
     assert_eq!(info.exchange, ExchangeId::Binance);
     assert_eq!(p.get(&Permission::Read), Grant::Granted);
     assert_eq!(p.get(&Permission::SpotTrade), Grant::Denied);
-    assert_eq!(p.get(&Permission::MarginTrade), Grant::Denied);
-    // enablePortfolioMarginTrading: true
+    // enablePortfolioMarginTrading: true covers portfolio-margin orders and loans.
+    assert_eq!(p.get(&Permission::MarginTrade), Grant::Granted);
     assert_eq!(p.get(&Permission::FuturesTrade), Grant::Granted);
     assert_eq!(p.get(&Permission::OptionsTrade), Grant::Denied);
     assert_eq!(p.get(&Permission::Withdraw), Grant::Denied);
+    assert_eq!(p.get(&Permission::Payment), Grant::Denied);
     assert_eq!(p.get(&Permission::InternalTransfer), Grant::Denied);
-    assert_eq!(p.get(&Permission::UniversalTransfer), Grant::Denied);
+    // permitsUniversalTransfer: false covers one endpoint only; a trading flag is on.
+    assert_eq!(p.get(&Permission::UniversalTransfer), Grant::NotReported);
     // Not reported by Binance, and a write right (portfolio margin) is on: unknown.
     assert_eq!(p.get(&Permission::SubAccountManagement), Grant::NotReported);
     assert_eq!(p.get(&Permission::KeyManagement), Grant::NotReported);
@@ -55,6 +58,8 @@ fn documented_example_maps_field_by_field() {
     assert_eq!(info.last_used_at, Reported::NotReported);
     assert_eq!(info.account, Reported::NotReported);
     assert_eq!(info.enabled, Reported::Known(true));
+    assert_eq!(info.delegation, Reported::NotReported);
+    assert!(info.anomalies.is_empty(), "{:?}", info.anomalies);
     assert_eq!(info.raw, body);
 }
 
@@ -106,13 +111,34 @@ fn fix_trading_grants_spot_trade() {
 }
 
 #[test]
-fn missing_required_flag_is_a_decode_error_naming_it() {
+fn a_missing_documented_flag_leaves_its_right_unreported_and_says_so() {
     let mut body = fixture("binance", "api_restrictions.json");
     body.as_object_mut().unwrap().remove("enableWithdrawals");
-    let err = binance::map_key_info(&body).unwrap_err();
+    let info = binance::map_key_info(&body).unwrap();
+    assert_eq!(info.can_withdraw(), Grant::NotReported);
+    assert_eq!(
+        info.permissions.get(&Permission::Payment),
+        Grant::NotReported
+    );
+    assert_eq!(
+        info.permissions.get(&Permission::KeyManagement),
+        Grant::NotReported
+    );
+    assert_eq!(info.anomalies.len(), 1, "{:?}", info.anomalies);
+    assert_eq!(info.anomalies[0].kind, AnomalyKind::Missing);
+    assert_eq!(info.anomalies[0].field, "enableWithdrawals");
+}
+
+#[test]
+fn an_answer_with_no_flag_at_all_is_not_key_information() {
+    let err = binance::map_key_info(&serde_json::json!({"ok": true})).unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err}");
-    assert!(err.to_string().contains("enableWithdrawals"), "{err}");
     assert!(err.to_string().starts_with("binance:"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("not a Binance apiRestrictions answer"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -129,12 +155,139 @@ fn missing_optional_flag_is_not_reported_not_denied() {
 }
 
 #[test]
-fn wrong_type_names_the_field() {
+fn a_mistyped_field_is_an_anomaly_naming_it_without_its_value() {
     let mut body = fixture("binance", "api_restrictions.json");
     body["createTime"] = "yesterday".into();
-    let err = binance::map_key_info(&body).unwrap_err();
-    assert!(err.to_string().contains("createTime"), "{err}");
-    assert!(!err.to_string().contains("yesterday"), "{err}");
+    body["enableFutures"] = "yes".into();
+    let info = binance::map_key_info(&body).unwrap();
+    assert_eq!(info.created_at, Reported::NotReported);
+    // enablePortfolioMarginTrading still grants futures; the mistyped flag adds nothing.
+    assert_eq!(
+        info.permissions.get(&Permission::FuturesTrade),
+        Grant::Granted
+    );
+    let fields: Vec<&str> = info.anomalies.iter().map(|a| a.field.as_str()).collect();
+    assert_eq!(fields, ["enableFutures", "createTime"]);
+    assert!(info
+        .anomalies
+        .iter()
+        .all(|a| a.kind == AnomalyKind::Invalid));
+    let text = serde_json::to_string(&info.anomalies).unwrap();
+    assert!(
+        !text.contains("yesterday") && !text.contains("\"yes\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn portfolio_margin_grants_margin_trading() {
+    let mut body = fixture("binance", "api_restrictions.json");
+    body["enablePortfolioMarginTrading"] = true.into();
+    body["enableMargin"] = false.into();
+    let info = binance::map_key_info(&body).unwrap();
+    assert_eq!(
+        info.permissions.get(&Permission::MarginTrade),
+        Grant::Granted
+    );
+}
+
+#[test]
+fn universal_transfer_is_unknown_while_any_trading_flag_is_on() {
+    let mut body = fixture("binance", "api_restrictions.json");
+    body["enablePortfolioMarginTrading"] = false.into();
+    let read_only = binance::map_key_info(&body).unwrap();
+    assert_eq!(
+        read_only.permissions.get(&Permission::UniversalTransfer),
+        Grant::Denied
+    );
+    for flag in [
+        "enableSpotAndMarginTrading",
+        "enableFutures",
+        "enableVanillaOptions",
+        "enableMargin",
+        "enablePortfolioMarginTrading",
+    ] {
+        let mut body = body.clone();
+        body[flag] = true.into();
+        let info = binance::map_key_info(&body).unwrap();
+        assert_eq!(
+            info.permissions.get(&Permission::UniversalTransfer),
+            Grant::NotReported,
+            "{flag}"
+        );
+    }
+    body["permitsUniversalTransfer"] = true.into();
+    let info = binance::map_key_info(&body).unwrap();
+    assert_eq!(
+        info.permissions.get(&Permission::UniversalTransfer),
+        Grant::Granted
+    );
+}
+
+#[test]
+fn spot_trading_keeps_internal_transfer_open_for_sub_account_keys() {
+    let mut body = fixture("binance", "api_restrictions.json");
+    body["enableSpotAndMarginTrading"] = true.into();
+    let info = binance::map_key_info(&body).unwrap();
+    // subToMaster and subToSub need only "Enable Spot & Margin Trading".
+    assert_eq!(
+        info.permissions.get(&Permission::InternalTransfer),
+        Grant::NotReported
+    );
+}
+
+#[test]
+fn withdrawals_also_pay_other_parties() {
+    let mut body = fixture("binance", "api_restrictions.json");
+    body["enableWithdrawals"] = true.into();
+    let info = binance::map_key_info(&body).unwrap();
+    // Gift cards need "Enable Withdrawals".
+    assert_eq!(info.permissions.get(&Permission::Payment), Grant::Granted);
+    assert_eq!(info.can_pay_out(), Grant::Granted);
+}
+
+#[test]
+fn an_unknown_flag_is_kept_and_unflagged_rights_become_unknown() {
+    let mut body = fixture("binance", "api_restrictions.json");
+    body["enablePortfolioMarginTrading"] = false.into();
+    body["enableGiftCards"] = true.into();
+    body["enableSomethingOff"] = false.into();
+    let info = binance::map_key_info(&body).unwrap();
+    let p = &info.permissions;
+    assert_eq!(
+        p.get(&Permission::Other("enableGiftCards".into())),
+        Grant::Granted
+    );
+    for right in [
+        Permission::Payment,
+        Permission::InternalTransfer,
+        Permission::UniversalTransfer,
+        Permission::KeyManagement,
+        Permission::SubAccountManagement,
+    ] {
+        assert_eq!(p.get(&right), Grant::NotReported, "{right}");
+    }
+    // Rights Binance decides with a flag of their own stay as the flags say.
+    assert_eq!(p.get(&Permission::Withdraw), Grant::Denied);
+    assert_eq!(p.get(&Permission::SpotTrade), Grant::Denied);
+    assert_eq!(info.is_read_only(), Reported::Known(false));
+    let unknown: Vec<&str> = info
+        .anomalies
+        .iter()
+        .filter(|a| a.kind == AnomalyKind::Unrecognized)
+        .map(|a| a.field.as_str())
+        .collect();
+    assert_eq!(unknown, ["enableGiftCards", "enableSomethingOff"]);
+}
+
+#[test]
+fn binance_error_codes_from_the_review_are_in_the_table() {
+    let rows = ExchangeId::Binance.error_codes();
+    let row = |code: &str| rows.iter().find(|r| r.code == Some(code)).unwrap();
+    assert_eq!(row("-1007").class, exchange_keys::ErrorClass::Unavailable);
+    assert!(row("-1007").retryable, "a read may be sent again");
+    assert_eq!(row("-1016").class, exchange_keys::ErrorClass::Unavailable);
+    assert!(!row("-1016").retryable, "a retired service stays retired");
 }
 
 #[tokio::test]

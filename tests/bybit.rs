@@ -9,8 +9,8 @@ use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bybit;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
 use exchange_keys::{
-    AccountKind, AuthReason, Environment, Error, ExchangeId, Expiry, Grant, IpEntry, IpRestriction,
-    Permission, Reported,
+    AccountKind, AnomalyKind, AuthReason, Environment, Error, ExchangeId, Expiry, Grant, IpEntry,
+    IpRestriction, Permission, Reported,
 };
 use secrecy::ExposeSecret;
 
@@ -96,13 +96,24 @@ fn star_means_unrestricted_and_expiry_is_kept() {
 }
 
 #[test]
-fn read_only_as_boolean_is_accepted_and_other_numbers_are_not() {
+fn read_only_as_boolean_is_accepted_and_other_numbers_are_an_anomaly() {
     let mut result = documented_result();
     result["readOnly"] = true.into();
-    assert!(bybit::map_key_info(&result).is_ok());
+    let info = bybit::map_key_info(&result).unwrap();
+    assert_eq!(info.is_read_only(), Reported::Known(true));
+    assert!(info.anomalies.is_empty());
+
     result["readOnly"] = 7.into();
-    let err = bybit::map_key_info(&result).unwrap_err();
-    assert!(err.to_string().contains("readOnly"), "{err}");
+    let info = bybit::map_key_info(&result).unwrap();
+    // The groups list rights a read-only key lists too: without the flag, they are unknown.
+    assert_eq!(
+        info.permissions.get(&Permission::SpotTrade),
+        Grant::NotReported
+    );
+    assert_eq!(info.permissions.get(&Permission::Withdraw), Grant::Denied);
+    assert_eq!(info.anomalies.len(), 1);
+    assert_eq!(info.anomalies[0].kind, AnomalyKind::Invalid);
+    assert!(info.anomalies[0].to_string().contains("readOnly"));
 }
 
 #[test]
@@ -117,11 +128,14 @@ fn echoed_secret_is_scrubbed_from_evidence() {
 }
 
 #[test]
-fn bad_created_at_is_a_decode_error() {
+fn bad_created_at_is_an_anomaly_and_the_rest_maps() {
     let mut result = documented_result();
     result["createdAt"] = "13/10/2025".into();
-    let err = bybit::map_key_info(&result).unwrap_err();
-    assert!(err.to_string().contains("createdAt"), "{err}");
+    let info = bybit::map_key_info(&result).unwrap();
+    assert_eq!(info.created_at, Reported::NotReported);
+    assert_eq!(info.key_id, Reported::Known("XXXXXXXX".into()));
+    assert_eq!(info.anomalies[0].field, "createdAt");
+    assert_eq!(info.anomalies[0].kind, AnomalyKind::Invalid);
 }
 
 #[tokio::test]

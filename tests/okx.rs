@@ -9,8 +9,8 @@ use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::okx;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
 use exchange_keys::{
-    AccountKind, AuthReason, Credentials, Error, ExchangeId, Grant, IpEntry, IpRestriction,
-    Permission, Reported,
+    AccountKind, AnomalyKind, AuthReason, Credentials, Delegation, Error, ExchangeId, Grant,
+    IpEntry, IpRestriction, Permission, Reported,
 };
 use secrecy::ExposeSecret;
 use wiremock::matchers::{method, path};
@@ -27,9 +27,22 @@ fn documented_example_maps_field_by_field() {
     let p = &info.permissions;
     assert_eq!(info.exchange, ExchangeId::Okx);
     // perm: "read_only,withdraw,trade"
-    for right in Permission::NORMALIZED {
+    for right in [
+        Permission::Read,
+        Permission::SpotTrade,
+        Permission::MarginTrade,
+        Permission::FuturesTrade,
+        Permission::OptionsTrade,
+        Permission::Withdraw,
+        Permission::InternalTransfer,
+        Permission::UniversalTransfer,
+    ] {
         assert_eq!(p.get(&right), Grant::Granted, "{right}");
     }
+    // ip "": a master key without a bound IP cannot manage sub-accounts or their keys.
+    assert_eq!(p.get(&Permission::SubAccountManagement), Grant::Denied);
+    assert_eq!(p.get(&Permission::KeyManagement), Grant::Denied);
+    assert_eq!(p.get(&Permission::Payment), Grant::Denied);
     assert_eq!(p.vendor_granted, ["read_only", "withdraw", "trade"]);
     assert_eq!(
         info.ip_restriction,
@@ -47,7 +60,93 @@ fn documented_example_maps_field_by_field() {
     assert_eq!(info.created_at, Reported::NotReported);
     assert_eq!(info.expires_at, Reported::NotReported);
     assert_eq!(info.last_used_at, Reported::NotReported);
+    assert_eq!(info.delegation, Reported::Known(Delegation::None), "type 0");
+    assert!(info.anomalies.is_empty(), "{:?}", info.anomalies);
     assert_eq!(info.raw, account);
+}
+
+#[test]
+fn an_ip_bound_master_trade_key_manages_sub_accounts() {
+    let mut account = documented_account();
+    account["ip"] = "203.0.113.10".into();
+    let info = okx::map_key_info(&account).unwrap();
+    assert_eq!(
+        info.permissions.get(&Permission::SubAccountManagement),
+        Grant::Granted
+    );
+    assert_eq!(
+        info.permissions.get(&Permission::KeyManagement),
+        Grant::Granted
+    );
+}
+
+#[test]
+fn account_types_say_who_operates_the_account() {
+    for (account_type, expected) in [
+        ("1", Delegation::None),
+        ("2", Delegation::ManagedTrading { partner: None }),
+        (
+            "9",
+            Delegation::ManagedTrading {
+                partner: Some("Copper".into()),
+            },
+        ),
+        (
+            "5",
+            Delegation::Custody {
+                custodian: Some("Copper".into()),
+            },
+        ),
+        (
+            "12",
+            Delegation::Custody {
+                custodian: Some("Komainu".into()),
+            },
+        ),
+    ] {
+        let mut account = documented_account();
+        account["type"] = account_type.into();
+        let info = okx::map_key_info(&account).unwrap();
+        assert_eq!(
+            info.delegation,
+            Reported::Known(expected),
+            "type {account_type}"
+        );
+        assert!(info.anomalies.is_empty());
+    }
+    let mut account = documented_account();
+    account["type"] = "77".into();
+    let info = okx::map_key_info(&account).unwrap();
+    assert_eq!(
+        info.delegation,
+        Reported::Known(Delegation::Unrecognized { value: "77".into() })
+    );
+    assert_eq!(info.anomalies[0].kind, AnomalyKind::Unrecognized);
+}
+
+#[test]
+fn tokens_compare_without_case_or_padding() {
+    let mut account = documented_account();
+    account["perm"] = " Read_Only , TRADE ".into();
+    let info = okx::map_key_info(&account).unwrap();
+    assert_eq!(info.permissions.get(&Permission::SpotTrade), Grant::Granted);
+    assert_eq!(info.can_withdraw(), Grant::Denied);
+    assert!(info.anomalies.is_empty(), "{:?}", info.anomalies);
+}
+
+#[tokio::test]
+async fn more_than_one_configuration_in_data_is_refused() {
+    let sim = SimulatedExchange::start(ExchangeId::Okx, Scenario::ReadOnly)
+        .await
+        .unwrap();
+    let mut body = fixture("okx", "account_config.json");
+    let first = body["data"][0].clone();
+    body["data"].as_array_mut().unwrap().push(first);
+    sim.serve_raw(200, "application/json", body.to_string())
+        .await;
+    let err = sim.adapter().unwrap().key_info().await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+    assert!(err.to_string().contains("`data` holds 2 entries"), "{err}");
 }
 
 #[test]
@@ -84,23 +183,40 @@ fn trade_on_a_sub_account_cannot_manage_keys() {
 }
 
 #[test]
-fn unknown_perm_entry_is_kept_as_other_and_not_read_only() {
+fn an_unknown_perm_token_is_kept_and_denies_nothing_it_could_grant() {
     let mut account = documented_account();
     account["perm"] = "read_only,earn".into();
     let info = okx::map_key_info(&account).unwrap();
-    assert_eq!(
-        info.permissions.get(&Permission::Other("earn".into())),
-        Grant::Granted
-    );
+    let p = &info.permissions;
+    assert_eq!(p.get(&Permission::Other("earn".into())), Grant::Granted);
     assert_eq!(info.is_read_only(), Reported::Known(false));
+    for right in Permission::WRITE {
+        let expected = if right == Permission::Withdraw {
+            // `withdraw` is a token of its own, and absent.
+            Grant::Denied
+        } else {
+            Grant::NotReported
+        };
+        assert_eq!(p.get(&right), expected, "{right}");
+    }
+    assert_eq!(info.anomalies.len(), 1);
+    assert_eq!(info.anomalies[0].kind, AnomalyKind::Unrecognized);
+    assert!(info.anomalies[0].detail.contains("`earn`"));
 }
 
 #[test]
-fn missing_perm_is_a_decode_error() {
+fn missing_perm_leaves_every_right_but_read_unreported() {
     let mut account = documented_account();
     account.as_object_mut().unwrap().remove("perm");
-    let err = okx::map_key_info(&account).unwrap_err();
-    assert!(err.to_string().contains("missing field `perm`"), "{err}");
+    let info = okx::map_key_info(&account).unwrap();
+    assert_eq!(info.permissions.get(&Permission::Read), Grant::Granted);
+    for right in Permission::WRITE {
+        assert_eq!(info.permissions.get(&right), Grant::NotReported, "{right}");
+    }
+    assert_eq!(info.anomalies[0].field, "perm");
+    assert_eq!(info.anomalies[0].kind, AnomalyKind::Missing);
+    // The rest of the answer still maps.
+    assert_eq!(info.label, Reported::Known("v5 test".to_owned()));
 }
 
 #[tokio::test]

@@ -1,10 +1,159 @@
-//! Small parsing helpers the exchange folders share.
+//! What the exchange folders share: reading an answer leniently field by field, recording what
+//! was missing or unknown, and small parsing helpers.
 
 // Each helper serves some exchanges, not all: a single-exchange build leaves some unused.
 #![allow(dead_code)]
 
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+
+use crate::model::{Anomaly, AnomalyKind};
+use crate::transport::answer::sanitize;
+
+/// One field of an exchange's answer, read on its own so that a field gone missing or sent
+/// with another type costs only what that field decides (the open-world rule), never the whole
+/// inspection. Use with `#[serde(default)]`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) enum Field<T> {
+    /// Absent, or `null`.
+    #[default]
+    Absent,
+    /// Present, with a value that is not a `T`: what was wrong, without the value.
+    Invalid(String),
+    /// Present and well-formed.
+    Present(T),
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        if value.is_null() {
+            return Ok(Field::Absent);
+        }
+        Ok(match T::deserialize(value) {
+            Ok(decoded) => Field::Present(decoded),
+            Err(error) => Field::Invalid(sanitize(&error.to_string())),
+        })
+    }
+}
+
+impl<T> Field<T> {
+    /// The value of a field the documentation promises: absence is an anomaly.
+    pub(crate) fn expected(self, name: &str, reading: &mut Reading) -> Option<T> {
+        match self {
+            Field::Present(value) => {
+                reading.recognized += 1;
+                Some(value)
+            }
+            Field::Absent => {
+                reading.note(
+                    AnomalyKind::Missing,
+                    name,
+                    "expected in the answer and absent: what it decides is not reported",
+                );
+                None
+            }
+            Field::Invalid(why) => {
+                reading.note(
+                    AnomalyKind::Invalid,
+                    name,
+                    format!("{why}: what it decides is not reported"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The value of a field the exchange sends only sometimes: absence is normal.
+    pub(crate) fn optional(self, name: &str, reading: &mut Reading) -> Option<T> {
+        match self {
+            Field::Absent => None,
+            other => other.expected(name, reading),
+        }
+    }
+}
+
+/// A value an exchange sends as a string or as a number (OKX's `type`, Bybit's `type`), as
+/// text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Text(pub(crate) String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::String(text) => Ok(Text(text.trim().to_owned())),
+            Value::Number(number) => Ok(Text(number.to_string())),
+            _ => Err(serde::de::Error::custom("expected a string or a number")),
+        }
+    }
+}
+
+/// What reading one answer found beyond its values: the anomalies, and whether anything at all
+/// was recognized (an answer with no expected field is not a key-information answer).
+#[derive(Debug, Default)]
+pub(crate) struct Reading {
+    pub(crate) anomalies: Vec<Anomaly>,
+    recognized: usize,
+}
+
+impl Reading {
+    pub(crate) fn note(&mut self, kind: AnomalyKind, field: &str, detail: impl Into<String>) {
+        self.anomalies.push(Anomaly::new(kind, field, detail));
+    }
+
+    /// Records a value the mapper does not know; `detail` says which and what follows.
+    pub(crate) fn unrecognized(&mut self, field: &str, detail: &str) {
+        self.note(AnomalyKind::Unrecognized, field, detail);
+    }
+
+    /// Records a vendor permission token, group or flag the mapper does not know; `what` says
+    /// which.
+    pub(crate) fn unrecognized_right(&mut self, field: &str, what: &str) {
+        self.note(
+            AnomalyKind::Unrecognized,
+            field,
+            format!("{what}: kept as granted, and no right it could grant is reported denied"),
+        );
+    }
+
+    /// The anomalies, or an error when none of the fields the answer should carry was there.
+    pub(crate) fn finish(self, what: &str) -> Result<Vec<Anomaly>, String> {
+        if self.recognized == 0 {
+            let names = |kind: AnomalyKind| {
+                let names: Vec<&str> = self
+                    .anomalies
+                    .iter()
+                    .filter(|a| a.kind == kind)
+                    .map(|a| a.field.as_str())
+                    .collect();
+                match names.len() {
+                    0 => None,
+                    1..=4 => Some(names.join(", ")),
+                    n => Some(format!("{}, and {} more", names[..3].join(", "), n - 3)),
+                }
+            };
+            let mut parts = Vec::new();
+            if let Some(missing) = names(AnomalyKind::Missing) {
+                parts.push(format!("missing {missing}"));
+            }
+            if let Some(invalid) = names(AnomalyKind::Invalid) {
+                parts.push(format!("mistyped {invalid}"));
+            }
+            return Err(format!(
+                "not a {what}: none of its expected fields could be read ({})",
+                parts.join("; ")
+            ));
+        }
+        Ok(self.anomalies)
+    }
+}
+
+/// Whether two vendor tokens are the same, ignoring ASCII case and surrounding white space.
+pub(crate) fn same_token(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
 
 /// A time in milliseconds since the epoch, or a message naming `field`.
 pub(crate) fn datetime_from_ms(ms: i64, field: &str) -> Result<DateTime<Utc>, String> {
@@ -14,7 +163,7 @@ pub(crate) fn datetime_from_ms(ms: i64, field: &str) -> Result<DateTime<Utc>, St
 
 /// An RFC 3339 time, or a message naming `field`.
 pub(crate) fn datetime_from_rfc3339(text: &str, field: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
+    DateTime::parse_from_rfc3339(text.trim())
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| format!("`{field}` is not an RFC 3339 time"))
 }
@@ -45,5 +194,45 @@ pub(crate) fn take_envelope_field(payload: Value, name: &str) -> Result<Value, S
             .remove(name)
             .ok_or_else(|| format!("answer has no `{name}`")),
         _ => Err("answer is not a JSON object".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Deserialize)]
+    struct Wire {
+        #[serde(default)]
+        flag: Field<bool>,
+        #[serde(default)]
+        when: Field<i64>,
+    }
+
+    #[test]
+    fn each_field_is_read_on_its_own() {
+        let wire: Wire = serde_json::from_value(json!({"flag": "hunter2"})).unwrap();
+        let mut reading = Reading::default();
+        assert_eq!(wire.flag.clone().expected("flag", &mut reading), None);
+        assert_eq!(wire.when.expected("when", &mut reading), None);
+        let err = reading.finish("test answer").unwrap_err();
+        assert!(
+            err.contains("mistyped flag") && err.contains("missing when"),
+            "{err}"
+        );
+        assert!(!err.contains("hunter2"), "{err}");
+
+        let wire: Wire = serde_json::from_value(json!({"flag": true, "when": null})).unwrap();
+        let mut reading = Reading::default();
+        assert_eq!(wire.flag.expected("flag", &mut reading), Some(true));
+        assert_eq!(wire.when.optional("when", &mut reading), None);
+        assert!(reading.finish("test answer").unwrap().is_empty());
+    }
+
+    #[test]
+    fn tokens_compare_without_case_or_padding() {
+        assert!(same_token(" Trade ", "trade"));
+        assert!(!same_token("trade", "trader"));
     }
 }

@@ -14,7 +14,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::adapter::{Capabilities, KeyAdapter, Operation};
 use crate::clock::Clock;
 use crate::credentials::Credentials;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
+use crate::model::KeyInfo;
 use crate::transport::{RateLimit, RetryPolicy, DEFAULT_REQUEST_TIMEOUT};
 
 pub(crate) mod common;
@@ -127,6 +128,33 @@ impl ExchangeId {
             Some(registration) => {
                 (registration.sign)(credentials, environment, request, timestamp_ms)
             }
+            None => Err(Error::config(self, "this build has no adapter for it")),
+        }
+    }
+
+    /// What this exchange's HTTP statuses and error codes mean, one row each with its class,
+    /// retry verdict and source; empty when this build has no adapter for it.
+    pub fn error_codes(self) -> &'static [ErrorCode] {
+        registration(self).map_or(&[], |r| r.error_codes)
+    }
+
+    /// The response headers this exchange's adapter reads a request id from.
+    pub fn request_id_headers(self) -> &'static [&'static str] {
+        registration(self).map_or(&[], |r| r.request_id_headers)
+    }
+
+    /// Reads an answer to the key-information call, received by a transport of your own, as
+    /// the adapter would: the exchange's error codes, its envelope, the mapping, and the
+    /// scrubbing of secret-named fields (and of the caller's secrets, given `credentials`).
+    /// The counterpart of [`ExchangeId::sign_request`].
+    pub fn key_info_from_answer(
+        self,
+        http_status: u16,
+        body: &[u8],
+        credentials: Option<&Credentials>,
+    ) -> Result<KeyInfo> {
+        match registration(self) {
+            Some(registration) => (registration.read_answer)(http_status, body, credentials),
             None => Err(Error::config(self, "this build has no adapter for it")),
         }
     }
@@ -374,6 +402,9 @@ struct Registration {
     capabilities: fn(Environment) -> Capabilities,
     manual_step: fn(Operation) -> Option<&'static str>,
     sign: fn(&Credentials, Environment, &UnsignedRequest<'_>, i64) -> Result<SignedRequest>,
+    error_codes: &'static [ErrorCode],
+    request_id_headers: &'static [&'static str],
+    read_answer: fn(u16, &[u8], Option<&Credentials>) -> Result<KeyInfo>,
     #[cfg(feature = "testkit")]
     simulation: fn() -> crate::testkit::Simulation,
 }
@@ -387,6 +418,9 @@ impl Registration {
             capabilities: V::capabilities,
             manual_step: V::manual_step,
             sign: venue::sign_detached::<V>,
+            error_codes: V::ERROR_CODES,
+            request_id_headers: V::REQUEST_ID_HEADERS,
+            read_answer: venue::read_answer::<V>,
             #[cfg(feature = "testkit")]
             simulation: V::simulation,
         }

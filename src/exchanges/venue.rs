@@ -5,18 +5,19 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
 
 use super::{AdapterBuilder, Environment, ExchangeId};
 use crate::adapter::{Capabilities, KeyAdapter, Operation};
-use crate::clock::{CorrectedClock, SystemClock};
+use crate::clock::{CorrectedClock, SystemClock, MAX_CLOCK_OFFSET_MS};
 use crate::credentials::Credentials;
+use crate::error::ErrorCode;
 use crate::error::{Error, ErrorContext, Result};
 use crate::model::KeyInfo;
-use crate::transport::answer::{self, ErrorClass};
+use crate::transport::answer;
+use crate::transport::scrub::Scrubber;
 use crate::transport::{self, Answer, HttpTransport, Limiter, RateLimit, Request, RetryPolicy};
 
 /// The facts and pure functions of one exchange. Implemented by a unit type in each exchange
@@ -62,17 +63,9 @@ pub(crate) trait Venue: Send + Sync + 'static {
     /// The exchange's error code and message, if `payload` is an error answer.
     fn error_in(payload: &Value) -> Option<(String, String)>;
 
-    /// What an error code means; `None` for codes with no semantic mapping.
-    fn classify(code: &str) -> Option<ErrorClass>;
-
-    /// What an HTTP status means when the body carries no code this venue knows.
-    fn classify_status(status: u16) -> Option<ErrorClass> {
-        ErrorClass::from_status(status)
-    }
-
-    /// How long this exchange bans an address that went over its limit, when it says so in its
-    /// documentation but not in a `Retry-After` header.
-    const BAN_WAIT: Option<Duration> = None;
+    /// What this exchange's HTTP statuses and error codes mean: one row each, with its class,
+    /// retry verdict and source. Statuses and codes with no row take their generic meaning.
+    const ERROR_CODES: &'static [ErrorCode];
 
     /// The useful part of a successful answer (OKX `data[0]`, Bybit `result`).
     fn unwrap_payload(payload: Value) -> std::result::Result<Value, String> {
@@ -95,55 +88,66 @@ pub(crate) trait Venue: Send + Sync + 'static {
 
 /// Interprets an answer with a venue's error conventions: the exchange's own code when the body
 /// has one, then the HTTP status, then the venue's payload unwrapping.
-pub(crate) fn interpret<V: Venue>(answer: &Answer, context: ErrorContext) -> Result<Value> {
-    let with_ban_wait = |error: Error| match error {
-        Error::RateLimited {
-            retry_after: None,
-            ip_banned: true,
-            context,
-        } => Error::RateLimited {
-            retry_after: V::BAN_WAIT,
-            ip_banned: true,
-            context,
-        },
-        other => other,
-    };
-    interpret_codes::<V>(answer, context).map_err(with_ban_wait)
-}
-
-fn interpret_codes<V: Venue>(answer: &Answer, mut context: ErrorContext) -> Result<Value> {
-    let payload = answer::parse_json(answer, context.clone(), V::classify_status)?;
+pub(crate) fn interpret<V: Venue>(answer: &Answer, mut context: ErrorContext) -> Result<Value> {
+    let payload = answer::parse_json(answer, context.clone(), V::ERROR_CODES)?;
     if let Some((code, message)) = V::error_in(&payload) {
-        let class = if answer.status == 418 {
-            ErrorClass::Banned
-        } else {
-            V::classify(&code)
-                .or_else(|| V::classify_status(answer.status))
-                .unwrap_or(ErrorClass::Rejected)
-        };
+        let classified = answer::classify(V::ERROR_CODES, answer.status, Some(&code));
         context.code = Some(code);
         context.message = Some(message);
-        return Err(class.into_error(context, answer.retry_after));
+        let classified = classified.unwrap_or(answer::Classified {
+            class: crate::error::ErrorClass::Rejected,
+            row: None,
+        });
+        return Err(classified.into_error(context, answer.retry_after));
     }
-    if let Some(class) = V::classify_status(answer.status) {
+    if let Some(classified) = answer::classify(V::ERROR_CODES, answer.status, None) {
         context.message = Some("HTTP error status with no error code in the body".to_owned());
-        return Err(class.into_error(context, answer.retry_after));
+        return Err(classified.into_error(context, answer.retry_after));
     }
     V::unwrap_payload(payload).map_err(|what| Error::decode(what, context))
 }
 
-/// Scrubs a key-information payload of secret-named fields and of `secrets`, maps it, and
-/// attaches it as the evidence.
+/// Maps a key-information payload as received, attaches it as the evidence, then scrubs the
+/// whole: map first, scrub after, so a secret equal to a vendor word never changes a right.
 pub(crate) fn key_info_from<V: Venue>(
-    mut payload: Value,
-    secrets: &[&str],
+    payload: Value,
+    scrubber: &Scrubber,
 ) -> std::result::Result<KeyInfo, String> {
-    // Scrub first, so an echoed secret reaches neither the evidence nor a mapped field (a label,
-    // a vendor permission name).
-    answer::scrub(&mut payload, secrets);
     let mut info = V::map_key_info(&payload)?;
     info.raw = payload;
+    scrubber.key_info(&mut info);
     Ok(info)
+}
+
+/// Reads a whole key-information answer (status and body) offline, as the adapter would after
+/// receiving it, for [`ExchangeId::key_info_from_answer`].
+pub(crate) fn read_answer<V: Venue>(
+    status: u16,
+    body: &[u8],
+    credentials: Option<&Credentials>,
+) -> Result<KeyInfo> {
+    let scrubber = match credentials {
+        Some(credentials) => Scrubber::new(credentials.secret_values()),
+        None => Scrubber::without_secrets(),
+    };
+    let answer = Answer {
+        status,
+        content_type: None,
+        retry_after: None,
+        request_id: None,
+        body: body.to_vec(),
+    };
+    let context = ErrorContext {
+        exchange: Some(V::ID),
+        endpoint: Some(format!("GET {}", V::KEY_INFO_PATH)),
+        http_status: Some(status),
+        attempts: 1,
+        ..Default::default()
+    };
+    let outcome = interpret::<V>(&answer, context.clone()).and_then(|payload| {
+        key_info_from::<V>(payload, &scrubber).map_err(|what| Error::decode(what, context))
+    });
+    scrubber.outcome(outcome)
 }
 
 /// Signs `request` as `V`'s adapter would, for [`ExchangeId::sign_request`].
@@ -184,6 +188,8 @@ pub(crate) struct VenueAdapter<V: Venue> {
     clock: CorrectedClock,
     retry: RetryPolicy,
     limiter: Option<Arc<Limiter>>,
+    /// Built once from the credentials: everything this adapter returns or logs passes it.
+    scrubber: Scrubber,
     venue: PhantomData<fn() -> V>,
 }
 
@@ -231,7 +237,9 @@ impl<V: Venue> VenueAdapter<V> {
             .rate_limit
             .unwrap_or(Some(V::RATE_LIMIT))
             .map(|limit| Limiter::shared(V::ID.as_str(), limit));
+        let scrubber = Scrubber::new(credentials.secret_values());
         Ok(Arc::new(VenueAdapter::<V> {
+            scrubber,
             http: HttpTransport::new(
                 V::ID,
                 client,
@@ -274,20 +282,15 @@ impl<V: Venue> VenueAdapter<V> {
             };
             if let Some(context) = error.context_mut() {
                 context.attempts = attempts;
-                // An exchange's message may quote what it was sent.
-                if let Some(message) = &mut context.message {
-                    answer::redact(message, &self.credentials.secret_values());
-                }
             }
             let timestamp_rejected =
                 error.auth_reason() == Some(crate::error::AuthReason::TimestampOutOfWindow);
-            if timestamp_rejected && !clock_corrected {
+            if timestamp_rejected && !clock_corrected && error.is_retryable() {
                 clock_corrected = true;
-                // If the server time cannot be read, the timestamp error is the one to report.
-                if self.correct_clock().await.is_ok() {
-                    continue;
-                }
-                return Err(error);
+                // A failure to read or trust the server's time is the error to report: a ban on
+                // the time call is a ban, not a timestamp problem.
+                self.correct_clock().await?;
+                continue;
             }
             if !template.idempotent || !error.is_retryable() || timestamp_rejected {
                 return Err(error);
@@ -297,6 +300,7 @@ impl<V: Venue> VenueAdapter<V> {
                 .after(&error)
             {
                 Some(wait) => {
+                    // `error` went through the scrubber in `exchange_once`.
                     tracing::debug!(exchange = %V::ID, attempts, ?wait, %error, "retrying");
                     tokio::time::sleep(wait).await;
                 }
@@ -305,51 +309,83 @@ impl<V: Venue> VenueAdapter<V> {
         }
     }
 
+    /// Sends one request and interprets the answer. Every error leaves here scrubbed, so the
+    /// retry loop may log it.
     async fn exchange_once(&self, request: &Request) -> Result<(Value, ErrorContext)> {
         if let Some(limiter) = &self.limiter {
             limiter.acquire().await;
         }
-        let answer = self.http.send(request).await?;
-        let context = ErrorContext {
-            exchange: Some(V::ID),
-            endpoint: Some(request.endpoint()),
-            http_status: Some(answer.status),
-            request_id: answer.request_id.clone(),
-            attempts: 1,
-            ..Default::default()
-        };
-        let payload = interpret::<V>(&answer, context.clone())?;
-        Ok((payload, context))
+        let outcome = async {
+            let answer = self.http.send(request).await?;
+            let context = ErrorContext {
+                exchange: Some(V::ID),
+                endpoint: Some(request.endpoint()),
+                http_status: Some(answer.status),
+                request_id: answer.request_id.clone(),
+                attempts: 1,
+                ..Default::default()
+            };
+            let payload = interpret::<V>(&answer, context.clone())?;
+            Ok((payload, context))
+        }
+        .await;
+        match outcome {
+            Ok(found) => Ok(found),
+            Err(mut error) => {
+                self.scrubber.error(&mut error);
+                Err(error)
+            }
+        }
     }
 
-    /// Reads the exchange's clock and signs with its time from now on.
+    /// Reads the exchange's clock and signs with its time from now on. An offset beyond
+    /// [`MAX_CLOCK_OFFSET_MS`] is refused: a clock that far off is misconfigured (or the
+    /// answer is a lie), and adopting it would hide the problem.
     async fn correct_clock(&self) -> Result<()> {
         let request = Request::get(V::SERVER_TIME_PATH);
         let sent = self.clock.base_now_ms();
-        let (payload, _) = self.exchange_once(&request).await?;
+        let (payload, context) = self.exchange_once(&request).await?;
         let received = self.clock.base_now_ms();
         let server = V::server_time_ms(&payload).ok_or_else(|| {
-            Error::decode(
-                "server time answer has no time in it",
-                ErrorContext {
-                    exchange: Some(V::ID),
-                    endpoint: Some(request.endpoint()),
-                    ..Default::default()
-                },
-            )
+            Error::decode("server time answer has no time in it", context.clone())
         })?;
-        let offset = self.clock.correct(server, sent, received).ok_or_else(|| {
-            Error::decode(
-                format!("server time {server} ms is more than a day from this machine's clock"),
-                ErrorContext {
-                    exchange: Some(V::ID),
-                    endpoint: Some(request.endpoint()),
-                    ..Default::default()
-                },
-            )
-        })?;
-        tracing::info!(exchange = %V::ID, offset_ms = offset, "corrected clock offset from server time");
-        Ok(())
+        match self.clock.correct(server, sent, received) {
+            Ok(offset) => {
+                tracing::info!(exchange = %V::ID, offset_ms = offset, "corrected clock offset from server time");
+                Ok(())
+            }
+            Err(offset) => Err(Error::AuthRejected {
+                reason: crate::error::AuthReason::TimestampOutOfWindow,
+                context: Box::new(ErrorContext {
+                    message: Some(format!(
+                        "this machine's clock is {} from the exchange's server time, beyond the {} this crate corrects: fix the system clock (NTP, time zone)",
+                        describe_offset(offset),
+                        describe_offset(Some(MAX_CLOCK_OFFSET_MS)),
+                    )),
+                    retryable: Some(false),
+                    ..context
+                }),
+            }),
+        }
+    }
+}
+
+/// `3 h 2 min ahead`, `40 s behind`; `None` is an offset too large to compute.
+fn describe_offset(offset_ms: Option<i64>) -> String {
+    let Some(ms) = offset_ms else {
+        return "absurdly far".to_owned();
+    };
+    let direction = if ms < 0 { " ahead" } else { " behind" };
+    let secs = ms.unsigned_abs() / 1000;
+    let text = match secs {
+        0..=119 => format!("{secs} s"),
+        120..=7199 => format!("{} min", secs / 60),
+        _ => format!("{} h {} min", secs / 3600, secs / 60 % 60),
+    };
+    if offset_ms == Some(MAX_CLOCK_OFFSET_MS) {
+        text
+    } else {
+        format!("{text}{direction}")
     }
 }
 
@@ -372,14 +408,17 @@ impl<V: Venue> KeyAdapter for VenueAdapter<V> {
             });
         }
         let request = Request::get(V::KEY_INFO_PATH);
-        let (payload, context) = self.call(&request).await?;
-        key_info_from::<V>(payload, &self.credentials.secret_values())
-            .map_err(|what| Error::decode(what, context))
+        let outcome = match self.call(&request).await {
+            Ok((payload, context)) => key_info_from::<V>(payload, &self.scrubber)
+                .map_err(|what| Error::decode(what, context)),
+            Err(error) => Err(error),
+        };
+        self.scrubber.outcome(outcome)
     }
 }
 
 /// [`key_info_from`] for the public, I/O-free `map_key_info` of each exchange folder.
 pub(crate) fn map_offline<V: Venue>(payload: &Value) -> Result<KeyInfo> {
-    key_info_from::<V>(payload.clone(), &[])
+    key_info_from::<V>(payload.clone(), &Scrubber::without_secrets())
         .map_err(|what| Error::decode(what, ErrorContext::new(V::ID)))
 }

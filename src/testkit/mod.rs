@@ -147,6 +147,14 @@ pub(crate) struct Simulation {
     pub(crate) server_time: fn(i64) -> Value,
     pub(crate) server_time_path: &'static str,
     pub(crate) key_info_path: &'static str,
+    /// Where the key information sits in a successful answer, as a JSON pointer (`""`,
+    /// `"/data/0"`, `"/result"`).
+    pub(crate) payload_pointer: &'static str,
+    /// Adds a granted permission the adapter cannot know, named `token`, to a successful
+    /// answer: a flag, a token or a group, in the exchange's own shape.
+    pub(crate) plant_permission: fn(&mut Value, &str),
+    /// An error answer carrying `code` and `message` in the exchange's own envelope.
+    pub(crate) error_body: fn(&str, &str) -> Value,
 }
 
 fn simulation(exchange: ExchangeId) -> Result<Simulation> {
@@ -167,6 +175,31 @@ pub fn credentials(exchange: ExchangeId) -> Result<Credentials> {
 /// The answer `exchange` gives to its key-information call in `scenario`.
 pub fn scenario_answer(exchange: ExchangeId, scenario: Scenario) -> Result<CannedAnswer> {
     Ok((simulation(exchange)?.answer)(scenario))
+}
+
+/// Where the key information sits in `exchange`'s successful answers, as a JSON pointer: `""`
+/// (Binance), `"/data/0"` (OKX), `"/result"` (Bybit).
+pub fn payload_pointer(exchange: ExchangeId) -> Result<&'static str> {
+    Ok(simulation(exchange)?.payload_pointer)
+}
+
+/// Adds to a successful answer of `exchange` a granted permission named `token` that no adapter
+/// knows, in the exchange's own shape (a Binance flag, an OKX `perm` token, a Bybit group).
+pub fn plant_unknown_permission(
+    exchange: ExchangeId,
+    answer: &mut Value,
+    token: &str,
+) -> Result<()> {
+    (simulation(exchange)?.plant_permission)(answer, token);
+    Ok(())
+}
+
+/// An error answer of `exchange` carrying `code` and `message` in its own envelope, with HTTP
+/// status 200 (the code decides).
+pub fn error_answer(exchange: ExchangeId, code: &str, message: &str) -> Result<CannedAnswer> {
+    Ok(CannedAnswer::ok((simulation(exchange)?.error_body)(
+        code, message,
+    )))
 }
 
 /// A request the simulated exchange received.
@@ -206,6 +239,10 @@ pub struct SimulatedExchange {
     exchange: ExchangeId,
     scenario: Scenario,
     server: MockServer,
+    key_info_path: &'static str,
+    server_time_path: &'static str,
+    /// What the two calls answer now; both are mounted again whenever one changes.
+    answers: std::sync::Mutex<(ResponseTemplate, ResponseTemplate)>,
 }
 
 impl fmt::Debug for SimulatedExchange {
@@ -223,25 +260,63 @@ impl SimulatedExchange {
     /// key-information call and its real server-time call.
     pub async fn start(exchange: ExchangeId, scenario: Scenario) -> Result<Self> {
         let simulation = simulation(exchange)?;
-        let server = MockServer::start().await;
-        let answer = (simulation.answer)(scenario);
-        Mock::given(method("GET"))
-            .and(path(simulation.key_info_path))
-            .respond_with(answer.template())
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path(simulation.server_time_path))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json((simulation.server_time)(SERVER_TIME_MS)),
-            )
-            .mount(&server)
-            .await;
-        Ok(SimulatedExchange {
+        let server_time = CannedAnswer::ok((simulation.server_time)(SERVER_TIME_MS)).template();
+        let key_info = (simulation.answer)(scenario).template();
+        let sim = SimulatedExchange {
             exchange,
             scenario,
-            server,
-        })
+            server: MockServer::start().await,
+            key_info_path: simulation.key_info_path,
+            server_time_path: simulation.server_time_path,
+            answers: std::sync::Mutex::new((key_info, server_time)),
+        };
+        sim.remount().await;
+        Ok(sim)
+    }
+
+    /// Replaces every answer on the key-information call with `answer` (the server-time call
+    /// keeps its own). Forgets the requests received so far.
+    pub async fn serve(&self, answer: CannedAnswer) {
+        self.replace(Some(answer.template()), None).await;
+    }
+
+    /// Replaces every answer on the server-time call with `answer`, for testing clock
+    /// correction against a failing or lying exchange. Forgets the requests received so far.
+    pub async fn serve_server_time(&self, answer: CannedAnswer) {
+        self.replace(None, Some(answer.template())).await;
+    }
+
+    async fn replace(
+        &self,
+        key_info: Option<ResponseTemplate>,
+        server_time: Option<ResponseTemplate>,
+    ) {
+        if let Ok(mut answers) = self.answers.lock() {
+            if let Some(key_info) = key_info {
+                answers.0 = key_info;
+            }
+            if let Some(server_time) = server_time {
+                answers.1 = server_time;
+            }
+        }
+        self.remount().await;
+    }
+
+    async fn remount(&self) {
+        let Ok((key_info, server_time)) = self.answers.lock().map(|a| a.clone()) else {
+            return;
+        };
+        self.server.reset().await;
+        Mock::given(method("GET"))
+            .and(path(self.key_info_path))
+            .respond_with(key_info)
+            .mount(&self.server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(self.server_time_path))
+            .respond_with(server_time)
+            .mount(&self.server)
+            .await;
     }
 
     /// The exchange simulated.
@@ -308,18 +383,10 @@ impl SimulatedExchange {
     }
 
     /// Replaces every answer on the key-information call with `status` and the raw `body`, for
-    /// testing how malformed answers are handled.
+    /// testing how malformed answers are handled. Forgets the requests received so far.
     pub async fn serve_raw(&self, status: u16, content_type: &str, body: impl Into<Vec<u8>>) {
-        let simulation = match simulation(self.exchange) {
-            Ok(s) => s,
-            Err(_) => return,
-        };
-        self.server.reset().await;
-        Mock::given(method("GET"))
-            .and(path(simulation.key_info_path))
-            .respond_with(ResponseTemplate::new(status).set_body_raw(body.into(), content_type))
-            .mount(&self.server)
-            .await;
+        let template = ResponseTemplate::new(status).set_body_raw(body.into(), content_type);
+        self.replace(Some(template), None).await;
     }
 }
 

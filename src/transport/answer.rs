@@ -8,51 +8,78 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::Answer;
-use crate::error::{AuthReason, Error, ErrorContext};
+use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, ErrorContext};
 
-/// What an exchange's error code means, before context is attached.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ErrorClass {
-    Auth(AuthReason),
-    RateLimited,
-    /// A rate limit that comes with a ban and a known minimum wait (Bybit's 403 "access too
-    /// frequent" asks for 10 minutes; Binance's 418).
-    Banned,
-    Unavailable,
-    Rejected,
+/// What an answer means by an exchange's code table: the class and the row that said so.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Classified {
+    pub(crate) class: ErrorClass,
+    pub(crate) row: Option<&'static ErrorCode>,
 }
 
-impl ErrorClass {
-    pub(crate) fn into_error(self, context: ErrorContext, retry_after: Option<Duration>) -> Error {
-        let context = Box::new(context);
-        match self {
-            ErrorClass::Auth(reason) => Error::AuthRejected { reason, context },
-            ErrorClass::RateLimited => Error::RateLimited {
-                retry_after,
-                ip_banned: false,
-                context,
-            },
-            ErrorClass::Banned => Error::RateLimited {
-                retry_after,
-                ip_banned: true,
-                context,
-            },
-            ErrorClass::Unavailable => Error::Unavailable { context },
-            ErrorClass::Rejected => Error::Rejected { context },
+impl Classified {
+    pub(crate) fn into_error(
+        self,
+        mut context: ErrorContext,
+        retry_after: Option<Duration>,
+    ) -> Error {
+        if let Some(row) = self.row {
+            context.retryable = Some(row.retryable);
         }
+        let retry_after = retry_after.or(self.row.and_then(|row| row.wait));
+        self.class.into_error(context, retry_after)
     }
+}
 
-    /// What an HTTP status alone says, when the body says nothing the adapter understands.
-    pub(crate) fn from_status(status: u16) -> Option<ErrorClass> {
-        match status {
-            200..=299 => None,
-            401 => Some(ErrorClass::Auth(AuthReason::Ambiguous)),
-            418 => Some(ErrorClass::Banned),
-            429 => Some(ErrorClass::RateLimited),
-            500..=599 => Some(ErrorClass::Unavailable),
-            _ => Some(ErrorClass::Rejected),
+/// What an HTTP status alone says, when no row of the exchange's table speaks of it.
+fn status_default(status: u16) -> Option<ErrorClass> {
+    match status {
+        200..=299 => None,
+        401 => Some(ErrorClass::Auth(AuthReason::Ambiguous)),
+        418 => Some(ErrorClass::Banned),
+        429 => Some(ErrorClass::RateLimited),
+        500..=599 => Some(ErrorClass::Unavailable),
+        _ => Some(ErrorClass::Rejected),
+    }
+}
+
+/// Classifies an answer by `table`. A ban on the status wins over whatever the body says; then
+/// the exchange's code, then a row for the status, then what the status means anywhere. `None`
+/// for a successful status without an error code.
+pub(crate) fn classify(
+    table: &'static [ErrorCode],
+    status: u16,
+    code: Option<&str>,
+) -> Option<Classified> {
+    let status_row = table
+        .iter()
+        .find(|row| row.code.is_none() && row.http_status == Some(status));
+    let found = |row: &'static ErrorCode| Classified {
+        class: row.class,
+        row: Some(row),
+    };
+    if let Some(row) = status_row.filter(|row| row.class == ErrorClass::Banned) {
+        return Some(found(row));
+    }
+    if status == 418 {
+        return Some(Classified {
+            class: ErrorClass::Banned,
+            row: None,
+        });
+    }
+    if let Some(code) = code.map(str::trim) {
+        let code_row = table.iter().find(|row| {
+            row.code == Some(code) && row.http_status.is_none_or(|wanted| wanted == status)
+        });
+        if let Some(row) = code_row {
+            return Some(found(row));
         }
     }
+    if let Some(row) = status_row {
+        return Some(found(row));
+    }
+    let class = status_default(status).or(code.map(|_| ErrorClass::Rejected))?;
+    Some(Classified { class, row: None })
 }
 
 /// Parses the body as JSON. A body that is not JSON becomes the error its HTTP status implies
@@ -60,16 +87,16 @@ impl ErrorClass {
 pub(crate) fn parse_json(
     answer: &Answer,
     mut context: ErrorContext,
-    status_class: fn(u16) -> Option<ErrorClass>,
+    table: &'static [ErrorCode],
 ) -> Result<Value, Error> {
     match serde_json::from_slice::<Value>(&answer.body) {
         Ok(value) => Ok(value),
         Err(error) => {
             let what = describe_non_json(answer, &error);
-            match status_class(answer.status) {
-                Some(class) => {
+            match classify(table, answer.status, None) {
+                Some(classified) => {
                     context.message.get_or_insert(what);
-                    Err(class.into_error(context, answer.retry_after))
+                    Err(classified.into_error(context, answer.retry_after))
                 }
                 None => Err(Error::Decode {
                     what,
@@ -156,78 +183,6 @@ pub(crate) fn sanitize(message: &str) -> String {
     out
 }
 
-/// Field names whose values are secrets, compared case-insensitively with `_` and `-` removed.
-const SECRET_FIELD_MARKERS: [&str; 5] =
-    ["secret", "passphrase", "password", "privatekey", "apisign"];
-
-/// Replaces, anywhere in `value`, every non-empty value of a secret-named field and every string
-/// containing one of `secrets`, with `"[redacted]"`. Exchanges echo secrets in some answers
-/// (Bybit's `secret`, create-key responses); evidence must never carry them.
-pub(crate) fn scrub(value: &mut Value, secrets: &[&str]) {
-    match value {
-        Value::Object(map) => {
-            for (name, field) in map.iter_mut() {
-                if is_secret_name(name) && !is_empty_value(field) {
-                    *field = Value::String(REDACTED.to_owned());
-                } else {
-                    scrub(field, secrets);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|item| scrub(item, secrets)),
-        Value::String(text) if secrets.iter().any(|s| !s.is_empty() && text.contains(s)) => {
-            *text = REDACTED.to_owned();
-        }
-        _ => {}
-    }
-}
-
-/// Replaces every occurrence of each of `secrets` in `text`.
-pub(crate) fn redact(text: &mut String, secrets: &[&str]) {
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        if text.contains(secret) {
-            *text = text.replace(secret, REDACTED);
-        }
-    }
-}
-
-/// What scrubbed values are replaced with.
-pub(crate) const REDACTED: &str = "[redacted]";
-
-/// Whether a field name contains one of [`SECRET_FIELD_MARKERS`], ignoring ASCII case, `_` and
-/// `-`. Runs on every field of every answer, so it does not allocate for ordinary names.
-fn is_secret_name(name: &str) -> bool {
-    let mut buffer = [0u8; 64];
-    let mut len = 0;
-    for byte in name.bytes().filter(|b| *b != b'_' && *b != b'-') {
-        if len == buffer.len() {
-            // Unusually long names take the slow path.
-            let normalized: String = name
-                .chars()
-                .filter(|c| *c != '_' && *c != '-')
-                .flat_map(char::to_lowercase)
-                .collect();
-            return SECRET_FIELD_MARKERS.iter().any(|m| normalized.contains(m));
-        }
-        buffer[len] = byte.to_ascii_lowercase();
-        len += 1;
-    }
-    let normalized = &buffer[..len];
-    SECRET_FIELD_MARKERS.iter().any(|marker| {
-        normalized
-            .windows(marker.len())
-            .any(|w| w == marker.as_bytes())
-    })
-}
-
-fn is_empty_value(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,7 +201,7 @@ mod tests {
     #[test]
     fn html_error_page_on_502_is_unavailable() {
         let a = answer(502, "text/html", "<html><body>Bad Gateway</body></html>");
-        let err = parse_json(&a, ErrorContext::default(), ErrorClass::from_status).unwrap_err();
+        let err = parse_json(&a, ErrorContext::default(), &[]).unwrap_err();
         assert!(matches!(err, Error::Unavailable { .. }), "{err}");
         assert!(err.to_string().contains("HTML page"), "{err}");
     }
@@ -254,7 +209,7 @@ mod tests {
     #[test]
     fn html_on_200_is_a_decode_error_naming_html() {
         let a = answer(200, "text/html", "<!DOCTYPE html><p>captcha</p>");
-        let err = parse_json(&a, ErrorContext::default(), ErrorClass::from_status).unwrap_err();
+        let err = parse_json(&a, ErrorContext::default(), &[]).unwrap_err();
         assert!(matches!(err, Error::Decode { .. }), "{err}");
         assert!(err.to_string().contains("HTML page"), "{err}");
     }
@@ -264,14 +219,14 @@ mod tests {
         let err = parse_json(
             &answer(200, "application/json", "{\"a\":"),
             ErrorContext::default(),
-            ErrorClass::from_status,
+            &[],
         )
         .unwrap_err();
         assert!(err.to_string().contains("truncated JSON"), "{err}");
         let err = parse_json(
             &answer(200, "application/json", ""),
             ErrorContext::default(),
-            ErrorClass::from_status,
+            &[],
         )
         .unwrap_err();
         assert!(err.to_string().contains("empty body"), "{err}");
@@ -301,43 +256,5 @@ mod tests {
         let err = decode::<Wire>(&json!({"ips": "x\"TOPSECRET\\\"MORE"}), "answer").unwrap_err();
         assert!(!err.contains("TOPSECRET") && !err.contains("MORE"), "{err}");
         assert!(err.contains("`ips`"), "{err}");
-    }
-
-    #[test]
-    fn scrub_removes_secret_fields_and_echoed_values() {
-        let mut v = json!({
-            "apiKey": "pub",
-            "secret": "abc",
-            "emptySecret": "",
-            "nested": [{"secretKey": "x", "passphrase": "y", "note": "has-MYSECRET-inside"}],
-            "api_secret": 5
-        });
-        scrub(&mut v, &["MYSECRET"]);
-        assert_eq!(v["apiKey"], "pub");
-        assert_eq!(v["secret"], REDACTED);
-        assert_eq!(v["emptySecret"], "");
-        assert_eq!(v["nested"][0]["secretKey"], REDACTED);
-        assert_eq!(v["nested"][0]["passphrase"], REDACTED);
-        assert_eq!(v["nested"][0]["note"], REDACTED);
-        assert_eq!(v["api_secret"], REDACTED);
-    }
-
-    #[test]
-    fn secret_names_match_without_case_or_separators() {
-        for name in [
-            "secret",
-            "apiSecret",
-            "SECRET_KEY",
-            "pass-phrase",
-            "privateKey",
-            "Pass_Word",
-        ] {
-            assert!(is_secret_name(name), "{name}");
-        }
-        for name in ["apiKey", "note", "ips", "permissions", "signature", ""] {
-            assert!(!is_secret_name(name), "{name}");
-        }
-        let long = format!("{}Secret", "x".repeat(80));
-        assert!(is_secret_name(&long));
     }
 }

@@ -79,7 +79,10 @@ impl Limiter {
                     bucket.tokens -= 1.0;
                     return;
                 }
-                Duration::from_secs_f64((1.0 - bucket.tokens) / rate)
+                // At most the time one token takes to come back; never a panic on a huge window.
+                Duration::try_from_secs_f64((1.0 - bucket.tokens) / rate)
+                    .unwrap_or(self.limit.per)
+                    .min(self.limit.per.max(Duration::from_millis(1)))
             };
             tokio::time::sleep(wait).await;
         }

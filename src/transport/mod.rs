@@ -5,6 +5,7 @@ pub mod signing;
 
 pub(crate) mod answer;
 mod limit;
+pub(crate) mod scrub;
 
 pub(crate) use limit::Limiter;
 pub use limit::RateLimit;
@@ -26,6 +27,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest answer body read; key-info answers are a few KiB.
 pub(crate) const MAX_BODY_BYTES: usize = 1 << 20;
+/// The longest backoff delay, whatever a [`RetryPolicy`] says.
+const MAX_BACKOFF: Duration = Duration::from_secs(60 * 60);
 
 /// When and how often an idempotent read is retried.
 ///
@@ -39,7 +42,7 @@ pub struct RetryPolicy {
     pub max_retries: u32,
     /// First backoff delay; doubles each retry, with jitter.
     pub min_delay: Duration,
-    /// Largest backoff delay.
+    /// Largest backoff delay (at most an hour is used).
     pub max_delay: Duration,
     /// Longest `Retry-After` honoured by waiting; a longer one is returned to the caller.
     pub max_retry_after: Duration,
@@ -66,10 +69,13 @@ impl RetryPolicy {
     }
 
     pub(crate) fn delays(&self) -> RetryDelays {
+        // Any policy is accepted; delays beyond an hour are clamped so the backoff arithmetic
+        // (and its jitter) cannot overflow.
+        let max_delay = self.max_delay.min(MAX_BACKOFF);
         RetryDelays {
             backoff: ExponentialBuilder::default()
-                .with_min_delay(self.min_delay)
-                .with_max_delay(self.max_delay)
+                .with_min_delay(self.min_delay.min(max_delay))
+                .with_max_delay(max_delay)
                 .with_max_times(self.max_retries as usize)
                 .with_jitter()
                 .build(),
@@ -211,8 +217,12 @@ fn https_proxy_from_env() -> Result<Option<reqwest::Proxy>> {
 /// Checks that signed requests to `url` are encrypted: `https://` anywhere, `http://` only to a
 /// loopback address (tests, local simulators).
 pub(crate) fn validate_base_url(exchange: ExchangeId, url: &str) -> Result<Url> {
-    let parsed = Url::parse(url)
-        .map_err(|e| Error::config(exchange, format!("base URL `{url}` is not a URL: {e}")))?;
+    let parsed = Url::parse(url).map_err(|e| {
+        Error::config(
+            exchange,
+            format!("base URL `{}` is not a URL: {e}", without_credentials(url)),
+        )
+    })?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(Error::config(
             exchange,
@@ -239,6 +249,28 @@ pub(crate) fn validate_base_url(exchange: ExchangeId, url: &str) -> Result<Url> 
             exchange,
             format!("unsupported URL scheme `{other}`: use https://"),
         )),
+    }
+}
+
+/// `url` as far as it is safe to print: scheme and host, without any user, password, path,
+/// query or fragment (a URL that failed to parse may still carry `user:password@`).
+fn without_credentials(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.rsplit_once('@') {
+        Some((_, host)) => format!("…@{host}"),
+        None => authority.to_owned(),
+    };
+    let printable: String = host.chars().filter(|c| !c.is_control()).take(100).collect();
+    match scheme {
+        Some(scheme) => format!(
+            "{}://{printable}",
+            scheme.chars().take(16).collect::<String>()
+        ),
+        None => printable,
     }
 }
 
@@ -417,6 +449,20 @@ mod tests {
         ] {
             let err = validate_base_url(ex, bad).unwrap_err();
             assert!(matches!(err, Error::Config { .. }), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_malformed_url_is_never_echoed_with_its_password() {
+        for bad in [
+            "https://user:hunter2@[not-a-host/path?key=k",
+            "https://hunter2@exa mple.com/",
+            "http//user:hunter2@host",
+            "user:hunter2@host:99999",
+        ] {
+            let err = validate_base_url(ExchangeId::Okx, bad).unwrap_err();
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("hunter2"), "{bad}: {text}");
         }
     }
 

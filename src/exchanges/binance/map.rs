@@ -4,27 +4,41 @@
 //! |---|---|
 //! | `enableReading` | `Read` |
 //! | `enableSpotAndMarginTrading` (one flag for both), `enableFixApiTrade` | `SpotTrade` |
-//! | `enableSpotAndMarginTrading`, `enableMargin` (loans, repayments, margin transfers) | `MarginTrade` |
+//! | `enableSpotAndMarginTrading`, `enableMargin` ("Enable Margin Loan, Repay & Transfer"), `enablePortfolioMarginTrading` (portfolio-margin orders and loans) | `MarginTrade` |
 //! | `enableFutures`, `enablePortfolioMarginTrading` | `FuturesTrade` |
 //! | `enableVanillaOptions` | `OptionsTrade` |
-//! | `enableWithdrawals` | `Withdraw` |
-//! | `enableInternalTransfer` (master ↔ sub-account) | `InternalTransfer` |
-//! | `permitsUniversalTransfer` | `UniversalTransfer` |
+//! | `enableWithdrawals` | `Withdraw`; also `Payment` (gift cards, the one way an account key pays another party, need "Enable Withdrawals") |
+//! | `enableInternalTransfer` (master ↔ sub-account); with it off, a sub-account key with `enableSpotAndMarginTrading` still moves funds to its master and siblings (`subToMaster`, `subToSub`): `NotReported` rather than `Denied` while that flag is on | `InternalTransfer` |
+//! | `permitsUniversalTransfer` (only the universal-transfer endpoint: "each business's own transfer API rights are not affected"); with it off, `NotReported` while any trading flag is on, `Denied` otherwise | `UniversalTransfer` |
 //! | — (not reported; `Denied` only when every write flag above is off, since every Binance write endpoint needs one) | `SubAccountManagement`, `KeyManagement` |
+//! | any other field set to `true` | `Other(name)` granted; `InternalTransfer`, `UniversalTransfer`, `SubAccountManagement`, `KeyManagement`, `Payment` (the rights Binance decides by no flag of their own) never `Denied` |
 //! | `ipRestrict` (a boolean: the list itself is not returned) | `ip_restriction`: `Restricted` / `Unrestricted` |
 //! | `createTime` (ms) | `created_at` |
 //! | `tradingAuthorityExpirationTime` (ms; expiry of the *trading* right, absent when none) | `trading_expires_at` |
 //! | — (the key authenticated) | `enabled`: `Known(true)` |
-//! | — | `key_id`, `label`, `expires_at` (Binance reports no expiry of the key itself), `last_used_at`, `account`: `NotReported` |
+//! | — | `key_id`, `label`, `expires_at` (Binance reports no expiry of the key itself), `last_used_at`, `account`, `delegation`: `NotReported` |
 //!
-//! A primary flag missing from the answer is `NotReported`, never `Denied`; a secondary flag
-//! (FIX, portfolio margin, `enableMargin`) can only add a grant.
+//! A flag of the documented example that is missing or mistyped leaves what it decides
+//! `NotReported` and is listed in [`KeyInfo::anomalies`]; a secondary flag (FIX, portfolio
+//! margin, `enableMargin`) can only add a grant.
 
-use crate::exchanges::common::datetime_from_ms;
-use crate::model::{Grant, IpRestriction, KeyInfo, Permission, Permissions, Reported};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::exchanges::common::{datetime_from_ms, Reading};
+use crate::model::{AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Permissions, Reported};
 use crate::ExchangeId;
 
 use super::wire::ApiRestrictions;
+
+/// The rights Binance decides with no flag of their own: an unknown flag could grant them.
+const UNFLAGGED: [Permission; 5] = [
+    Permission::InternalTransfer,
+    Permission::UniversalTransfer,
+    Permission::SubAccountManagement,
+    Permission::KeyManagement,
+    Permission::Payment,
+];
 
 /// `primary`, upgraded to `Granted` when a secondary flag that also grants the right is set.
 /// An absent secondary flag leaves `primary` as it is: it is a newer or narrower flag.
@@ -36,108 +50,198 @@ fn or_flag(primary: Grant, secondary: Option<bool>) -> Grant {
     }
 }
 
-/// Binance reports no sub-account or key-management right. Every Binance endpoint that
-/// writes needs one of the flags, so a key with all of them off cannot manage anything
-/// (`Denied`); otherwise which sub-account endpoints it may call is not reported.
-fn without_any_write_right(wire: &ApiRestrictions) -> Grant {
-    let primary = [
-        Some(wire.enable_spot_and_margin_trading),
-        Some(wire.enable_withdrawals),
-        wire.enable_internal_transfer,
-        wire.permits_universal_transfer,
-        wire.enable_futures,
-        wire.enable_vanilla_options,
-    ];
-    // Secondary flags, as in `or_flag`, can only add a right.
-    let secondary = [
-        wire.enable_margin,
-        wire.enable_portfolio_margin_trading,
-        wire.enable_fix_api_trade,
-    ];
-    if primary.iter().all(|flag| *flag == Some(false)) && !secondary.contains(&Some(true)) {
-        Grant::Denied
-    } else {
-        Grant::NotReported
+/// `grant`, except that a `Denied` becomes `NotReported` while `other_route` may be open.
+fn unless_also_via(grant: Grant, other_route: Grant) -> Grant {
+    match (grant, other_route) {
+        (Grant::Denied, Grant::Granted | Grant::NotReported) => Grant::NotReported,
+        (grant, _) => grant,
     }
 }
 
-/// Maps a decoded `apiRestrictions` answer. `Err` names a field whose value is impossible.
-pub(crate) fn map_api_restrictions(wire: &ApiRestrictions) -> Result<KeyInfo, String> {
+/// The flags of one answer, read.
+struct Flags {
+    reading: Option<bool>,
+    spot_and_margin: Option<bool>,
+    withdrawals: Option<bool>,
+    internal_transfer: Option<bool>,
+    universal_transfer: Option<bool>,
+    margin: Option<bool>,
+    futures: Option<bool>,
+    portfolio_margin: Option<bool>,
+    options: Option<bool>,
+    fix_trade: Option<bool>,
+    fix_read: Option<bool>,
+}
+
+impl Flags {
+    /// Whether a key with these flags can write anything at all. Every Binance endpoint that
+    /// writes needs one of them, so a key with all of them off cannot manage anything.
+    fn any_write(&self, unknown_granted: bool) -> Grant {
+        let primary = [
+            self.spot_and_margin,
+            self.withdrawals,
+            self.internal_transfer,
+            self.universal_transfer,
+            self.futures,
+            self.options,
+        ];
+        let secondary = [self.margin, self.portfolio_margin, self.fix_trade];
+        if primary.iter().all(|flag| *flag == Some(false))
+            && !secondary.contains(&Some(true))
+            && !unknown_granted
+        {
+            Grant::Denied
+        } else {
+            Grant::NotReported
+        }
+    }
+}
+
+/// Maps a decoded `apiRestrictions` answer. `Err` when it is not one at all.
+pub(crate) fn map_api_restrictions(wire: ApiRestrictions) -> Result<KeyInfo, String> {
+    let mut reading = Reading::default();
+    let r = &mut reading;
+    let flags = Flags {
+        reading: wire.enable_reading.expected("enableReading", r),
+        spot_and_margin: wire
+            .enable_spot_and_margin_trading
+            .expected("enableSpotAndMarginTrading", r),
+        withdrawals: wire.enable_withdrawals.expected("enableWithdrawals", r),
+        internal_transfer: wire
+            .enable_internal_transfer
+            .expected("enableInternalTransfer", r),
+        universal_transfer: wire
+            .permits_universal_transfer
+            .expected("permitsUniversalTransfer", r),
+        margin: wire.enable_margin.expected("enableMargin", r),
+        futures: wire.enable_futures.expected("enableFutures", r),
+        portfolio_margin: wire
+            .enable_portfolio_margin_trading
+            .expected("enablePortfolioMarginTrading", r),
+        options: wire
+            .enable_vanilla_options
+            .expected("enableVanillaOptions", r),
+        fix_trade: wire.enable_fix_api_trade.optional("enableFixApiTrade", r),
+        fix_read: wire.enable_fix_read_only.optional("enableFixReadOnly", r),
+    };
+    let ip_restrict = wire.ip_restrict.expected("ipRestrict", r);
+    let create_time = wire.create_time.expected("createTime", r);
+    let trading_expiry = wire
+        .trading_authority_expiration_time
+        .optional("tradingAuthorityExpirationTime", r);
+
     let flag = |value: Option<bool>| value.map(Grant::from_flag).unwrap_or_default();
-    let trading = Grant::from_flag(wire.enable_spot_and_margin_trading);
+    let spot_and_margin = flag(flags.spot_and_margin);
+    let any_trading = [
+        spot_and_margin,
+        flag(flags.margin),
+        flag(flags.futures),
+        flag(flags.portfolio_margin),
+        flag(flags.options),
+    ]
+    .into_iter()
+    .fold(Grant::Denied, Grant::either);
 
     let mut permissions = Permissions::new();
     permissions
-        .set(Permission::Read, Grant::from_flag(wire.enable_reading))
+        .set(Permission::Read, flag(flags.reading))
         .set(
             Permission::SpotTrade,
-            or_flag(trading, wire.enable_fix_api_trade),
+            or_flag(spot_and_margin, flags.fix_trade),
         )
         .set(
             Permission::MarginTrade,
-            or_flag(trading, wire.enable_margin),
+            or_flag(
+                or_flag(spot_and_margin, flags.margin),
+                flags.portfolio_margin,
+            ),
         )
         .set(
             Permission::FuturesTrade,
-            or_flag(
-                flag(wire.enable_futures),
-                wire.enable_portfolio_margin_trading,
-            ),
+            or_flag(flag(flags.futures), flags.portfolio_margin),
         )
-        .set(Permission::OptionsTrade, flag(wire.enable_vanilla_options))
-        .set(
-            Permission::Withdraw,
-            Grant::from_flag(wire.enable_withdrawals),
-        )
+        .set(Permission::OptionsTrade, flag(flags.options))
+        .set(Permission::Withdraw, flag(flags.withdrawals))
+        .set(Permission::Payment, flag(flags.withdrawals))
         .set(
             Permission::InternalTransfer,
-            flag(wire.enable_internal_transfer),
+            unless_also_via(flag(flags.internal_transfer), spot_and_margin),
         )
         .set(
             Permission::UniversalTransfer,
-            flag(wire.permits_universal_transfer),
-        )
-        .set(
-            Permission::SubAccountManagement,
-            without_any_write_right(wire),
-        )
-        .set(Permission::KeyManagement, without_any_write_right(wire));
+            unless_also_via(flag(flags.universal_transfer), any_trading),
+        );
     for (name, value) in [
-        ("enableReading", Some(wire.enable_reading)),
-        (
-            "enableSpotAndMarginTrading",
-            Some(wire.enable_spot_and_margin_trading),
-        ),
-        ("enableWithdrawals", Some(wire.enable_withdrawals)),
-        ("enableInternalTransfer", wire.enable_internal_transfer),
-        ("permitsUniversalTransfer", wire.permits_universal_transfer),
-        ("enableMargin", wire.enable_margin),
-        ("enableFutures", wire.enable_futures),
-        (
-            "enablePortfolioMarginTrading",
-            wire.enable_portfolio_margin_trading,
-        ),
-        ("enableVanillaOptions", wire.enable_vanilla_options),
-        ("enableFixApiTrade", wire.enable_fix_api_trade),
-        ("enableFixReadOnly", wire.enable_fix_read_only),
+        ("enableReading", flags.reading),
+        ("enableSpotAndMarginTrading", flags.spot_and_margin),
+        ("enableWithdrawals", flags.withdrawals),
+        ("enableInternalTransfer", flags.internal_transfer),
+        ("permitsUniversalTransfer", flags.universal_transfer),
+        ("enableMargin", flags.margin),
+        ("enableFutures", flags.futures),
+        ("enablePortfolioMarginTrading", flags.portfolio_margin),
+        ("enableVanillaOptions", flags.options),
+        ("enableFixApiTrade", flags.fix_trade),
+        ("enableFixReadOnly", flags.fix_read),
     ] {
         if value == Some(true) {
             permissions.add_vendor_grant(name);
         }
     }
+    let mut unknown_granted = false;
+    for (name, value) in &wire.unknown {
+        r.unrecognized_right(
+            name,
+            &format!("a flag this crate does not know ({})", value_token(value)),
+        );
+        if value == &Value::Bool(true) {
+            unknown_granted = true;
+            permissions
+                .set(Permission::Other(name.clone()), Grant::Granted)
+                .add_vendor_grant(name.clone());
+        }
+    }
+    let manages = flags.any_write(unknown_granted);
+    permissions
+        .set(Permission::SubAccountManagement, manages)
+        .set(Permission::KeyManagement, manages);
+    if unknown_granted {
+        permissions.relax(&UNFLAGGED);
+    }
 
     let mut info = KeyInfo::new(ExchangeId::Binance);
     info.permissions = permissions;
-    info.ip_restriction = if wire.ip_restrict {
-        IpRestriction::Restricted
-    } else {
-        IpRestriction::Unrestricted
+    info.ip_restriction = match ip_restrict {
+        Some(true) => IpRestriction::Restricted,
+        Some(false) => IpRestriction::Unrestricted,
+        None => IpRestriction::NotReported,
     };
-    info.created_at = Reported::Known(datetime_from_ms(wire.create_time, "createTime")?);
-    info.trading_expires_at = match wire.trading_authority_expiration_time {
-        Some(ms) => Reported::Known(datetime_from_ms(ms, "tradingAuthorityExpirationTime")?),
-        None => Reported::NotReported,
-    };
+    info.created_at = time_of(create_time, "createTime", r);
+    info.trading_expires_at = time_of(trading_expiry, "tradingAuthorityExpirationTime", r);
     info.enabled = Reported::Known(true);
+    info.anomalies = reading.finish("Binance apiRestrictions answer")?;
     Ok(info)
+}
+
+fn time_of(ms: Option<i64>, field: &str, reading: &mut Reading) -> Reported<DateTime<Utc>> {
+    match ms.map(|ms| datetime_from_ms(ms, field)) {
+        Some(Ok(at)) => Reported::Known(at),
+        Some(Err(why)) => {
+            reading.note(AnomalyKind::Invalid, field, why);
+            Reported::NotReported
+        }
+        None => Reported::NotReported,
+    }
+}
+
+/// A short description of an unknown field's value, for its anomaly.
+fn value_token(value: &Value) -> String {
+    match value {
+        Value::Bool(b) => format!("{b}"),
+        Value::Number(_) => "a number".to_owned(),
+        Value::String(_) => "a string".to_owned(),
+        Value::Array(_) => "a list".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+        Value::Null => "null".to_owned(),
+    }
 }

@@ -25,9 +25,9 @@ use super::venue::{self, Venue};
 use super::{Environment, ExchangeId};
 use crate::adapter::{Capabilities, Operation, Support};
 use crate::credentials::Credentials;
-use crate::error::{AuthReason, Result};
+use crate::error::{AuthReason, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
-use crate::transport::answer::{decode, ErrorClass};
+use crate::transport::answer::decode;
 use crate::transport::{RateLimit, Request};
 
 /// Receive window sent with every signed request, in ms (Binance's default).
@@ -101,18 +101,7 @@ impl Venue for Binance {
         Some((code, message_of(payload, "msg")))
     }
 
-    fn classify(code: &str) -> Option<ErrorClass> {
-        Some(match code {
-            "-2015" => ErrorClass::Auth(AuthReason::Ambiguous),
-            "-2014" | "-2008" => ErrorClass::Auth(AuthReason::InvalidKey),
-            "-1022" => ErrorClass::Auth(AuthReason::BadSignature),
-            "-1021" => ErrorClass::Auth(AuthReason::TimestampOutOfWindow),
-            "-1002" => ErrorClass::Auth(AuthReason::PermissionDenied),
-            "-1003" | "-1015" => ErrorClass::RateLimited,
-            "-1001" | "-1008" | "-1016" => ErrorClass::Unavailable,
-            _ => return None,
-        })
-    }
+    const ERROR_CODES: &'static [ErrorCode] = ERROR_CODES;
 
     fn server_time_ms(payload: &Value) -> Option<i64> {
         decode::<wire::ServerTime>(payload, "server time")
@@ -122,7 +111,7 @@ impl Venue for Binance {
 
     fn map_key_info(payload: &Value) -> std::result::Result<KeyInfo, String> {
         let wire: wire::ApiRestrictions = decode(payload, "apiRestrictions answer")?;
-        map::map_api_restrictions(&wire)
+        map::map_api_restrictions(wire)
     }
 
     fn manual_step(operation: Operation) -> Option<&'static str> {
@@ -145,6 +134,32 @@ impl Venue for Binance {
         simulate::simulation()
     }
 }
+
+const ERRORS_MD: &str = "binance-spot-api-docs errors.md (a5e0bc3, 2026-07-21)";
+const LIMITS: &str = "binance-spot-api-docs rest-api.md, \"LIMITS\" (a5e0bc3)";
+
+/// Binance's statuses and codes. Binance answers errors with a 4xx or 5xx status and
+/// `{"code": -2015, "msg": "…"}`; a 5xx means the execution status is unknown, so nothing but
+/// a read is ever sent again.
+pub const ERROR_CODES: &[ErrorCode] = &[
+    ErrorCode::status(403, ErrorClass::Rejected, "a WAF rule was violated: a rate limit violation or a security block", LIMITS),
+    ErrorCode::status(418, ErrorClass::Banned, "the IP address is auto-banned for sending requests after 429s; bans scale from 2 minutes to 3 days", LIMITS),
+    ErrorCode::status(429, ErrorClass::RateLimited, "a request rate limit was broken; Retry-After gives the seconds to wait", LIMITS),
+    ErrorCode::code("-1000", ErrorClass::Unavailable, "UNKNOWN: an unknown error occurred while processing the request", ERRORS_MD),
+    ErrorCode::code("-1001", ErrorClass::Unavailable, "DISCONNECTED: internal error; unable to process your request. Please try again", ERRORS_MD),
+    ErrorCode::code("-1002", ErrorClass::Auth(AuthReason::PermissionDenied), "UNAUTHORIZED: you are not authorized to execute this request", ERRORS_MD),
+    ErrorCode::code("-1003", ErrorClass::RateLimited, "TOO_MANY_REQUESTS: too many requests queued, or too much request weight used", ERRORS_MD),
+    ErrorCode::code("-1006", ErrorClass::Unavailable, "UNEXPECTED_RESP: an unexpected response from the message bus; execution status unknown", ERRORS_MD),
+    ErrorCode::code("-1007", ErrorClass::Unavailable, "TIMEOUT: timeout waiting for response from backend server; send status unknown, execution status unknown (a read may be sent again, a write never)", ERRORS_MD),
+    ErrorCode::code("-1008", ErrorClass::Unavailable, "SERVER_BUSY: server is currently overloaded; try again in a few minutes", ERRORS_MD),
+    ErrorCode::code("-1015", ErrorClass::RateLimited, "TOO_MANY_ORDERS: too many new orders", ERRORS_MD),
+    ErrorCode::code("-1016", ErrorClass::Unavailable, "SERVICE_SHUTTING_DOWN: this service is no longer available (calling again does not help; this crate needs an update)", ERRORS_MD).retryable(false),
+    ErrorCode::code("-1021", ErrorClass::Auth(AuthReason::TimestampOutOfWindow), "INVALID_TIMESTAMP: the timestamp is outside the recvWindow, or 1000 ms ahead of the server", ERRORS_MD),
+    ErrorCode::code("-1022", ErrorClass::Auth(AuthReason::BadSignature), "INVALID_SIGNATURE: signature for this request is not valid", ERRORS_MD),
+    ErrorCode::code("-2008", ErrorClass::Auth(AuthReason::InvalidKey), "Invalid Api-Key ID (futures API; not in the spot error list)", "python-binance issue #1155 (futures testnet answer)"),
+    ErrorCode::code("-2014", ErrorClass::Auth(AuthReason::InvalidKey), "BAD_API_KEY_FMT: API-key format invalid", ERRORS_MD),
+    ErrorCode::code("-2015", ErrorClass::Auth(AuthReason::Ambiguous), "REJECTED_MBX_KEY: invalid API-key, IP, or permissions for action (one code for an unknown key, a caller outside the allowlist and a missing permission)", ERRORS_MD),
+];
 
 /// Maps Binance's `apiRestrictions` answer (as JSON) to a [`KeyInfo`], without any I/O: for
 /// callers with a transport of their own. Secret-named fields are scrubbed from `raw`.

@@ -23,7 +23,20 @@ pub(crate) fn simulation() -> Simulation {
         server_time: |ms| json!({ "serverTime": ms }),
         server_time_path: "/api/v3/time",
         key_info_path: "/sapi/v1/account/apiRestrictions",
+        payload_pointer: "",
+        plant_permission: |answer, token| {
+            if let Some(flags) = answer.as_object_mut() {
+                flags.insert(token.to_owned(), Value::Bool(true));
+            }
+        },
+        error_body: |code, message| json!({ "code": code_value(code), "msg": message }),
     }
+}
+
+/// Binance's codes are JSON numbers; anything else is sent as text.
+fn code_value(code: &str) -> Value {
+    code.parse::<i64>()
+        .map_or_else(|_| Value::from(code), Value::from)
 }
 
 fn answer(scenario: Scenario) -> CannedAnswer {

@@ -3,44 +3,305 @@
 //! | Bybit field | `KeyInfo` |
 //! |---|---|
 //! | every key | `Read` granted |
-//! | `readOnly: 1` | every right below `Denied`, whatever the permission groups list |
+//! | `readOnly: 1` | every right below `Denied`, whatever the permission groups list (Bybit's explicit word); `readOnly` missing: what the groups grant is `NotReported` |
 //! | a permission group absent from the answer | its rights `NotReported` (a listed group without the item: `Denied`) |
 //! | `Spot` ∋ `SpotTrade` | `SpotTrade`; also `MarginTrade` (spot margin orders are spot orders with `isLeverage=1`); without it `MarginTrade` is `NotReported`, as Bybit has no margin right of its own |
-//! | `ContractTrade` ∋ `Order`/`Position`, `Derivatives` ∋ `DerivativesTrade` | `FuturesTrade` |
+//! | `ContractTrade` ∋ `Order`/`Position`, `Derivatives` ∋ `DerivativesTrade`, `Options` ∋ `OptionsTrade` ("USDC Contract: it supports trade option and USDC perpetual") | `FuturesTrade` |
 //! | `Options` ∋ `OptionsTrade` | `OptionsTrade` |
 //! | `Wallet` ∋ `Withdraw` | `Withdraw` |
 //! | `Wallet` ∋ `SubMemberTransfer` / `SubMemberTransferList` | `InternalTransfer` |
 //! | `Wallet` ∋ `AccountTransfer` | `UniversalTransfer` |
 //! | `Wallet` ∋ `AccountTransfer`/`SubMemberTransfer`/`SubMemberTransferList`/`Withdraw` (what Bybit requires to manage keys) | `KeyManagement`; with `isMaster: true` also `SubAccountManagement` (`NotReported` when `isMaster` is absent) |
-//! | any other `Group` ∋ `Item` | `Other("Group.Item")` |
+//! | `FiatP2P`, `FiatBitPay` (formerly `FiatBybitPay`), `FiatConvertBroker`, `FiatGlobalPay`, `BitCard`, and any group named like them (`Fiat…`, `…Pay…`, `…Card…`), non-empty | `Payment` (P2P, Bybit Pay, card spending: value to other parties); `Denied` only when the four documented ones are listed empty |
+//! | `Exchange`, `Earn`, `BlockTrade`, `Affiliate`, `ByXPost`, `NFT`, `CopyTrading` ∋ `Item` | `Other("Group.Item")` |
+//! | an unknown item of a group above | `Other("Group.Item")` granted; the group's rights never `Denied` |
+//! | an unknown group | `Other("Group.Item")` granted; the rights no single item decides (`MarginTrade`, `FuturesTrade`, `SubAccountManagement`, `KeyManagement`, `Payment`) never `Denied` |
 //! | `ips` (`["*"]` = no IP bound) | `ip_restriction` |
 //! | `note` / `apiKey` | `label` / `key_id` |
 //! | `createdAt` (RFC 3339) | `created_at` |
 //! | `expiredAt` (`1970-01-01T00:00:00Z` = never) | `expires_at` |
 //! | `isMaster` | `account` |
+//! | `type`: `1` personal, `2` connected to a third-party application | `delegation`: `None` / `ThirdPartyApp` |
 //! | — (the key authenticated) | `enabled`: `Known(true)` |
 //! | — | `last_used_at`: `NotReported` |
+//!
+//! Group and item names compare without regard to case and surrounding white space.
 
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 
-use crate::exchanges::common::datetime_from_rfc3339;
+use crate::exchanges::common::{datetime_from_rfc3339, same_token, Reading};
 use crate::model::{
-    AccountKind, Expiry, Grant, IpRestriction, KeyInfo, Permission, Permissions, Reported,
+    AccountKind, AnomalyKind, Delegation, Expiry, Grant, IpRestriction, KeyInfo, Permission,
+    Permissions, Reported,
 };
 use crate::ExchangeId;
 
 use super::wire::ApiKeyInfo;
 
-pub(crate) fn map_api_key_info(wire: &ApiKeyInfo) -> Result<KeyInfo, String> {
-    // A group Bybit leaves out says nothing; only a listed group without the item denies it.
-    let has = |group: &str, items: &[&str]| match wire.permissions.get(group) {
-        Some(granted) => Grant::from_flag(granted.iter().any(|g| items.contains(&g.as_str()))),
-        None => Grant::NotReported,
+/// The groups that decide normalized rights: their known items, and the rights an item of
+/// theirs could grant.
+const RIGHT_GROUPS: [(&str, &[&str], &[Permission]); 5] = [
+    (
+        "Spot",
+        &["SpotTrade"],
+        &[Permission::SpotTrade, Permission::MarginTrade],
+    ),
+    (
+        "ContractTrade",
+        &["Order", "Position"],
+        &[Permission::FuturesTrade],
+    ),
+    (
+        "Derivatives",
+        &["DerivativesTrade"],
+        &[Permission::FuturesTrade],
+    ),
+    (
+        "Options",
+        &["OptionsTrade"],
+        &[Permission::OptionsTrade, Permission::FuturesTrade],
+    ),
+    (
+        "Wallet",
+        &[
+            "AccountTransfer",
+            "SubMemberTransfer",
+            "SubMemberTransferList",
+            "Withdraw",
+        ],
+        &[
+            Permission::Withdraw,
+            Permission::InternalTransfer,
+            Permission::UniversalTransfer,
+            Permission::KeyManagement,
+            Permission::SubAccountManagement,
+            Permission::Payment,
+        ],
+    ),
+];
+
+/// Groups that pay other parties. `Payment` is `Denied` only when all of the documented ones
+/// are listed empty (`FiatBitPay` also under its former name `FiatBybitPay`).
+const DOCUMENTED_PAYMENT_GROUPS: [&[&str]; 4] = [
+    &["FiatP2P"],
+    &["FiatBitPay", "FiatBybitPay"],
+    &["FiatConvertBroker"],
+    &["BitCard"],
+];
+
+/// Every payment group Bybit documents or sends.
+const KNOWN_PAYMENT_GROUPS: [&str; 6] = [
+    "FiatP2P",
+    "FiatBitPay",
+    "FiatBybitPay",
+    "FiatConvertBroker",
+    "FiatGlobalPay",
+    "BitCard",
+];
+
+/// Groups whose items grant nothing normalized, each item kept as `Other("Group.Item")`.
+const OTHER_GROUPS: [&str; 7] = [
+    "Exchange",
+    "Earn",
+    "BlockTrade",
+    "Affiliate",
+    "ByXPost",
+    "NFT",
+    "CopyTrading",
+];
+
+/// The rights no single item decides: an unknown group could grant them.
+const DERIVED: [Permission; 5] = [
+    Permission::MarginTrade,
+    Permission::FuturesTrade,
+    Permission::SubAccountManagement,
+    Permission::KeyManagement,
+    Permission::Payment,
+];
+
+/// Whether a group pays other parties: a documented payment group, `FiatGlobalPay`, or a name
+/// like theirs.
+fn is_payment_group(name: &str) -> bool {
+    let lower = name.trim().to_ascii_lowercase();
+    lower.starts_with("fiat") || lower.contains("pay") || lower.contains("card")
+}
+
+/// The permission groups of one answer, read leniently.
+struct Groups {
+    /// Groups as sent, each with its items; `None` for a group whose value is not a list of
+    /// strings.
+    listed: Vec<(String, Option<Vec<String>>)>,
+}
+
+impl Groups {
+    fn read(
+        groups: Option<std::collections::BTreeMap<String, Value>>,
+        reading: &mut Reading,
+    ) -> Option<Groups> {
+        let groups = groups?;
+        let listed = groups
+            .into_iter()
+            .map(|(name, value)| {
+                let items = serde_json::from_value::<Vec<String>>(value).ok();
+                if items.is_none() {
+                    reading.note(
+                        AnomalyKind::Invalid,
+                        &format!("permissions.{name}"),
+                        "not a list of strings: the rights of this group are not reported",
+                    );
+                }
+                (name, items)
+            })
+            .collect();
+        Some(Groups { listed })
+    }
+
+    /// The items of `group` (any case), `None` when it is not listed (or not readable).
+    fn items(&self, group: &str) -> Option<Vec<&str>> {
+        let mut found: Option<Vec<&str>> = None;
+        for (name, items) in &self.listed {
+            if same_token(name, group) {
+                let items = items.as_ref()?;
+                found
+                    .get_or_insert_with(Vec::new)
+                    .extend(items.iter().map(String::as_str));
+            }
+        }
+        found
+    }
+
+    /// `Granted` when `group` lists one of `items`, `Denied` when it is listed without them,
+    /// `NotReported` when it is not listed.
+    fn has(&self, group: &str, wanted: &[&str]) -> Grant {
+        match self.items(group) {
+            Some(items) => Grant::from_flag(
+                items
+                    .iter()
+                    .any(|item| wanted.iter().any(|w| same_token(item, w))),
+            ),
+            None => Grant::NotReported,
+        }
+    }
+
+    fn payment(&self) -> Grant {
+        let granted = self.listed.iter().any(|(name, items)| {
+            is_payment_group(name) && items.as_ref().is_some_and(|items| !items.is_empty())
+        });
+        if granted {
+            return Grant::Granted;
+        }
+        let all_documented_empty = DOCUMENTED_PAYMENT_GROUPS.iter().all(|names| {
+            names
+                .iter()
+                .any(|name| self.items(name).is_some_and(|items| items.is_empty()))
+        });
+        let none_unreadable = self
+            .listed
+            .iter()
+            .all(|(name, items)| !is_payment_group(name) || items.is_some());
+        if all_documented_empty && none_unreadable {
+            Grant::Denied
+        } else {
+            Grant::NotReported
+        }
+    }
+}
+
+pub(crate) fn map_api_key_info(wire: ApiKeyInfo) -> Result<KeyInfo, String> {
+    let mut reading = Reading::default();
+    let r = &mut reading;
+    let api_key = wire.api_key.expected("apiKey", r);
+    let note = wire.note.expected("note", r);
+    let read_only = wire.read_only.expected("readOnly", r).map(|flag| flag.0);
+    let groups = Groups::read(wire.permissions.expected("permissions", r), r);
+    let ips = wire.ips.expected("ips", r);
+    let created_at = wire.created_at.expected("createdAt", r);
+    let expired_at = wire.expired_at.expected("expiredAt", r);
+    let is_master = wire.is_master.expected("isMaster", r);
+    let key_type = wire.key_type.expected("type", r);
+
+    let mut permissions = Permissions::new();
+    permissions.set(Permission::Read, Grant::Granted);
+    if let Some(groups) = &groups {
+        decide_rights(groups, is_master, &mut permissions, r);
+    }
+    let writes: Vec<(Permission, Grant)> = permissions
+        .iter()
+        .filter(|(p, _)| !p.is_read())
+        .map(|(p, g)| (p.clone(), g))
+        .collect();
+    match read_only {
+        // `readOnly: 1` is Bybit's explicit word that no write right is usable.
+        Some(true) => {
+            for right in Permission::WRITE {
+                permissions.set(right, Grant::Denied);
+            }
+            for (right, _) in writes {
+                permissions.set(right, Grant::Denied);
+            }
+        }
+        Some(false) => {}
+        // Bybit lists a read-only key's groups too: without the flag, what they grant is
+        // granted only if the key is read-write.
+        None => {
+            for (right, grant) in writes {
+                if grant == Grant::Granted {
+                    permissions.set(right, Grant::NotReported);
+                }
+            }
+        }
+    }
+
+    let mut info = KeyInfo::new(ExchangeId::Bybit);
+    info.permissions = permissions;
+    info.key_id = api_key.into();
+    info.label = note.into();
+    info.ip_restriction = match &ips {
+        Some(ips) => IpRestriction::from_entries(ips.iter().map(String::as_str)),
+        None => IpRestriction::NotReported,
     };
-    // `readOnly: 1` is Bybit's explicit word that no write right is usable.
-    let write = |grant: Grant| if wire.read_only { Grant::Denied } else { grant };
-    let spot = has("Spot", &["SpotTrade"]);
-    let manages_keys = has(
+    info.created_at = time_of(created_at.as_deref(), "createdAt", r);
+    info.expires_at = time_of(expired_at.as_deref(), "expiredAt", r).map(expiry);
+    info.account = is_master
+        .map(|m| {
+            if m {
+                AccountKind::Master
+            } else {
+                AccountKind::SubAccount
+            }
+        })
+        .into();
+    info.delegation = match key_type {
+        Some(t) => Reported::Known(match t.0.as_str() {
+            "1" => Delegation::None,
+            "2" => Delegation::ThirdPartyApp,
+            other => {
+                r.unrecognized(
+                    "type",
+                    &format!("unknown key type `{other}`: who acts with the key is not known"),
+                );
+                Delegation::Unrecognized {
+                    value: other.to_owned(),
+                }
+            }
+        }),
+        None => Reported::NotReported,
+    };
+    info.enabled = Reported::Known(true);
+    info.anomalies = reading.finish("Bybit query-api result")?;
+    Ok(info)
+}
+
+/// Every right the permission groups decide, before `readOnly` is applied.
+fn decide_rights(
+    groups: &Groups,
+    is_master: Option<bool>,
+    permissions: &mut Permissions,
+    reading: &mut Reading,
+) {
+    let spot = groups.has("Spot", &["SpotTrade"]);
+    let manages_keys = groups.has(
         "Wallet",
         &[
             "AccountTransfer",
@@ -49,7 +310,7 @@ pub(crate) fn map_api_key_info(wire: &ApiKeyInfo) -> Result<KeyInfo, String> {
             "Withdraw",
         ],
     );
-    let manages_sub_accounts = match (manages_keys, wire.is_master) {
+    let manages_sub_accounts = match (manages_keys, is_master) {
         (Grant::Denied, _) | (_, Some(false)) => Grant::Denied,
         (grant, Some(true)) => grant,
         (_, None) => Grant::NotReported,
@@ -61,76 +322,86 @@ pub(crate) fn map_api_key_info(wire: &ApiKeyInfo) -> Result<KeyInfo, String> {
     } else {
         Grant::NotReported
     };
-
-    let mut permissions = Permissions::new();
     permissions
-        .set(Permission::Read, Grant::Granted)
-        .set(Permission::SpotTrade, write(spot))
-        .set(Permission::MarginTrade, write(margin))
+        .set(Permission::SpotTrade, spot)
+        .set(Permission::MarginTrade, margin)
         .set(
             Permission::FuturesTrade,
-            write(
-                has("ContractTrade", &["Order", "Position"])
-                    .either(has("Derivatives", &["DerivativesTrade"])),
-            ),
+            [
+                groups.has("ContractTrade", &["Order", "Position"]),
+                groups.has("Derivatives", &["DerivativesTrade"]),
+                groups.has("Options", &["OptionsTrade"]),
+            ]
+            .into_iter()
+            .fold(Grant::Denied, Grant::either),
         )
         .set(
             Permission::OptionsTrade,
-            write(has("Options", &["OptionsTrade"])),
+            groups.has("Options", &["OptionsTrade"]),
         )
-        .set(Permission::Withdraw, write(has("Wallet", &["Withdraw"])))
+        .set(Permission::Withdraw, groups.has("Wallet", &["Withdraw"]))
         .set(
             Permission::InternalTransfer,
-            write(has(
-                "Wallet",
-                &["SubMemberTransfer", "SubMemberTransferList"],
-            )),
+            groups.has("Wallet", &["SubMemberTransfer", "SubMemberTransferList"]),
         )
         .set(
             Permission::UniversalTransfer,
-            write(has("Wallet", &["AccountTransfer"])),
+            groups.has("Wallet", &["AccountTransfer"]),
         )
-        .set(Permission::KeyManagement, write(manages_keys))
-        .set(
-            Permission::SubAccountManagement,
-            write(manages_sub_accounts),
-        );
-    for (group, items) in &wire.permissions {
+        .set(Permission::KeyManagement, manages_keys)
+        .set(Permission::SubAccountManagement, manages_sub_accounts)
+        .set(Permission::Payment, groups.payment());
+
+    let mut relax: Vec<Permission> = Vec::new();
+    for (name, items) in &groups.listed {
+        let name = name.trim();
+        let right_group = RIGHT_GROUPS.iter().find(|(g, _, _)| same_token(g, name));
+        let known_group = right_group.is_some()
+            || KNOWN_PAYMENT_GROUPS.iter().any(|g| same_token(g, name))
+            || OTHER_GROUPS.iter().any(|g| same_token(g, name));
+        if !known_group {
+            reading.unrecognized_right(
+                &format!("permissions.{name}"),
+                "a permission group this crate does not know",
+            );
+            relax.extend(DERIVED);
+        }
+        // An unreadable group already left its rights not reported.
+        let Some(items) = items else { continue };
         for item in items {
-            let vendor = format!("{group}.{item}");
-            if !is_normalized(group, item) {
-                permissions.set(Permission::Other(vendor.clone()), write(Grant::Granted));
+            let vendor = format!("{name}.{}", item.trim());
+            permissions.add_vendor_grant(vendor.clone());
+            match right_group {
+                Some((_, known_items, rights)) => {
+                    if !known_items.iter().any(|k| same_token(k, item)) {
+                        reading.unrecognized_right(
+                            &format!("permissions.{name}"),
+                            &format!("unknown item `{}`", item.trim()),
+                        );
+                        permissions.set(Permission::Other(vendor), Grant::Granted);
+                        relax.extend_from_slice(rights);
+                    }
+                }
+                // Payment groups decide `Payment` as a whole.
+                None if is_payment_group(name) => {}
+                None => {
+                    permissions.set(Permission::Other(vendor), Grant::Granted);
+                }
             }
-            permissions.add_vendor_grant(vendor);
         }
     }
+    permissions.relax(&relax);
+}
 
-    let mut info = KeyInfo::new(ExchangeId::Bybit);
-    info.permissions = permissions;
-    info.key_id = Reported::Known(wire.api_key.clone());
-    info.label = wire.note.clone().into();
-    info.ip_restriction = if wire.ips.iter().any(|ip| ip.trim() == "*") {
-        IpRestriction::Unrestricted
-    } else {
-        IpRestriction::from_entries(wire.ips.iter().map(String::as_str))
-    };
-    info.created_at = Reported::Known(datetime_from_rfc3339(&wire.created_at, "createdAt")?);
-    info.expires_at = match &wire.expired_at {
-        Some(text) => Reported::Known(expiry(datetime_from_rfc3339(text, "expiredAt")?)),
+fn time_of(text: Option<&str>, field: &str, reading: &mut Reading) -> Reported<DateTime<Utc>> {
+    match text.map(|text| datetime_from_rfc3339(text, field)) {
+        Some(Ok(at)) => Reported::Known(at),
+        Some(Err(why)) => {
+            reading.note(AnomalyKind::Invalid, field, why);
+            Reported::NotReported
+        }
         None => Reported::NotReported,
-    };
-    info.account = wire
-        .is_master
-        .map(|m| {
-            if m {
-                AccountKind::Master
-            } else {
-                AccountKind::SubAccount
-            }
-        })
-        .into();
-    info.enabled = Reported::Known(true);
-    Ok(info)
+    }
 }
 
 /// Bybit writes the epoch for "does not expire".
@@ -140,18 +411,4 @@ fn expiry(at: DateTime<Utc>) -> Expiry {
     } else {
         Expiry::At(at)
     }
-}
-
-fn is_normalized(group: &str, item: &str) -> bool {
-    matches!(
-        (group, item),
-        ("Spot", "SpotTrade")
-            | ("ContractTrade", "Order" | "Position")
-            | ("Derivatives", "DerivativesTrade")
-            | ("Options", "OptionsTrade")
-            | (
-                "Wallet",
-                "Withdraw" | "AccountTransfer" | "SubMemberTransfer" | "SubMemberTransferList"
-            )
-    )
 }

@@ -20,9 +20,9 @@ use super::venue::{self, Venue};
 use super::{Environment, ExchangeId};
 use crate::adapter::{Capabilities, Operation, Support};
 use crate::credentials::Credentials;
-use crate::error::{AuthReason, Result};
+use crate::error::{AuthReason, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
-use crate::transport::answer::{decode, ErrorClass};
+use crate::transport::answer::decode;
 use crate::transport::{RateLimit, Request};
 
 /// Receive window sent with every signed request, in ms (Bybit's default).
@@ -96,34 +96,7 @@ impl Venue for Bybit {
         (code != "0").then(|| (code, message_of(payload, "retMsg")))
     }
 
-    fn classify(code: &str) -> Option<ErrorClass> {
-        Some(match code {
-            "10003" => ErrorClass::Auth(AuthReason::InvalidKey),
-            "10004" => ErrorClass::Auth(AuthReason::BadSignature),
-            "10005" => ErrorClass::Auth(AuthReason::PermissionDenied),
-            "10010" => ErrorClass::Auth(AuthReason::IpNotAllowed),
-            "10002" => ErrorClass::Auth(AuthReason::TimestampOutOfWindow),
-            "10007" => ErrorClass::Auth(AuthReason::Ambiguous),
-            "33004" => ErrorClass::Auth(AuthReason::Expired),
-            "10006" | "10018" => ErrorClass::RateLimited,
-            "10000" | "10016" => ErrorClass::Unavailable,
-            // Bybit's spot "Your api key has expired".
-            "-2015" => ErrorClass::Auth(AuthReason::Expired),
-            _ => return None,
-        })
-    }
-
-    // "403: access too frequent": the address is banned for at least 10 minutes (docs/v5/error.mdx).
-    // Bybit also answers 403 to addresses in regions it does not serve; waiting is right for
-    // both, hammering is right for neither.
-    fn classify_status(status: u16) -> Option<ErrorClass> {
-        match status {
-            403 => Some(ErrorClass::Banned),
-            other => ErrorClass::from_status(other),
-        }
-    }
-
-    const BAN_WAIT: Option<std::time::Duration> = Some(std::time::Duration::from_secs(600));
+    const ERROR_CODES: &'static [ErrorCode] = ERROR_CODES;
 
     fn unwrap_payload(payload: Value) -> std::result::Result<Value, String> {
         match take_envelope_field(payload, "result")? {
@@ -143,7 +116,7 @@ impl Venue for Bybit {
 
     fn map_key_info(payload: &Value) -> std::result::Result<KeyInfo, String> {
         let wire: wire::ApiKeyInfo = decode(payload, "query-api result")?;
-        map::map_api_key_info(&wire)
+        map::map_api_key_info(wire)
     }
 
     fn manual_step(operation: Operation) -> Option<&'static str> {
@@ -166,6 +139,34 @@ impl Venue for Bybit {
         simulate::simulation()
     }
 }
+
+const ERROR_MDX: &str = "bybit-exchange/docs docs/v5/error.mdx (072c197, 2026-07-24)";
+const RATE_LIMIT_MDX: &str = "bybit-exchange/docs docs/v5/rate-limit/rate-limit.mdx (072c197)";
+
+/// Bybit's statuses and codes. Bybit answers most errors with HTTP 200 and
+/// `{"retCode": 10003, "retMsg": "…"}`; the status matters for bans and gateway errors.
+pub const ERROR_CODES: &[ErrorCode] = &[
+    ErrorCode::status(401, ErrorClass::Auth(AuthReason::Ambiguous), "Invalid request: the wrong key, or authentication parameters missing from the header", ERROR_MDX),
+    ErrorCode::status(403, ErrorClass::Banned, "Forbidden: the IP rate limit (600 requests per 5 s) was breached, a U.S. address, or a GET with an empty JSON body; after \"access too frequent\" wait at least 10 minutes", RATE_LIMIT_MDX).wait(std::time::Duration::from_secs(600)),
+    ErrorCode::status(404, ErrorClass::Rejected, "Cannot find path: a wrong path, or a category that does not match the account mode", ERROR_MDX),
+    ErrorCode::status(429, ErrorClass::RateLimited, "System level frequency protection. Please retry", ERROR_MDX),
+    ErrorCode::code("429", ErrorClass::Unavailable, "The trading service is experiencing a high server load. Please retry", ERROR_MDX),
+    ErrorCode::code("10002", ErrorClass::Auth(AuthReason::TimestampOutOfWindow), "The request time exceeds the time window range.", ERROR_MDX),
+    ErrorCode::code("10003", ErrorClass::Auth(AuthReason::InvalidKey), "API key is invalid. Check whether the key and domain are matched (mainnet, testnet, mainnet-demo, testnet-demo)", ERROR_MDX),
+    ErrorCode::code("10004", ErrorClass::Auth(AuthReason::BadSignature), "Error sign, please check your signature generation algorithm.", ERROR_MDX),
+    ErrorCode::code("10005", ErrorClass::Auth(AuthReason::PermissionDenied), "Permission denied, please check your API key permissions.", ERROR_MDX),
+    ErrorCode::code("10006", ErrorClass::RateLimited, "Too many visits. Exceeded the API Rate Limit.", ERROR_MDX),
+    ErrorCode::code("10007", ErrorClass::Auth(AuthReason::Ambiguous), "User authentication failed.", ERROR_MDX),
+    ErrorCode::code("10008", ErrorClass::Auth(AuthReason::Disabled), "Common banned, please check your account mode", ERROR_MDX),
+    ErrorCode::code("10009", ErrorClass::Auth(AuthReason::IpNotAllowed), "Service Restricted: access is currently unavailable for your region (the calling address's region)", ERROR_MDX),
+    ErrorCode::code("10010", ErrorClass::Auth(AuthReason::IpNotAllowed), "Unmatched IP, please check your API key's bound IP addresses.", ERROR_MDX),
+    ErrorCode::code("10016", ErrorClass::Unavailable, "Server error.", ERROR_MDX),
+    ErrorCode::code("10018", ErrorClass::RateLimited, "Exceeded the IP Rate Limit (struck through in the current docs; kept for older answers)", ERROR_MDX),
+    ErrorCode::code("10027", ErrorClass::Auth(AuthReason::Disabled), "Transactions are banned.", ERROR_MDX),
+    ErrorCode::code("10429", ErrorClass::RateLimited, "System level frequency protection (documented for the WebSocket order entry)", ERROR_MDX),
+    ErrorCode::code("33004", ErrorClass::Auth(AuthReason::Expired), "(Derivatives) Your api key has expired", ERROR_MDX),
+    ErrorCode::code("-2015", ErrorClass::Auth(AuthReason::Expired), "(Spot) Your api key has expired", ERROR_MDX),
+];
 
 /// Maps the `result` of Bybit's `query-api` answer to a [`KeyInfo`], without any I/O.
 /// Secret-named fields (Bybit sends an empty `secret`) are scrubbed from `raw`.

@@ -29,7 +29,37 @@ pub(crate) fn simulation() -> Simulation {
         },
         server_time_path: "/v5/market/time",
         key_info_path: "/v5/user/query-api",
+        payload_pointer: "/result",
+        plant_permission: |answer, token| {
+            if let Some(Value::Object(groups)) = answer.pointer_mut("/result/permissions") {
+                groups.insert(token.to_owned(), json!([token]));
+            }
+        },
+        error_body: |code, message| {
+            let code = code
+                .parse::<i64>()
+                .map_or_else(|_| Value::from(code), Value::from);
+            json!({
+                "retCode": code, "retMsg": message, "result": {}, "retExtInfo": {},
+                "time": 1_776_149_990_532_i64
+            })
+        },
     }
+}
+
+/// Every permission group of the documented answer, empty: the base of each scenario, since
+/// Bybit lists every group, granted or not.
+fn groups(granted: Value) -> Value {
+    let mut all = json!({
+        "ContractTrade": [], "Spot": [], "Wallet": [], "Options": [], "Derivatives": [],
+        "CopyTrading": [], "BlockTrade": [], "Exchange": [], "NFT": [], "Affiliate": [],
+        "Earn": [], "FiatP2P": [], "FiatConvertBroker": [], "FiatGlobalPay": [],
+        "FiatBitPay": [], "BitCard": [], "ByXPost": []
+    });
+    if let (Some(all), Value::Object(granted)) = (all.as_object_mut(), granted) {
+        all.extend(granted);
+    }
+    all
 }
 
 fn answer(scenario: Scenario) -> CannedAnswer {
@@ -41,17 +71,15 @@ fn answer(scenario: Scenario) -> CannedAnswer {
         CannedAnswer::ok(body)
     };
     let bound = json!(["203.0.113.10", "203.0.113.11"]);
-    let trading = json!({
-        "ContractTrade": ["Order", "Position"], "Spot": ["SpotTrade"], "Wallet": [],
-        "Options": [], "Derivatives": ["DerivativesTrade"]
-    });
+    let trading = groups(json!({
+        "ContractTrade": ["Order", "Position"], "Spot": ["SpotTrade"],
+        "Derivatives": ["DerivativesTrade"]
+    }));
     match scenario {
         Scenario::DocumentedExample => CannedAnswer::ok(documented.clone()),
         Scenario::ReadOnly => key(json!({
             "note": "portfolio-tracker", "readOnly": 1, "ips": bound,
-            "permissions": {
-                "ContractTrade": [], "Spot": [], "Options": [], "Derivatives": [], "Wallet": []
-            },
+            "permissions": groups(json!({})),
             "createdAt": "2026-09-01T00:00:00Z"
         })),
         Scenario::Trading => key(json!({
@@ -60,10 +88,10 @@ fn answer(scenario: Scenario) -> CannedAnswer {
         })),
         Scenario::WithdrawEnabled => key(json!({
             "note": "treasury", "readOnly": 0, "ips": bound,
-            "permissions": {
-                "ContractTrade": [], "Spot": ["SpotTrade"], "Options": [], "Derivatives": [],
+            "permissions": groups(json!({
+                "Spot": ["SpotTrade"],
                 "Wallet": ["AccountTransfer", "SubMemberTransfer", "Withdraw"]
-            },
+            })),
             "createdAt": "2025-01-01T00:00:00Z"
         })),
         // Bybit sets a 90-day expiry on keys with no bound IP.

@@ -3,33 +3,67 @@
 //! | OKX field | `KeyInfo` |
 //! |---|---|
 //! | every key | `Read` granted (`read_only` is the floor of every OKX key) |
-//! | `perm` ∋ `trade` (OKX has one trade right for every product) | `SpotTrade`, `MarginTrade`, `FuturesTrade`, `OptionsTrade`, `InternalTransfer`, `UniversalTransfer` |
-//! | `perm` ∋ `trade`, master account (sub-accounts cannot manage) | `SubAccountManagement`, `KeyManagement` |
+//! | `perm` ∋ `trade` (OKX has one trade right for every product; its funding transfer needs it too) | `SpotTrade`, `MarginTrade`, `FuturesTrade`, `OptionsTrade`, `InternalTransfer`, `UniversalTransfer` |
+//! | `perm` ∋ `trade`, on the master account, with a bound IP ("master accounts API Key must be linked to IP addresses" to manage sub-accounts and their keys) | `SubAccountManagement`, `KeyManagement` (`Denied` on a sub-account or without a bound IP) |
 //! | `perm` ∋ `withdraw` | `Withdraw` |
-//! | any other `perm` entry | `Other(entry)` granted |
+//! | — (no OKX right pays another party but a withdrawal) | `Payment`: `Denied` |
+//! | any other `perm` token | `Other(token)` granted; every right but `Withdraw` never `Denied` (a new token could split `trade`) |
 //! | `ip` (`""` = no IP bound) | `ip_restriction`: `Unrestricted` / `AllowList` |
 //! | `label` | `label` |
-//! | `uid == mainUid` | `account`: `Master`, else `SubAccount` |
+//! | `uid == mainUid` (else `type` `0`) | `account`: `Master`, else `SubAccount` |
+//! | `type`: `0`/`1` holder, `2` managed, `9` managed through Copper, `5` custody by Copper, `12` custody by Komainu | `delegation` |
 //! | — (the key authenticated) | `enabled`: `Known(true)` |
 //! | — | `key_id`, `created_at`, `expires_at`, `last_used_at`: `NotReported` |
 //!
-//! OKX deletes keys with trading or withdrawal rights and no bound IP after 14 days without use;
-//! that is not an expiry date, so `expires_at` stays `NotReported`.
+//! Tokens compare without regard to case and surrounding white space. `perm` missing leaves every
+//! right but `Read` `NotReported`. OKX deletes keys with trading or withdrawal rights and no
+//! bound IP after 14 days without use; that is not an expiry date, so `expires_at` stays
+//! `NotReported`.
 
-use crate::model::{AccountKind, Grant, IpRestriction, KeyInfo, Permission, Permissions, Reported};
+use crate::exchanges::common::{same_token, Reading};
+use crate::model::{
+    AccountKind, Delegation, Grant, IpRestriction, KeyInfo, Permission, Permissions, Reported,
+};
 use crate::ExchangeId;
 
 use super::wire::AccountConfig;
 
-pub(crate) fn map_account_config(wire: &AccountConfig) -> KeyInfo {
-    let entries: Vec<&str> = wire
-        .perm
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
-    let trade = entries.contains(&"trade");
-    let master = wire.uid == wire.main_uid;
+const KNOWN_TOKENS: [&str; 3] = ["read_only", "trade", "withdraw"];
+
+pub(crate) fn map_account_config(wire: AccountConfig) -> Result<KeyInfo, String> {
+    let mut reading = Reading::default();
+    let r = &mut reading;
+    let perm = wire.perm.expected("perm", r);
+    let ip = wire.ip.expected("ip", r);
+    let label = wire.label.expected("label", r);
+    let uid = wire.uid.expected("uid", r);
+    let main_uid = wire.main_uid.expected("mainUid", r);
+    let account_type = wire.account_type.expected("type", r);
+
+    let tokens: Vec<&str> = perm
+        .as_deref()
+        .map(|perm| {
+            perm.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let holds = |wanted: &str| {
+        perm.as_ref()
+            .map(|_| tokens.iter().any(|t| same_token(t, wanted)))
+    };
+    let trade = holds("trade");
+    let master = match (&uid, &main_uid) {
+        (Some(uid), Some(main)) => Some(uid == main),
+        _ => account_type.as_ref().map(|t| t.0 == "0"),
+    };
+    let ip_restriction = match &ip {
+        Some(list) => IpRestriction::from_list(list),
+        None => IpRestriction::NotReported,
+    };
+    let ip_bound = ip_restriction.is_restricted().into_option();
+    let flag = |value: Option<bool>| value.map(Grant::from_flag).unwrap_or_default();
 
     let mut permissions = Permissions::new();
     permissions.set(Permission::Read, Grant::Granted);
@@ -41,31 +75,80 @@ pub(crate) fn map_account_config(wire: &AccountConfig) -> KeyInfo {
         Permission::InternalTransfer,
         Permission::UniversalTransfer,
     ] {
-        permissions.set(right, Grant::from_flag(trade));
+        permissions.set(right, flag(trade));
     }
-    for right in [Permission::SubAccountManagement, Permission::KeyManagement] {
-        permissions.set(right, Grant::from_flag(trade && master));
-    }
-    permissions.set(
-        Permission::Withdraw,
-        Grant::from_flag(entries.contains(&"withdraw")),
-    );
-    for entry in &entries {
-        if !matches!(*entry, "read_only" | "trade" | "withdraw") {
-            permissions.set(Permission::Other((*entry).to_owned()), Grant::Granted);
+    let manages = match (trade, master, ip_bound) {
+        (None, _, _) => Grant::NotReported,
+        (Some(false), _, _) | (_, Some(false), _) | (_, _, Some(false)) => Grant::Denied,
+        (Some(true), Some(true), Some(true)) => Grant::Granted,
+        _ => Grant::NotReported,
+    };
+    permissions
+        .set(Permission::SubAccountManagement, manages)
+        .set(Permission::KeyManagement, manages)
+        .set(Permission::Withdraw, flag(holds("withdraw")))
+        .set(Permission::Payment, flag(perm.as_ref().map(|_| false)));
+    let mut unknown = false;
+    for token in &tokens {
+        permissions.add_vendor_grant(*token);
+        if !KNOWN_TOKENS.iter().any(|known| same_token(known, token)) {
+            unknown = true;
+            r.unrecognized_right("perm", &format!("unknown token `{token}`"));
+            permissions.set(Permission::Other((*token).to_owned()), Grant::Granted);
         }
-        permissions.add_vendor_grant(*entry);
+    }
+    if unknown {
+        let could_grant: Vec<Permission> = Permission::WRITE
+            .into_iter()
+            .filter(|p| *p != Permission::Withdraw)
+            .collect();
+        permissions.relax(&could_grant);
     }
 
     let mut info = KeyInfo::new(ExchangeId::Okx);
     info.permissions = permissions;
-    info.ip_restriction = IpRestriction::from_entries(wire.ip.split(','));
-    info.label = wire.label.clone().into();
-    info.account = Reported::Known(if master {
-        AccountKind::Master
-    } else {
-        AccountKind::SubAccount
-    });
+    info.ip_restriction = ip_restriction;
+    info.label = label.into();
+    info.account = master
+        .map(|master| {
+            if master {
+                AccountKind::Master
+            } else {
+                AccountKind::SubAccount
+            }
+        })
+        .into();
+    info.delegation = match account_type {
+        Some(t) => Reported::Known(delegation(&t.0, r)),
+        None => Reported::NotReported,
+    };
     info.enabled = Reported::Known(true);
-    info
+    info.anomalies = reading.finish("OKX account configuration")?;
+    Ok(info)
+}
+
+fn delegation(account_type: &str, reading: &mut Reading) -> Delegation {
+    let named = |name: &str| Some(name.to_owned());
+    match account_type {
+        "0" | "1" => Delegation::None,
+        "2" => Delegation::ManagedTrading { partner: None },
+        "9" => Delegation::ManagedTrading {
+            partner: named("Copper"),
+        },
+        "5" => Delegation::Custody {
+            custodian: named("Copper"),
+        },
+        "12" => Delegation::Custody {
+            custodian: named("Komainu"),
+        },
+        other => {
+            reading.unrecognized(
+                "type",
+                &format!("unknown account type `{other}`: who operates the account is not known"),
+            );
+            Delegation::Unrecognized {
+                value: other.to_owned(),
+            }
+        }
+    }
 }

@@ -20,9 +20,9 @@ use super::venue::{self, Venue};
 use super::{Environment, ExchangeId};
 use crate::adapter::{Capabilities, Operation, Support};
 use crate::credentials::Credentials;
-use crate::error::{AuthReason, Error, Result};
+use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
-use crate::transport::answer::{decode, ErrorClass};
+use crate::transport::answer::decode;
 use crate::transport::{RateLimit, Request};
 use secrecy::ExposeSecret;
 
@@ -98,24 +98,16 @@ impl Venue for Okx {
         (code != "0").then(|| (code, message_of(payload, "msg")))
     }
 
-    fn classify(code: &str) -> Option<ErrorClass> {
-        Some(match code {
-            "50111" | "50119" | "50101" => ErrorClass::Auth(AuthReason::InvalidKey),
-            "50105" => ErrorClass::Auth(AuthReason::BadPassphrase),
-            "50113" | "50114" => ErrorClass::Auth(AuthReason::BadSignature),
-            "50110" => ErrorClass::Auth(AuthReason::IpNotAllowed),
-            "50035" | "50120" | "50030" => ErrorClass::Auth(AuthReason::PermissionDenied),
-            "50102" | "50112" => ErrorClass::Auth(AuthReason::TimestampOutOfWindow),
-            "50100" => ErrorClass::Auth(AuthReason::Disabled),
-            "50011" => ErrorClass::RateLimited,
-            // 50013 "Systems are busy".
-            "50001" | "50013" | "50026" => ErrorClass::Unavailable,
-            _ => return None,
-        })
-    }
+    const ERROR_CODES: &'static [ErrorCode] = ERROR_CODES;
 
+    /// `data` holds the configuration of the one key that signed the request. An answer with
+    /// several is not one this crate understands: it is refused rather than read as its first.
     fn unwrap_payload(payload: Value) -> std::result::Result<Value, String> {
         match take_envelope_field(payload, "data")? {
+            Value::Array(items) if items.len() > 1 => Err(format!(
+                "`data` holds {} entries where the configuration of one key was expected",
+                items.len()
+            )),
             Value::Array(items) => items
                 .into_iter()
                 .next()
@@ -134,7 +126,7 @@ impl Venue for Okx {
 
     fn map_key_info(payload: &Value) -> std::result::Result<KeyInfo, String> {
         let wire: wire::AccountConfig = decode(payload, "account config")?;
-        Ok(map::map_account_config(&wire))
+        map::map_account_config(wire)
     }
 
     fn manual_step(operation: Operation) -> Option<&'static str> {
@@ -157,6 +149,40 @@ impl Venue for Okx {
         simulate::simulation()
     }
 }
+
+const CODES_PAGE: &str =
+    "https://www.okx.com/docs-v5/en/#error-code-rest-api-public (doc copy of 2026-07-20)";
+
+/// OKX's codes. OKX answers `{"code": "50111", "msg": "…", "data": []}`, with HTTP 401 for
+/// authentication failures and 200 for many others; the code decides.
+pub const ERROR_CODES: &[ErrorCode] = &[
+    ErrorCode::code("50001", ErrorClass::Unavailable, "Service temporarily unavailable. Please try again later. (HTTP 503)", CODES_PAGE),
+    ErrorCode::code("50004", ErrorClass::Unavailable, "API endpoint request timeout; does not mean that the request was successful or failed (a read may be sent again, a write never)", CODES_PAGE),
+    ErrorCode::code("50007", ErrorClass::Auth(AuthReason::Disabled), "User blocked.", CODES_PAGE),
+    ErrorCode::code("50011", ErrorClass::RateLimited, "Rate limit reached / Too Many Requests (HTTP 200 or 429)", CODES_PAGE),
+    ErrorCode::code("50013", ErrorClass::Unavailable, "Systems are busy. Please try again later. (HTTP 429)", CODES_PAGE),
+    ErrorCode::code("50026", ErrorClass::Unavailable, "System error. Try again later (HTTP 500)", CODES_PAGE),
+    ErrorCode::code("50030", ErrorClass::Auth(AuthReason::PermissionDenied), "You don't have permission to use this API endpoint", CODES_PAGE),
+    ErrorCode::code("50035", ErrorClass::Auth(AuthReason::PermissionDenied), "This endpoint requires that APIKey must be bound to IP (HTTP 403)", CODES_PAGE),
+    ErrorCode::code("50040", ErrorClass::RateLimited, "Too frequent operations, please try again later", CODES_PAGE),
+    ErrorCode::code("50061", ErrorClass::RateLimited, "You've reached the maximum order rate limit for this account (the sub-account rate limit)", CODES_PAGE),
+    ErrorCode::code("50100", ErrorClass::Auth(AuthReason::Disabled), "API frozen, please contact customer service.", CODES_PAGE),
+    ErrorCode::code("50101", ErrorClass::Auth(AuthReason::WrongEnvironment), "APIKey does not match current environment: a demo-trading key on production, or a production key on demo trading", CODES_PAGE),
+    ErrorCode::code("50102", ErrorClass::Auth(AuthReason::TimestampOutOfWindow), "Timestamp request expired (more than 30 s from the server's time)", CODES_PAGE),
+    ErrorCode::code("50103", ErrorClass::Auth(AuthReason::InvalidKey), "Request header \"OK-ACCESS-KEY\" cannot be empty.", CODES_PAGE),
+    ErrorCode::code("50104", ErrorClass::Auth(AuthReason::BadPassphrase), "Request header \"OK-ACCESS-PASSPHRASE\" cannot be empty.", CODES_PAGE),
+    ErrorCode::code("50105", ErrorClass::Auth(AuthReason::BadPassphrase), "Request header \"OK-ACCESS-PASSPHRASE\" incorrect.", CODES_PAGE),
+    ErrorCode::code("50106", ErrorClass::Auth(AuthReason::BadSignature), "Request header \"OK-ACCESS-SIGN\" cannot be empty.", CODES_PAGE),
+    ErrorCode::code("50107", ErrorClass::Rejected, "Request header \"OK-ACCESS-TIMESTAMP\" cannot be empty (a request this crate built wrongly)", CODES_PAGE),
+    ErrorCode::code("50110", ErrorClass::Auth(AuthReason::IpNotAllowed), "Your IP is not included in your API key's IP whitelist.", CODES_PAGE),
+    ErrorCode::code("50111", ErrorClass::Auth(AuthReason::InvalidKey), "Invalid OK-ACCESS-KEY.", CODES_PAGE),
+    ErrorCode::code("50112", ErrorClass::Rejected, "Invalid OK-ACCESS-TIMESTAMP: the timestamp's format, not the clock (drift is 50102), so no clock correction", CODES_PAGE),
+    ErrorCode::code("50113", ErrorClass::Auth(AuthReason::BadSignature), "Invalid signature.", CODES_PAGE),
+    ErrorCode::code("50114", ErrorClass::Auth(AuthReason::Ambiguous), "Invalid authorization.", CODES_PAGE),
+    ErrorCode::code("50119", ErrorClass::Auth(AuthReason::InvalidKey), "API key doesn't exist", CODES_PAGE),
+    ErrorCode::code("50120", ErrorClass::Auth(AuthReason::PermissionDenied), "This API key doesn't have permission to use this function", CODES_PAGE),
+    ErrorCode::code("50121", ErrorClass::Auth(AuthReason::IpNotAllowed), "You can't access our services through the IP address (the calling address, or its region, is refused)", CODES_PAGE),
+];
 
 /// Maps one element of `data` of OKX's `account/config` answer to a [`KeyInfo`], without any
 /// I/O. Secret-named fields are scrubbed from `raw`.

@@ -24,6 +24,14 @@ pub(crate) fn simulation() -> Simulation {
         server_time: |ms| json!({ "code": "0", "msg": "", "data": [{ "ts": ms.to_string() }] }),
         server_time_path: "/api/v5/public/time",
         key_info_path: "/api/v5/account/config",
+        payload_pointer: "/data/0",
+        plant_permission: |answer, token| {
+            if let Some(Value::String(perm)) = answer.pointer_mut("/data/0/perm") {
+                perm.push(',');
+                perm.push_str(token);
+            }
+        },
+        error_body: |code, message| json!({ "code": code, "msg": message, "data": [] }),
     }
 }
 

@@ -2,17 +2,29 @@
 
 use serde::Deserialize;
 
-/// One element of `data` in `GET /api/v5/account/config`.
+use crate::exchanges::common::{Field, Text};
+
+/// One element of `data` in `GET /api/v5/account/config`. Every field is read on its own
+/// ([`Field`]); the many account-settings fields this crate does not use are ignored.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AccountConfig {
     /// Comma-separated `read_only`, `trade`, `withdraw`.
-    pub(crate) perm: String,
+    #[serde(default)]
+    pub(crate) perm: Field<String>,
     /// Comma-separated allowlist; `""` when no IP is bound.
-    pub(crate) ip: String,
-    pub(crate) label: Option<String>,
-    pub(crate) uid: String,
-    pub(crate) main_uid: String,
+    #[serde(default)]
+    pub(crate) ip: Field<String>,
+    #[serde(default)]
+    pub(crate) label: Field<String>,
+    #[serde(default)]
+    pub(crate) uid: Field<Text>,
+    #[serde(default)]
+    pub(crate) main_uid: Field<Text>,
+    /// Account type: `0` main, `1` standard sub, `2` managed trading sub, `5` custody trading
+    /// sub (Copper), `9` managed trading sub (Copper), `12` custody trading sub (Komainu).
+    #[serde(default, rename = "type")]
+    pub(crate) account_type: Field<Text>,
 }
 
 /// One element of `data` in `GET /api/v5/public/time`.

@@ -1,0 +1,316 @@
+//! The one place that keeps secrets out of everything that leaves the crate.
+//!
+//! Answers are mapped as received, then scrubbed ("map first, scrub after"): a secret or
+//! passphrase that happens to equal a vendor word (`withdraw`, `trade`, `*`) never changes a
+//! mapped right, address or date. Scrubbing then covers every string that leaves an adapter:
+//! the evidence (values *and* object keys), the mapped strings of a [`KeyInfo`] (key id, label,
+//! vendor names, masked patterns, anomalies), and every text of an [`Error`] (code, message,
+//! request id, endpoint, decode path), before any of them is returned or logged.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+use crate::model::KeyInfo;
+
+/// What scrubbed values are replaced with.
+pub(crate) const REDACTED: &str = "[redacted]";
+
+/// Field names whose values are secrets, compared case-insensitively with `_` and `-` removed.
+const SECRET_FIELD_MARKERS: [&str; 5] =
+    ["secret", "passphrase", "password", "privatekey", "apisign"];
+
+/// Knows the caller's secrets, and removes them (and secret-named fields) from what it is given.
+///
+/// Each secret is looked for as sent and percent-encoded (an exchange may echo a query string),
+/// ignoring ASCII case (an exchange may echo it upper- or lower-cased).
+pub(crate) struct Scrubber {
+    needles: Vec<SecretString>,
+}
+
+impl std::fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scrubber")
+            .field("secrets", &self.needles.len())
+            .finish()
+    }
+}
+
+impl Scrubber {
+    /// A scrubber for `secrets` (empty ones are ignored).
+    pub(crate) fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut needles: Vec<String> = Vec::new();
+        for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
+            let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            for form in [secret.to_owned(), encoded] {
+                if !needles.iter().any(|n| n.eq_ignore_ascii_case(&form)) {
+                    needles.push(form);
+                }
+            }
+        }
+        // Longer needles first, so a secret containing another is replaced whole.
+        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        Scrubber {
+            needles: needles.into_iter().map(SecretString::from).collect(),
+        }
+    }
+
+    /// A scrubber that knows no secret: it still redacts secret-named fields.
+    pub(crate) fn without_secrets() -> Self {
+        Scrubber {
+            needles: Vec::new(),
+        }
+    }
+
+    /// Whether `text` holds one of the secrets.
+    fn found_in(&self, text: &str) -> bool {
+        self.needles
+            .iter()
+            .any(|n| find_ignoring_case(text, n.expose_secret(), 0).is_some())
+    }
+
+    /// Replaces every occurrence of every secret in `text` with `[redacted]`.
+    pub(crate) fn text(&self, text: &mut String) {
+        for needle in &self.needles {
+            let needle = needle.expose_secret();
+            let Some(mut at) = find_ignoring_case(text, needle, 0) else {
+                continue;
+            };
+            let mut out = String::with_capacity(text.len());
+            let mut copied = 0;
+            loop {
+                out.push_str(&text[copied..at]);
+                out.push_str(REDACTED);
+                copied = at + needle.len();
+                match find_ignoring_case(text, needle, copied) {
+                    Some(next) => at = next,
+                    None => break,
+                }
+            }
+            out.push_str(&text[copied..]);
+            *text = out;
+        }
+    }
+
+    /// Scrubs an exchange's answer: every non-empty value of a secret-named field, and every
+    /// string, number or object key holding a secret.
+    pub(crate) fn json(&self, value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                if map.keys().any(|k| self.found_in(k)) {
+                    *map = self.rekeyed(std::mem::take(map));
+                }
+                for (name, field) in map.iter_mut() {
+                    if is_secret_name(name) && !is_empty_value(field) {
+                        *field = Value::String(REDACTED.to_owned());
+                    } else {
+                        self.json(field);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| self.json(item)),
+            Value::String(text) => self.text(text),
+            // A numeric passphrase can come back as a number.
+            Value::Number(number) if self.found_in(&number.to_string()) => {
+                *value = Value::String(REDACTED.to_owned());
+            }
+            _ => {}
+        }
+    }
+
+    /// The same object with secrets removed from its keys; keys that scrub alike get a suffix.
+    fn rekeyed(&self, map: Map<String, Value>) -> Map<String, Value> {
+        let mut out = Map::new();
+        for (mut name, field) in map {
+            self.text(&mut name);
+            let mut unique = name.clone();
+            let mut n = 1;
+            while out.contains_key(&unique) {
+                n += 1;
+                unique = format!("{name}#{n}");
+            }
+            out.insert(unique, field);
+        }
+        out
+    }
+
+    /// Scrubs a [`KeyInfo`]: its evidence and every free-text string. Rights, addresses and
+    /// dates are typed and stay exactly as mapped.
+    pub(crate) fn key_info(&self, info: &mut KeyInfo) {
+        self.json(&mut info.raw);
+        if !self.needles.is_empty() {
+            info.rewrite_texts(&mut |text| self.text(text));
+        }
+    }
+
+    /// Scrubs every text an [`Error`] carries.
+    pub(crate) fn error(&self, error: &mut Error) {
+        if !self.needles.is_empty() {
+            error.rewrite_texts(&mut |text| self.text(text));
+        }
+    }
+
+    /// Scrubs an outcome, whichever it is.
+    pub(crate) fn outcome<T: Scrub>(&self, outcome: Result<T, Error>) -> Result<T, Error> {
+        match outcome {
+            Ok(mut value) => {
+                value.scrub(self);
+                Ok(value)
+            }
+            Err(mut error) => {
+                self.error(&mut error);
+                Err(error)
+            }
+        }
+    }
+}
+
+/// What a [`Scrubber`] knows how to clean.
+pub(crate) trait Scrub {
+    fn scrub(&mut self, scrubber: &Scrubber);
+}
+
+impl Scrub for KeyInfo {
+    fn scrub(&mut self, scrubber: &Scrubber) {
+        scrubber.key_info(self);
+    }
+}
+
+impl<T: Scrub> Scrub for Vec<T> {
+    fn scrub(&mut self, scrubber: &Scrubber) {
+        self.iter_mut().for_each(|item| item.scrub(scrubber));
+    }
+}
+
+impl Scrub for Value {
+    fn scrub(&mut self, scrubber: &Scrubber) {
+        scrubber.json(self);
+    }
+}
+
+/// The byte offset of the first match of `needle` in `haystack` at or after `from`, ignoring
+/// ASCII case. Offsets are character boundaries: ASCII bytes match only ASCII bytes, and other
+/// bytes match only themselves.
+fn find_ignoring_case(haystack: &str, needle: &str, from: usize) -> Option<usize> {
+    let (hay, needle) = (haystack.as_bytes(), needle.as_bytes());
+    if needle.is_empty() || hay.len() < needle.len() || from > hay.len() - needle.len() {
+        return None;
+    }
+    (from..=hay.len() - needle.len())
+        .find(|&at| hay[at..at + needle.len()].eq_ignore_ascii_case(needle))
+}
+
+/// Whether a field name contains one of [`SECRET_FIELD_MARKERS`], ignoring ASCII case, `_` and
+/// `-`. Runs on every field of every answer, so it does not allocate for ordinary names.
+pub(crate) fn is_secret_name(name: &str) -> bool {
+    let mut buffer = [0u8; 64];
+    let mut len = 0;
+    for byte in name.bytes().filter(|b| *b != b'_' && *b != b'-') {
+        if len == buffer.len() {
+            // Unusually long names take the slow path.
+            let normalized: String = name
+                .chars()
+                .filter(|c| *c != '_' && *c != '-')
+                .flat_map(char::to_lowercase)
+                .collect();
+            return SECRET_FIELD_MARKERS.iter().any(|m| normalized.contains(m));
+        }
+        buffer[len] = byte.to_ascii_lowercase();
+        len += 1;
+    }
+    let normalized = &buffer[..len];
+    SECRET_FIELD_MARKERS.iter().any(|marker| {
+        normalized
+            .windows(marker.len())
+            .any(|w| w == marker.as_bytes())
+    })
+}
+
+fn is_empty_value(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secret_fields_values_keys_and_numbers_are_scrubbed() {
+        let scrubber = Scrubber::new(["MYSECRET", "12345678"]);
+        let mut v = json!({
+            "apiKey": "pub",
+            "secret": "abc",
+            "emptySecret": "",
+            "nested": [{"secretKey": "x", "passphrase": "y", "note": "has-mysecret-inside"}],
+            "api_secret": 5,
+            "MYSECRET": {"inner": 1},
+            "uid": 9_912_345_678_u64,
+        });
+        scrubber.json(&mut v);
+        assert_eq!(v["apiKey"], "pub");
+        assert_eq!(v["secret"], REDACTED);
+        assert_eq!(v["emptySecret"], "");
+        assert_eq!(v["nested"][0]["secretKey"], REDACTED);
+        assert_eq!(v["nested"][0]["passphrase"], REDACTED);
+        assert_eq!(v["nested"][0]["note"], "has-[redacted]-inside");
+        assert_eq!(v["api_secret"], REDACTED);
+        assert_eq!(
+            v[REDACTED]["inner"], 1,
+            "the key is renamed, its value kept"
+        );
+        assert_eq!(v["uid"], REDACTED);
+        let text = v.to_string();
+        assert!(!text.to_ascii_lowercase().contains("mysecret"), "{text}");
+    }
+
+    #[test]
+    fn keys_that_scrub_alike_stay_distinct() {
+        let scrubber = Scrubber::new(["s3cr3t"]);
+        let mut v = json!({"a-s3cr3t": 1, "a-S3CR3T": 2});
+        scrubber.json(&mut v);
+        let map = v.as_object().unwrap();
+        assert_eq!(map.len(), 2);
+        assert!(map.contains_key("a-[redacted]") && map.contains_key("a-[redacted]#2"));
+    }
+
+    #[test]
+    fn text_replaces_every_occurrence_in_any_case_and_encoding() {
+        let scrubber = Scrubber::new(["ab+/c=", "Ünï"]);
+        let mut text = "x AB+/C= y ab%2B%2Fc%3D z Ünï ünï".to_owned();
+        scrubber.text(&mut text);
+        assert_eq!(text, "x [redacted] y [redacted] z [redacted] ünï");
+    }
+
+    #[test]
+    fn a_secret_inside_another_is_replaced_whole() {
+        let scrubber = Scrubber::new(["abc", "xxabcxx"]);
+        let mut text = "1xxabcxx2".to_owned();
+        scrubber.text(&mut text);
+        assert_eq!(text, "1[redacted]2");
+    }
+
+    #[test]
+    fn secret_names_match_without_case_or_separators() {
+        for name in [
+            "secret",
+            "apiSecret",
+            "SECRET_KEY",
+            "pass-phrase",
+            "privateKey",
+            "Pass_Word",
+            "client_secret",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in ["apiKey", "note", "ips", "permissions", "signature", ""] {
+            assert!(!is_secret_name(name), "{name}");
+        }
+        let long = format!("{}Secret", "x".repeat(80));
+        assert!(is_secret_name(&long));
+    }
+}
