@@ -558,6 +558,17 @@ pub enum AccountKind {
     SubAccount,
 }
 
+impl AccountKind {
+    /// `Master` for `true`, `SubAccount` for `false`.
+    pub fn master_if(is_master: bool) -> AccountKind {
+        if is_master {
+            AccountKind::Master
+        } else {
+            AccountKind::SubAccount
+        }
+    }
+}
+
 /// Who acts with a key besides the account holder, as far as the exchange says.
 ///
 /// A key connected to a third-party application, or an account traded by a manager or held by
@@ -852,5 +863,91 @@ mod tests {
                 "{open}"
             );
         }
+    }
+
+    #[test]
+    fn wildcards_and_covering_sets_are_unrestricted() {
+        for open in [
+            vec!["*"],
+            vec!["*.*.*.*"],
+            vec![" 0.0.0.0/0 "],
+            vec!["::/0"],
+            vec!["203.0.113.7", "*"],
+            vec!["0.0.0.0/1", "128.0.0.0/1"],
+            vec!["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/1"],
+            vec!["::ffff:0:0/96"],
+            vec!["::/1", "8000::/1"],
+            vec![],
+        ] {
+            assert_eq!(
+                IpRestriction::from_entries(open.iter().copied()),
+                IpRestriction::Unrestricted,
+                "{open:?}"
+            );
+        }
+        for restricted in [
+            vec!["0.0.0.0/1"],
+            vec!["0.0.0.0/1", "128.0.0.0/2"],
+            vec!["203.**.154"],
+            vec!["203.0.113.*"],
+            vec!["10.0.0.0/8", "::1"],
+        ] {
+            assert!(
+                matches!(
+                    IpRestriction::from_entries(restricted.iter().copied()),
+                    IpRestriction::AllowList(_)
+                ),
+                "{restricted:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn text_lists_split_on_commas_semicolons_and_spaces() {
+        assert_eq!(
+            IpRestriction::from_list("203.0.113.7, 198.51.100.0/24;2001:db8::1"),
+            IpRestriction::AllowList(vec![
+                IpEntry::parse("203.0.113.7"),
+                IpEntry::parse("198.51.100.0/24"),
+                IpEntry::parse("2001:db8::1"),
+            ])
+        );
+        assert_eq!(IpRestriction::from_list(""), IpRestriction::Unrestricted);
+        assert_eq!(
+            IpRestriction::from_list("203.0.113.7,*"),
+            IpRestriction::Unrestricted
+        );
+    }
+
+    #[test]
+    fn rewritten_vendor_names_that_collide_keep_the_most_permissive_answer() {
+        let mut perms = Permissions::new();
+        perms
+            .set(Permission::Other("a-x".into()), Grant::Denied)
+            .set(Permission::Other("b-x".into()), Grant::Granted)
+            .set(Permission::Withdraw, Grant::Denied)
+            .add_vendor_grant("b-x");
+        perms.rewrite_vendor_names(&mut |name| *name = name.replace(['a', 'b'], "?"));
+        assert_eq!(perms.get(&Permission::Other("?-x".into())), Grant::Granted);
+        assert_eq!(perms.get(&Permission::Withdraw), Grant::Denied);
+        assert_eq!(perms.vendor_granted, ["?-x"]);
+    }
+
+    #[test]
+    fn funds_moving_and_paying_out_are_decided_over_every_such_right() {
+        let mut perms = Permissions::new();
+        for p in Permission::NORMALIZED {
+            perms.set(p, Grant::Denied);
+        }
+        assert_eq!(perms.moves_funds(), Grant::Denied);
+        perms.set(Permission::Payment, Grant::NotReported);
+        assert_eq!(perms.moves_funds(), Grant::NotReported);
+        assert_eq!(perms.pays_out(), Grant::NotReported);
+        perms.set(Permission::UniversalTransfer, Grant::Granted);
+        assert_eq!(perms.moves_funds(), Grant::Granted);
+        assert_eq!(perms.pays_out(), Grant::NotReported);
+        perms.relax(&[Permission::Withdraw, Permission::UniversalTransfer]);
+        assert_eq!(perms.get(&Permission::Withdraw), Grant::NotReported);
+        assert_eq!(perms.get(&Permission::UniversalTransfer), Grant::Granted);
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::{answer_then, at, builder_for, fixture, hmac_hex};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::binance;
-use exchange_keys::testkit::{Scenario, SimulatedExchange};
+use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
 use exchange_keys::{
     AnomalyKind, AuthReason, Error, ExchangeId, Grant, IpRestriction, Permission, Reported,
     RetryPolicy,
@@ -463,6 +463,90 @@ async fn clock_offset_is_corrected_after_a_timestamp_error() {
     assert_eq!(timestamp(0), server_now - 10_000);
     assert_eq!(timestamp(2), server_now, "signed with the corrected clock");
     assert!(format!("{adapter:?}").contains("clock_offset_ms: 10000"));
+}
+
+#[tokio::test]
+async fn a_ban_on_the_server_time_call_is_reported_as_a_ban() {
+    let sim = SimulatedExchange::start(ExchangeId::Binance, Scenario::ReadOnly)
+        .await
+        .unwrap();
+    sim.serve(CannedAnswer::with_status(
+        400,
+        fixture("binance", "error_timestamp.json"),
+    ))
+    .await;
+    sim.serve_server_time(
+        CannedAnswer::with_status(
+            418,
+            serde_json::json!({"code": -1003, "msg": "Way too much request weight used; IP banned until 1793491800000. Please use WebSocket Streams for live updates to avoid bans."}),
+        )
+        .header("retry-after", "600"),
+    )
+    .await;
+    let adapter = sim.builder().retry(RetryPolicy::default()).build().unwrap();
+    let err = adapter.key_info().await.unwrap_err();
+    assert!(
+        matches!(err, Error::RateLimited { ip_banned: true, retry_after: Some(wait), .. } if wait == Duration::from_secs(600)),
+        "{err}"
+    );
+    assert!(!err.is_retryable());
+    assert_eq!(
+        err.context().unwrap().endpoint.as_deref(),
+        Some("GET /api/v3/time")
+    );
+    let paths: Vec<String> = sim
+        .received_requests()
+        .await
+        .into_iter()
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(
+        paths,
+        [KEY_INFO, "/api/v3/time"],
+        "nothing is sent during the ban"
+    );
+}
+
+#[tokio::test]
+async fn a_clock_hours_off_is_refused_not_adopted() {
+    let sim = SimulatedExchange::start(ExchangeId::Binance, Scenario::ReadOnly)
+        .await
+        .unwrap();
+    sim.serve(CannedAnswer::with_status(
+        400,
+        fixture("binance", "error_timestamp.json"),
+    ))
+    .await;
+    // Three hours behind the simulated exchange: a time zone taken for UTC.
+    let adapter = sim
+        .builder()
+        .clock(FixedClock::new(
+            exchange_keys::testkit::SERVER_TIME_MS - 3 * 3_600_000,
+        ))
+        .build()
+        .unwrap();
+    let err = adapter.key_info().await.unwrap_err();
+    assert_eq!(err.auth_reason(), Some(AuthReason::TimestampOutOfWindow));
+    assert!(!err.is_retryable(), "only fixing the clock helps");
+    let text = err.to_string();
+    assert!(text.contains("3 h 0 min behind"), "{text}");
+    assert!(text.contains("fix the system clock"), "{text}");
+    assert!(format!("{adapter:?}").contains("clock_offset_ms: 0"));
+}
+
+#[tokio::test]
+async fn a_retired_service_is_not_called_again() {
+    for (file, retried) in [
+        ("error_service_shutting_down.json", false),
+        ("error_backend_timeout.json", true),
+    ] {
+        let server = server_with(503, fixture("binance", file)).await;
+        let err = adapter_for(&server).key_info().await.unwrap_err();
+        assert!(matches!(err, Error::Unavailable { .. }), "{file}: {err}");
+        assert_eq!(err.is_retryable(), retried, "{file}");
+        let sent = server.received_requests().await.unwrap().len();
+        assert_eq!(sent, if retried { 3 } else { 1 }, "{file}");
+    }
 }
 
 #[tokio::test]

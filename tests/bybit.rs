@@ -9,8 +9,8 @@ use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bybit;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
 use exchange_keys::{
-    AccountKind, AnomalyKind, AuthReason, Environment, Error, ExchangeId, Expiry, Grant, IpEntry,
-    IpRestriction, Permission, Reported,
+    AccountKind, AnomalyKind, AuthReason, Delegation, Environment, Error, ExchangeId, Expiry,
+    Grant, IpEntry, IpRestriction, Permission, Reported,
 };
 use secrecy::ExposeSecret;
 
@@ -318,4 +318,199 @@ async fn forbidden_403_is_an_ip_ban_and_is_not_retried() {
     }
     assert!(!err.is_retryable());
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+fn with_groups(groups: serde_json::Value) -> serde_json::Value {
+    let mut result = documented_result();
+    result["readOnly"] = 0.into();
+    let all = result["permissions"].as_object_mut().unwrap();
+    for (_, items) in all.iter_mut() {
+        *items = serde_json::json!([]);
+    }
+    for (name, items) in groups.as_object().unwrap() {
+        all.insert(name.clone(), items.clone());
+    }
+    result
+}
+
+#[test]
+fn usdc_contract_options_group_trades_perpetual_futures() {
+    let info = bybit::map_key_info(&with_groups(
+        serde_json::json!({"Options": ["OptionsTrade"]}),
+    ))
+    .unwrap();
+    assert_eq!(
+        info.permissions.get(&Permission::OptionsTrade),
+        Grant::Granted
+    );
+    // "Permission of USDC Contract. It supports trade option and USDC perpetual."
+    assert_eq!(
+        info.permissions.get(&Permission::FuturesTrade),
+        Grant::Granted
+    );
+    let none = bybit::map_key_info(&with_groups(serde_json::json!({}))).unwrap();
+    assert_eq!(
+        none.permissions.get(&Permission::FuturesTrade),
+        Grant::Denied
+    );
+}
+
+#[test]
+fn fiat_groups_pay_other_parties() {
+    for group in [
+        "FiatP2P",
+        "FiatBitPay",
+        "FiatBybitPay",
+        "FiatConvertBroker",
+        "FiatGlobalPay",
+        "BitCard",
+    ] {
+        let info =
+            bybit::map_key_info(&with_groups(serde_json::json!({ group: ["AnyItem"] }))).unwrap();
+        assert_eq!(
+            info.permissions.get(&Permission::Payment),
+            Grant::Granted,
+            "{group}"
+        );
+        assert!(Permission::Payment.moves_funds());
+        assert_eq!(info.can_move_funds(), Grant::Granted, "{group}");
+        assert_eq!(info.can_pay_out(), Grant::Granted, "{group}");
+        assert_eq!(info.is_read_only(), Reported::Known(false), "{group}");
+    }
+    // Every documented payment group listed empty: no payment right.
+    let none = bybit::map_key_info(&with_groups(serde_json::json!({}))).unwrap();
+    assert_eq!(none.permissions.get(&Permission::Payment), Grant::Denied);
+    assert_eq!(none.can_pay_out(), Grant::Denied);
+    // A payment group missing from the answer: unknown.
+    let mut partial = with_groups(serde_json::json!({}));
+    partial["permissions"]
+        .as_object_mut()
+        .unwrap()
+        .remove("BitCard");
+    let info = bybit::map_key_info(&partial).unwrap();
+    assert_eq!(
+        info.permissions.get(&Permission::Payment),
+        Grant::NotReported
+    );
+}
+
+#[test]
+fn a_new_payment_like_group_is_payment_and_is_listed() {
+    let info = bybit::map_key_info(&with_groups(
+        serde_json::json!({"FiatInstantPay": ["Order"]}),
+    ))
+    .unwrap();
+    assert_eq!(info.permissions.get(&Permission::Payment), Grant::Granted);
+    assert_eq!(info.anomalies[0].field, "permissions.FiatInstantPay");
+    assert_eq!(info.anomalies[0].kind, AnomalyKind::Unrecognized);
+}
+
+#[test]
+fn third_party_app_keys_say_so() {
+    let mut result = documented_result();
+    result["type"] = 2.into();
+    let info = bybit::map_key_info(&result).unwrap();
+    assert_eq!(info.delegation, Reported::Known(Delegation::ThirdPartyApp));
+    result["type"] = 1.into();
+    let info = bybit::map_key_info(&result).unwrap();
+    assert_eq!(info.delegation, Reported::Known(Delegation::None));
+}
+
+#[test]
+fn an_unknown_item_leaves_its_group_rights_unknown() {
+    let info = bybit::map_key_info(&with_groups(
+        serde_json::json!({"Wallet": ["AccountTransfer", "CryptoLoan"]}),
+    ))
+    .unwrap();
+    let p = &info.permissions;
+    assert_eq!(p.get(&Permission::UniversalTransfer), Grant::Granted);
+    // Without the unknown item these would be denied.
+    assert_eq!(p.get(&Permission::Withdraw), Grant::NotReported);
+    assert_eq!(p.get(&Permission::InternalTransfer), Grant::NotReported);
+    assert_eq!(
+        p.get(&Permission::Other("Wallet.CryptoLoan".into())),
+        Grant::Granted
+    );
+    // Other groups keep what they say.
+    assert_eq!(p.get(&Permission::SpotTrade), Grant::Denied);
+    assert_eq!(info.anomalies.len(), 1);
+}
+
+#[test]
+fn an_unknown_group_leaves_derived_rights_unknown_and_case_is_ignored() {
+    let info = bybit::map_key_info(&with_groups(serde_json::json!({
+        " spot ": ["spottrade"],
+        "Lending": ["Borrow"]
+    })))
+    .unwrap();
+    let p = &info.permissions;
+    assert_eq!(
+        p.get(&Permission::SpotTrade),
+        Grant::Granted,
+        "names ignore case and padding"
+    );
+    assert_eq!(
+        p.get(&Permission::Other("Lending.Borrow".into())),
+        Grant::Granted
+    );
+    assert_eq!(p.get(&Permission::KeyManagement), Grant::NotReported);
+    assert_eq!(p.get(&Permission::Payment), Grant::NotReported);
+    // Wallet is listed without the withdraw item: still denied.
+    assert_eq!(p.get(&Permission::Withdraw), Grant::Denied);
+    let unknown: Vec<&str> = info.anomalies.iter().map(|a| a.field.as_str()).collect();
+    assert_eq!(unknown, ["permissions.Lending"]);
+}
+
+#[test]
+fn a_missing_group_is_unknown_not_denied() {
+    let mut result = with_groups(serde_json::json!({}));
+    result["permissions"]
+        .as_object_mut()
+        .unwrap()
+        .remove("Wallet");
+    let info = bybit::map_key_info(&result).unwrap();
+    assert_eq!(info.can_withdraw(), Grant::NotReported);
+    assert_eq!(info.permissions.get(&Permission::SpotTrade), Grant::Denied);
+}
+
+/// Whether an error is what a fixture should give.
+type ErrorCheck = fn(&Error) -> bool;
+
+#[tokio::test]
+async fn codes_from_the_review_map_to_what_they_mean() {
+    let sim = SimulatedExchange::start(ExchangeId::Bybit, Scenario::ReadOnly)
+        .await
+        .unwrap();
+    let adapter = sim.adapter().unwrap();
+    let cases: [(&str, ErrorCheck); 5] = [
+        ("error_account_banned.json", |e: &Error| {
+            e.auth_reason() == Some(AuthReason::Disabled)
+        }),
+        ("error_region_restricted.json", |e: &Error| {
+            e.auth_reason() == Some(AuthReason::IpNotAllowed)
+        }),
+        ("error_transactions_banned.json", |e: &Error| {
+            e.auth_reason() == Some(AuthReason::Disabled)
+        }),
+        ("error_frequency_protection.json", |e: &Error| {
+            matches!(
+                e,
+                Error::RateLimited {
+                    ip_banned: false,
+                    ..
+                }
+            )
+        }),
+        ("error_high_load.json", |e: &Error| {
+            matches!(e, Error::Unavailable { .. }) && e.is_retryable()
+        }),
+    ];
+    for (file, check) in cases {
+        sim.serve(exchange_keys::testkit::CannedAnswer::ok(fixture(
+            "bybit", file,
+        )))
+        .await;
+        let err = adapter.key_info().await.unwrap_err();
+        assert!(check(&err), "{file}: {err}");
+    }
 }

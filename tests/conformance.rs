@@ -601,3 +601,365 @@ fn missing_credentials_fail_at_build_time_naming_the_variables() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Secrets planted in every position an answer can carry them: found nowhere, and the mapped
+// rights, addresses and dates exactly what they would be for any other string.
+// ---------------------------------------------------------------------------------------------
+
+/// Whether `text` holds `secret`, in any ASCII case.
+fn leaks(text: &str, secret: &str) -> bool {
+    text.to_ascii_lowercase()
+        .contains(&secret.to_ascii_lowercase())
+}
+
+/// A string of the same length as `secret` that no scrubber knows.
+fn control_for(secret: &str) -> String {
+    "Q".repeat(secret.chars().count())
+}
+
+/// The successful answer of `scenario` with `token` planted as a value, an object key, nested,
+/// in an array, in upper case, and as a permission name.
+fn planted_answer(id: ExchangeId, scenario: Scenario, token: &str) -> Value {
+    let mut body = testkit::scenario_answer(id, scenario).unwrap().body;
+    testkit::plant_unknown_permission(id, &mut body, token).unwrap();
+    let pointer = testkit::payload_pointer(id).unwrap();
+    let payload = body.pointer_mut(pointer).unwrap().as_object_mut().unwrap();
+    payload.insert("plantedValue".into(), token.into());
+    payload.insert(token.into(), "planted key".into());
+    payload.insert(
+        "plantedNested".into(),
+        serde_json::json!({ "deeper": { "v": format!("prefix-{token}-suffix") } }),
+    );
+    payload.insert("plantedList".into(), serde_json::json!(["a", token]));
+    payload.insert("plantedUpper".into(), token.to_ascii_uppercase().into());
+    body
+}
+
+/// Every header an adapter may read a request id from, set to `value`.
+fn with_request_ids(
+    id: ExchangeId,
+    mut answer: testkit::CannedAnswer,
+    value: &str,
+) -> testkit::CannedAnswer {
+    for name in id.request_id_headers().iter().chain(&["x-request-id"]) {
+        answer = answer.header(name, value);
+    }
+    answer
+}
+
+/// What must not change whatever the strings in an answer are.
+fn mapped_values(info: &KeyInfo) -> String {
+    let grants: Vec<String> = Permission::NORMALIZED
+        .iter()
+        .map(|p| format!("{p}={:?}", info.permissions.get(p)))
+        .collect();
+    let others = info
+        .permissions
+        .iter()
+        .filter(|(p, _)| matches!(p, Permission::Other(_)))
+        .map(|(_, g)| format!("{g:?}"))
+        .collect::<Vec<_>>();
+    let ips = match &info.ip_restriction {
+        IpRestriction::AllowList(entries) => entries
+            .iter()
+            .map(|e| match e {
+                exchange_keys::IpEntry::Net(net) => net.to_string(),
+                exchange_keys::IpEntry::Pattern(_) => "pattern".to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        other => format!("{other:?}"),
+    };
+    format!(
+        "{grants:?} others={others:?} ips={ips} created={:?} expires={:?} trading={:?} used={:?} enabled={:?} account={:?}",
+        info.created_at, info.expires_at, info.trading_expires_at, info.last_used_at, info.enabled, info.account
+    )
+}
+
+#[tokio::test]
+async fn planted_secrets_are_found_nowhere_and_change_no_mapped_value() {
+    for id in exchanges() {
+        let sim = SimulatedExchange::start(id, Scenario::Trading)
+            .await
+            .unwrap();
+        let adapter = sim.adapter().unwrap();
+        for secret in secrets_of(id) {
+            let control = control_for(&secret);
+            let mut outcomes = Vec::new();
+            for token in [&secret, &control] {
+                let answer =
+                    testkit::CannedAnswer::ok(planted_answer(id, Scenario::Trading, token));
+                sim.serve(with_request_ids(id, answer, token)).await;
+                outcomes.push(adapter.key_info().await.unwrap());
+            }
+            let (planted, controlled) = (&outcomes[0], &outcomes[1]);
+            for (what, text) in [
+                ("KeyInfo JSON", serde_json::to_string(planted).unwrap()),
+                ("KeyInfo Debug", format!("{planted:?}")),
+            ] {
+                assert!(
+                    !leaks(&text, &secret),
+                    "{id}: {what} shows a planted secret: {text}"
+                );
+            }
+            assert!(
+                serde_json::to_string(&planted.raw)
+                    .unwrap()
+                    .contains("[redacted]"),
+                "{id}"
+            );
+            assert_eq!(
+                mapped_values(planted),
+                mapped_values(controlled),
+                "{id}: a planted secret changed a mapped value"
+            );
+            assert!(
+                planted
+                    .anomalies
+                    .iter()
+                    .any(|a| a.kind == exchange_keys::AnomalyKind::Unrecognized),
+                "{id}: the planted permission is listed as unrecognized"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn secrets_planted_in_error_codes_messages_and_request_ids_are_found_nowhere() {
+    for id in exchanges() {
+        let sim = SimulatedExchange::start(id, Scenario::InvalidKey)
+            .await
+            .unwrap();
+        let adapter = sim.adapter().unwrap();
+        for secret in secrets_of(id) {
+            let answer = testkit::error_answer(
+                id,
+                &secret,
+                &format!("invalid key or signature for {secret}"),
+            )
+            .unwrap();
+            sim.serve(with_request_ids(id, answer, &secret)).await;
+            let err = adapter.key_info().await.unwrap_err();
+            for (what, text) in [("Display", err.to_string()), ("Debug", format!("{err:?}"))] {
+                assert!(
+                    !leaks(&text, &secret),
+                    "{id}: error {what} shows a secret: {text}"
+                );
+            }
+            let context = err.context().unwrap();
+            assert_eq!(context.code.as_deref(), Some("[redacted]"), "{id}");
+            assert!(
+                context.message.as_deref().unwrap().contains("[redacted]"),
+                "{id}"
+            );
+        }
+    }
+}
+
+/// The exchanges' secrets, planted in 503 answers that are retried, never reach a log line,
+/// an error or its context.
+#[test]
+fn secrets_in_retried_answers_never_reach_a_log_line() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let mut planted = Vec::new();
+    tracing::subscriber::with_default(subscriber, || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            for id in exchanges() {
+                let sim = SimulatedExchange::start(id, Scenario::ReadOnly)
+                    .await
+                    .unwrap();
+                let adapter = sim
+                    .builder()
+                    .retry(exchange_keys::RetryPolicy {
+                        min_delay: std::time::Duration::from_millis(1),
+                        max_delay: std::time::Duration::from_millis(2),
+                        ..exchange_keys::RetryPolicy::default()
+                    })
+                    .build()
+                    .unwrap();
+                for secret in secrets_of(id) {
+                    let mut answer = testkit::error_answer(id, &secret, &secret).unwrap();
+                    answer.status = 503;
+                    sim.serve(with_request_ids(id, answer, &secret)).await;
+                    let err = adapter.key_info().await.unwrap_err();
+                    assert!(matches!(err, Error::Unavailable { .. }), "{id}: {err}");
+                    assert_eq!(err.context().unwrap().attempts, 3, "{id}");
+                    assert!(!leaks(&format!("{err} {err:?}"), &secret), "{id}: {err:?}");
+                    planted.push((id, secret));
+                }
+            }
+        });
+    });
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    for (id, _) in &planted {
+        assert!(
+            logs.contains("retrying") && logs.contains(&format!("exchange={id}")),
+            "{id}: the retry path must log: {logs}"
+        );
+    }
+    for (id, secret) in planted {
+        assert!(
+            !leaks(&logs, &secret),
+            "{id}: a planted secret reached the logs"
+        );
+    }
+}
+
+/// Collects everything written by the `tracing` subscriber.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A secret or passphrase equal to a vendor word, an address or a wildcard changes no mapped
+/// right, address or date: answers are mapped as received and scrubbed afterwards.
+#[tokio::test]
+async fn a_secret_equal_to_a_vendor_word_changes_no_mapped_value() {
+    let words = [
+        "withdraw",
+        "trade",
+        "read_only",
+        "*",
+        "203.0.113.10",
+        "SpotTrade",
+        "Wallet",
+        "Withdraw",
+        "enableWithdrawals",
+        "true",
+        "2026",
+    ];
+    for id in exchanges() {
+        for scenario in [
+            Scenario::DocumentedExample,
+            Scenario::WithdrawEnabled,
+            Scenario::NoIpRestriction,
+            Scenario::Trading,
+        ] {
+            let sim = SimulatedExchange::start(id, scenario).await.unwrap();
+            let truth = sim.adapter().unwrap().key_info().await.unwrap();
+            for word in words {
+                let base = sim.credentials();
+                let credentials =
+                    exchange_keys::Credentials::new(base.api_key(), word).with_passphrase(word);
+                let info = sim
+                    .builder()
+                    .credentials(credentials)
+                    .build()
+                    .unwrap()
+                    .key_info()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    mapped_values(&info),
+                    mapped_values(&truth),
+                    "{id} {scenario}: a secret `{word}` changed a mapped value"
+                );
+                assert_eq!(
+                    info.ip_restriction, truth.ip_restriction,
+                    "{id} {scenario} {word}"
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Codes are data: every documented error body maps to the class its table row claims.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn every_error_fixture_maps_to_the_class_its_table_row_claims() {
+    for id in exchanges() {
+        let table = id.error_codes();
+        assert!(!table.is_empty(), "{id}: no error table");
+        for row in table {
+            assert!(
+                row.source.len() > 10,
+                "{id}: a row without a source: {row:?}"
+            );
+            assert!(
+                row.code.is_some() || row.http_status.is_some(),
+                "{id}: {row:?}"
+            );
+        }
+        let folder: std::path::PathBuf =
+            [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", id.as_str()]
+                .iter()
+                .collect();
+        let mut files: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| {
+                path.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("error_") && n.ends_with(".json"))
+            })
+            .collect();
+        files.sort();
+        assert!(files.len() >= 5, "{id}: too few error fixtures");
+        let sim = SimulatedExchange::start(id, Scenario::ReadOnly)
+            .await
+            .unwrap();
+        // On the simulator's clock, so a timestamp rejection is corrected, retried, and
+        // reported as itself.
+        let adapter = sim
+            .builder()
+            .clock(exchange_keys::clock::FixedClock::new(
+                testkit::SERVER_TIME_MS,
+            ))
+            .retry(exchange_keys::RetryPolicy::none())
+            .build()
+            .unwrap();
+        for file in files {
+            let body = std::fs::read_to_string(&file).unwrap();
+            sim.serve_raw(200, "application/json", body).await;
+            let err = adapter.key_info().await.unwrap_err();
+            let code = err
+                .context()
+                .and_then(|c| c.code.clone())
+                .unwrap_or_else(|| panic!("{id}: {}: no code: {err}", file.display()));
+            let row = table
+                .iter()
+                .find(|row| row.code == Some(code.as_str()))
+                .unwrap_or_else(|| panic!("{id}: code {code} has no row in the table"));
+            assert_eq!(
+                err.class(),
+                Some(row.class),
+                "{id}: {}: {err}",
+                file.display()
+            );
+            if !matches!(
+                err,
+                Error::RateLimited {
+                    ip_banned: true,
+                    ..
+                }
+            ) {
+                assert_eq!(
+                    err.is_retryable(),
+                    row.retryable,
+                    "{id}: {}",
+                    file.display()
+                );
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@ mod common;
 use common::{answer_then, builder_for, fixture, hmac_base64};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::okx;
-use exchange_keys::testkit::{Scenario, SimulatedExchange};
+use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
 use exchange_keys::{
     AccountKind, AnomalyKind, AuthReason, Credentials, Delegation, Error, ExchangeId, Grant,
     IpEntry, IpRestriction, Permission, Reported,
@@ -445,4 +445,81 @@ async fn an_absurd_server_time_is_refused_without_a_panic() {
         "{err}"
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_timestamp_format_error_is_not_mistaken_for_clock_skew() {
+    let sim = SimulatedExchange::start(ExchangeId::Okx, Scenario::ReadOnly)
+        .await
+        .unwrap();
+    sim.serve(CannedAnswer::with_status(
+        401,
+        fixture("okx", "error_timestamp_format.json"),
+    ))
+    .await;
+    let err = sim.adapter().unwrap().key_info().await.unwrap_err();
+    assert!(matches!(err, Error::Rejected { .. }), "{err}");
+    let paths: Vec<String> = sim
+        .received_requests()
+        .await
+        .into_iter()
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(paths, ["/api/v5/account/config"], "no clock correction");
+}
+
+/// Whether an error is what a fixture should give.
+type ErrorCheck = fn(&Error) -> bool;
+
+#[tokio::test]
+async fn codes_from_the_review_map_to_what_they_mean() {
+    let sim = SimulatedExchange::start(ExchangeId::Okx, Scenario::ReadOnly)
+        .await
+        .unwrap();
+    let adapter = sim.adapter().unwrap();
+    let cases: [(&str, ErrorCheck); 5] = [
+        ("error_user_blocked.json", |e: &Error| {
+            e.auth_reason() == Some(AuthReason::Disabled)
+        }),
+        ("error_too_frequent.json", |e: &Error| {
+            matches!(
+                e,
+                Error::RateLimited {
+                    ip_banned: false,
+                    ..
+                }
+            )
+        }),
+        ("error_order_rate_limit.json", |e: &Error| {
+            matches!(
+                e,
+                Error::RateLimited {
+                    ip_banned: false,
+                    ..
+                }
+            )
+        }),
+        ("error_ip_refused.json", |e: &Error| {
+            e.auth_reason() == Some(AuthReason::IpNotAllowed)
+        }),
+        ("error_wrong_environment.json", |e: &Error| {
+            e.auth_reason() == Some(AuthReason::WrongEnvironment)
+        }),
+    ];
+    for (file, check) in cases {
+        sim.serve(CannedAnswer::ok(fixture("okx", file))).await;
+        let err = adapter.key_info().await.unwrap_err();
+        assert!(check(&err), "{file}: {err}");
+    }
+    sim.serve(CannedAnswer::with_status(
+        401,
+        fixture("okx", "error_wrong_environment.json"),
+    ))
+    .await;
+    let err = adapter.key_info().await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("a demo or testnet key on production, or the reverse"),
+        "{err}"
+    );
 }

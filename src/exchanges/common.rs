@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::model::{Anomaly, AnomalyKind};
+use crate::model::{Anomaly, AnomalyKind, Reported};
 use crate::transport::answer::sanitize;
 
 /// One field of an exchange's answer, read on its own so that a field gone missing or sent
@@ -116,6 +116,35 @@ impl Reading {
             field,
             format!("{what}: kept as granted, and no right it could grant is reported denied"),
         );
+    }
+
+    /// A time sent in milliseconds since the epoch; an impossible one is an anomaly.
+    pub(crate) fn time_ms(&mut self, field: &str, ms: Option<i64>) -> Reported<DateTime<Utc>> {
+        self.time(field, ms.map(|ms| datetime_from_ms(ms, field)))
+    }
+
+    /// A time sent as RFC 3339 text; an unreadable one is an anomaly.
+    pub(crate) fn time_rfc3339(
+        &mut self,
+        field: &str,
+        text: Option<&str>,
+    ) -> Reported<DateTime<Utc>> {
+        self.time(field, text.map(|text| datetime_from_rfc3339(text, field)))
+    }
+
+    fn time(
+        &mut self,
+        field: &str,
+        parsed: Option<Result<DateTime<Utc>, String>>,
+    ) -> Reported<DateTime<Utc>> {
+        match parsed {
+            Some(Ok(at)) => Reported::Known(at),
+            Some(Err(why)) => {
+                self.note(AnomalyKind::Invalid, field, why);
+                Reported::NotReported
+            }
+            None => Reported::NotReported,
+        }
     }
 
     /// The anomalies, or an error when none of the fields the answer should carry was there.

@@ -358,9 +358,9 @@ impl<V: Venue> VenueAdapter<V> {
                 reason: crate::error::AuthReason::TimestampOutOfWindow,
                 context: Box::new(ErrorContext {
                     message: Some(format!(
-                        "this machine's clock is {} from the exchange's server time, beyond the {} this crate corrects: fix the system clock (NTP, time zone)",
+                        "this machine's clock is {} the exchange's server time, beyond the {} this crate corrects: fix the system clock (NTP, time zone)",
                         describe_offset(offset),
-                        describe_offset(Some(MAX_CLOCK_OFFSET_MS)),
+                        describe_duration(MAX_CLOCK_OFFSET_MS.unsigned_abs()),
                     )),
                     retryable: Some(false),
                     ..context
@@ -370,22 +370,22 @@ impl<V: Venue> VenueAdapter<V> {
     }
 }
 
-/// `3 h 2 min ahead`, `40 s behind`; `None` is an offset too large to compute.
+/// `3 h 2 min ahead of`, `40 s behind`: where this machine's clock stands against the
+/// exchange's, for an offset (server minus local) in ms; `None` is too large to compute.
 fn describe_offset(offset_ms: Option<i64>) -> String {
     let Some(ms) = offset_ms else {
-        return "absurdly far".to_owned();
+        return "absurdly far from".to_owned();
     };
-    let direction = if ms < 0 { " ahead" } else { " behind" };
-    let secs = ms.unsigned_abs() / 1000;
-    let text = match secs {
+    let direction = if ms < 0 { "ahead of" } else { "behind" };
+    format!("{} {direction}", describe_duration(ms.unsigned_abs()))
+}
+
+fn describe_duration(ms: u64) -> String {
+    let secs = ms / 1000;
+    match secs {
         0..=119 => format!("{secs} s"),
         120..=7199 => format!("{} min", secs / 60),
         _ => format!("{} h {} min", secs / 3600, secs / 60 % 60),
-    };
-    if offset_ms == Some(MAX_CLOCK_OFFSET_MS) {
-        text
-    } else {
-        format!("{text}{direction}")
     }
 }
 

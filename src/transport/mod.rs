@@ -452,6 +452,39 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Any policy, however absurd, yields delays (or gives up) without a panic.
+        #[test]
+        fn any_retry_policy_computes_delays(
+            max_retries in 0u32..8,
+            min in proptest::prelude::any::<u64>(),
+            max in proptest::prelude::any::<u64>(),
+            nanos in 0u32..1_000_000_000,
+        ) {
+            let policy = RetryPolicy {
+                max_retries,
+                min_delay: Duration::new(min, nanos),
+                max_delay: Duration::new(max, nanos),
+                max_retry_after: Duration::MAX,
+            };
+            let busy = Error::Unavailable {
+                context: Box::new(crate::error::ErrorContext::new(ExchangeId::Okx)),
+            };
+            let mut delays = policy.delays();
+            for _ in 0..=max_retries {
+                if let Some(wait) = delays.after(&busy) {
+                    proptest::prop_assert!(wait <= MAX_BACKOFF * 2);
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_malformed_url_is_never_echoed_with_its_password() {
         for bad in [

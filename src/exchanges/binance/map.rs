@@ -18,15 +18,15 @@
 //! | — (the key authenticated) | `enabled`: `Known(true)` |
 //! | — | `key_id`, `label`, `expires_at` (Binance reports no expiry of the key itself), `last_used_at`, `account`, `delegation`: `NotReported` |
 //!
-//! A flag of the documented example that is missing or mistyped leaves what it decides
-//! `NotReported` and is listed in [`KeyInfo::anomalies`]; a secondary flag (FIX, portfolio
-//! margin, `enableMargin`) can only add a grant.
+//! A flag of the documented example that is missing or mistyped leaves what it decides, or
+//! could decide, `NotReported`, and is listed in [`KeyInfo::anomalies`]. The flags outside the
+//! documented example (`enableFixApiTrade`, `enableFixReadOnly`,
+//! `tradingAuthorityExpirationTime`) are optional: present, they can only add a grant.
 
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::exchanges::common::{datetime_from_ms, Reading};
-use crate::model::{AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Permissions, Reported};
+use crate::exchanges::common::Reading;
+use crate::model::{Grant, IpRestriction, KeyInfo, Permission, Permissions, Reported};
 use crate::ExchangeId;
 
 use super::wire::ApiRestrictions;
@@ -41,14 +41,19 @@ const UNFLAGGED: [Permission; 5] = [
 ];
 
 /// `primary`, upgraded to `Granted` when a secondary flag that also grants the right is set.
-/// An absent secondary flag leaves `primary` as it is: it is a newer or narrower flag.
-fn or_flag(primary: Grant, secondary: Option<bool>) -> Grant {
-    if secondary == Some(true) {
-        Grant::Granted
-    } else {
-        primary
+/// A documented secondary flag that is absent (or unreadable) could be set: it leaves a denial
+/// unknown. An undocumented one (`enableFixApiTrade`) is newer or narrower: its absence leaves
+/// `primary` as it is.
+fn or_flag(primary: Grant, secondary: Option<bool>, documented: bool) -> Grant {
+    match secondary {
+        Some(true) => Grant::Granted,
+        None if documented && primary == Grant::Denied => Grant::NotReported,
+        _ => primary,
     }
 }
+
+const DOCUMENTED: bool = true;
+const UNDOCUMENTED: bool = false;
 
 /// `grant`, except that a `Denied` becomes `NotReported` while `other_route` may be open.
 fn unless_also_via(grant: Grant, other_route: Grant) -> Grant {
@@ -77,17 +82,18 @@ impl Flags {
     /// Whether a key with these flags can write anything at all. Every Binance endpoint that
     /// writes needs one of them, so a key with all of them off cannot manage anything.
     fn any_write(&self, unknown_granted: bool) -> Grant {
-        let primary = [
+        let documented = [
             self.spot_and_margin,
             self.withdrawals,
             self.internal_transfer,
             self.universal_transfer,
             self.futures,
             self.options,
+            self.margin,
+            self.portfolio_margin,
         ];
-        let secondary = [self.margin, self.portfolio_margin, self.fix_trade];
-        if primary.iter().all(|flag| *flag == Some(false))
-            && !secondary.contains(&Some(true))
+        if documented.iter().all(|flag| *flag == Some(false))
+            && self.fix_trade != Some(true)
             && !unknown_granted
         {
             Grant::Denied
@@ -147,18 +153,19 @@ pub(crate) fn map_api_restrictions(wire: ApiRestrictions) -> Result<KeyInfo, Str
         .set(Permission::Read, flag(flags.reading))
         .set(
             Permission::SpotTrade,
-            or_flag(spot_and_margin, flags.fix_trade),
+            or_flag(spot_and_margin, flags.fix_trade, UNDOCUMENTED),
         )
         .set(
             Permission::MarginTrade,
             or_flag(
-                or_flag(spot_and_margin, flags.margin),
+                or_flag(spot_and_margin, flags.margin, DOCUMENTED),
                 flags.portfolio_margin,
+                DOCUMENTED,
             ),
         )
         .set(
             Permission::FuturesTrade,
-            or_flag(flag(flags.futures), flags.portfolio_margin),
+            or_flag(flag(flags.futures), flags.portfolio_margin, DOCUMENTED),
         )
         .set(Permission::OptionsTrade, flag(flags.options))
         .set(Permission::Withdraw, flag(flags.withdrawals))
@@ -216,22 +223,11 @@ pub(crate) fn map_api_restrictions(wire: ApiRestrictions) -> Result<KeyInfo, Str
         Some(false) => IpRestriction::Unrestricted,
         None => IpRestriction::NotReported,
     };
-    info.created_at = time_of(create_time, "createTime", r);
-    info.trading_expires_at = time_of(trading_expiry, "tradingAuthorityExpirationTime", r);
+    info.created_at = r.time_ms("createTime", create_time);
+    info.trading_expires_at = r.time_ms("tradingAuthorityExpirationTime", trading_expiry);
     info.enabled = Reported::Known(true);
     info.anomalies = reading.finish("Binance apiRestrictions answer")?;
     Ok(info)
-}
-
-fn time_of(ms: Option<i64>, field: &str, reading: &mut Reading) -> Reported<DateTime<Utc>> {
-    match ms.map(|ms| datetime_from_ms(ms, field)) {
-        Some(Ok(at)) => Reported::Known(at),
-        Some(Err(why)) => {
-            reading.note(AnomalyKind::Invalid, field, why);
-            Reported::NotReported
-        }
-        None => Reported::NotReported,
-    }
 }
 
 /// A short description of an unknown field's value, for its anomaly.

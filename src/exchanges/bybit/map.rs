@@ -30,7 +30,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::exchanges::common::{datetime_from_rfc3339, same_token, Reading};
+use crate::exchanges::common::{same_token, Reading};
 use crate::model::{
     AccountKind, AnomalyKind, Delegation, Expiry, Grant, IpRestriction, KeyInfo, Permission,
     Permissions, Reported,
@@ -261,17 +261,11 @@ pub(crate) fn map_api_key_info(wire: ApiKeyInfo) -> Result<KeyInfo, String> {
         Some(ips) => IpRestriction::from_entries(ips.iter().map(String::as_str)),
         None => IpRestriction::NotReported,
     };
-    info.created_at = time_of(created_at.as_deref(), "createdAt", r);
-    info.expires_at = time_of(expired_at.as_deref(), "expiredAt", r).map(expiry);
-    info.account = is_master
-        .map(|m| {
-            if m {
-                AccountKind::Master
-            } else {
-                AccountKind::SubAccount
-            }
-        })
-        .into();
+    info.created_at = r.time_rfc3339("createdAt", created_at.as_deref());
+    info.expires_at = r
+        .time_rfc3339("expiredAt", expired_at.as_deref())
+        .map(expiry);
+    info.account = is_master.map(AccountKind::master_if).into();
     info.delegation = match key_type {
         Some(t) => Reported::Known(match t.0.as_str() {
             "1" => Delegation::None,
@@ -391,17 +385,6 @@ fn decide_rights(
         }
     }
     permissions.relax(&relax);
-}
-
-fn time_of(text: Option<&str>, field: &str, reading: &mut Reading) -> Reported<DateTime<Utc>> {
-    match text.map(|text| datetime_from_rfc3339(text, field)) {
-        Some(Ok(at)) => Reported::Known(at),
-        Some(Err(why)) => {
-            reading.note(AnomalyKind::Invalid, field, why);
-            Reported::NotReported
-        }
-        None => Reported::NotReported,
-    }
 }
 
 /// Bybit writes the epoch for "does not expire".

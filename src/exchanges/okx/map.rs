@@ -109,15 +109,7 @@ pub(crate) fn map_account_config(wire: AccountConfig) -> Result<KeyInfo, String>
     info.permissions = permissions;
     info.ip_restriction = ip_restriction;
     info.label = label.into();
-    info.account = master
-        .map(|master| {
-            if master {
-                AccountKind::Master
-            } else {
-                AccountKind::SubAccount
-            }
-        })
-        .into();
+    info.account = master.map(AccountKind::master_if).into();
     info.delegation = match account_type {
         Some(t) => Reported::Known(delegation(&t.0, r)),
         None => Reported::NotReported,
