@@ -18,8 +18,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
 use exchange_keys::{
-    AdapterBuilder, Error, ExchangeId, Expiry, Grant, IpRestriction, KeyAdapter, KeyInfo,
-    Permission, Reported,
+    AdapterBuilder, Delegation, Error, ExchangeId, Expiry, Grant, IpRestriction, KeyAdapter,
+    KeyInfo, Permission, Reported,
 };
 
 struct Options {
@@ -271,6 +271,7 @@ fn short_name(permission: &Permission) -> String {
         Permission::UniversalTransfer => "transfer".into(),
         Permission::SubAccountManagement => "sub-accounts".into(),
         Permission::KeyManagement => "keys".into(),
+        Permission::Payment => "PAY".into(),
         other => other.to_string(),
     }
 }
@@ -324,6 +325,26 @@ fn notes(info: &KeyInfo, now: DateTime<Utc>) -> String {
     }
     if info.can_withdraw() == Grant::Granted {
         notes.push("can withdraw".into());
+    }
+    if info.permissions.get(&Permission::Payment) == Grant::Granted {
+        notes.push("can pay other parties".into());
+    }
+    match &info.delegation {
+        Reported::Known(Delegation::ThirdPartyApp) => {
+            notes.push("connected to a third-party app".into())
+        }
+        Reported::Known(Delegation::ManagedTrading { .. }) => {
+            notes.push("managed trading account".into())
+        }
+        Reported::Known(Delegation::Custody { .. }) => notes.push("custody account".into()),
+        Reported::Known(Delegation::Unrecognized { value }) => {
+            notes.push(format!("unknown delegation `{value}`"))
+        }
+        _ => {}
+    }
+    if !info.anomalies.is_empty() {
+        let fields: Vec<&str> = info.anomalies.iter().map(|a| a.field.as_str()).collect();
+        notes.push(format!("answer not as documented: {}", fields.join(", ")));
     }
     if info.ip_restriction == IpRestriction::Unrestricted {
         notes.push("no IP restriction".into());

@@ -74,6 +74,8 @@ pub struct Capabilities {
     pub reports_enabled: Support,
     /// [`KeyInfo::account`].
     pub reports_account_kind: Support,
+    /// [`KeyInfo::delegation`]: a third-party application, a manager or a custodian.
+    pub reports_delegation: Support,
     /// A testnet or demo environment where key introspection works.
     pub sandbox: Support,
 }
@@ -94,11 +96,12 @@ impl Capabilities {
         reports_last_used: Support::Unsupported,
         reports_enabled: Support::Unsupported,
         reports_account_kind: Support::Unsupported,
+        reports_delegation: Support::Unsupported,
         sandbox: Support::Unsupported,
     };
 
     /// Every entry as `(name, support)`, in a stable order, for tables and checks.
-    pub fn entries(&self) -> [(&'static str, Support); 14] {
+    pub fn entries(&self) -> [(&'static str, Support); 15] {
         [
             ("key_info", self.key_info),
             ("list_keys", self.list_keys),
@@ -113,6 +116,7 @@ impl Capabilities {
             ("last_used", self.reports_last_used),
             ("enabled", self.reports_enabled),
             ("account_kind", self.reports_account_kind),
+            ("delegation", self.reports_delegation),
             ("sandbox", self.sandbox),
         ]
     }

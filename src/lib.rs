@@ -5,11 +5,12 @@
 //! - [`ExchangeId`] and its [`AdapterBuilder`]: pick an exchange, give credentials, build.
 //! - [`KeyAdapter`]: `key_info`, and `revoke` / `create_key` / `list_keys` where supported;
 //!   [`Capabilities`] says which, and which fields each exchange reports.
-//! - [`KeyInfo`], [`Reported`], [`Permissions`], [`Grant`], [`IpRestriction`], [`Expiry`]: the
-//!   uniform answer.
+//! - [`KeyInfo`], [`Reported`], [`Permissions`], [`Grant`], [`IpRestriction`], [`Expiry`],
+//!   [`Delegation`], [`Anomaly`]: the uniform answer.
 //! - [`Error`]: semantic variants ([`Error::AuthRejected`] with an [`AuthReason`],
 //!   [`Error::RateLimited`], [`Error::Unsupported`] with the manual step, …), each with an
-//!   [`ErrorContext`].
+//!   [`ErrorContext`]; each exchange's code table as [`ErrorCode`] rows
+//!   ([`ExchangeId::error_codes`]).
 //! - [`Credentials`]: secrets in `secrecy` types; [`Credentials::from_env`].
 //! - [`clock`]: the signing clock ([`clock::FixedClock`] for tests).
 //! - [`transport`]: the shared HTTP client ([`transport::http_client`]), [`RetryPolicy`] and

@@ -123,7 +123,7 @@ async fn reported_fields_match_capabilities() {
             infos.len() >= 4,
             "{id}: most scenarios describe a working key"
         );
-        let fields: [FieldCheck; 9] = [
+        let fields: [FieldCheck; 10] = [
             ("key_id", caps.reports_key_id, |i| i.key_id.is_known()),
             ("label", caps.reports_label, |i| i.label.is_known()),
             ("ip_list", caps.reports_ip_list, |i| {
@@ -142,6 +142,9 @@ async fn reported_fields_match_capabilities() {
             ("enabled", caps.reports_enabled, |i| i.enabled.is_known()),
             ("account_kind", caps.reports_account_kind, |i| {
                 i.account.is_known()
+            }),
+            ("delegation", caps.reports_delegation, |i| {
+                i.delegation.is_known()
             }),
         ];
         for (name, support, known) in fields {

@@ -53,6 +53,7 @@ impl Venue for Bybit {
             reports_expiry: Support::Native,
             reports_enabled: Support::Emulated,
             reports_account_kind: Support::Native,
+            reports_delegation: Support::Native,
             sandbox: Support::Native,
             ..Capabilities::NONE
         }

@@ -45,6 +45,7 @@ impl Venue for Okx {
             reports_ip_list: Support::Native,
             reports_enabled: Support::Emulated,
             reports_account_kind: Support::Native,
+            reports_delegation: Support::Native,
             sandbox: Support::Native,
             ..Capabilities::NONE
         }
