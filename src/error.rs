@@ -94,6 +94,9 @@ pub struct ErrorContext {
     pub request_id: Option<String>,
     /// How many times the request was sent.
     pub attempts: u32,
+    /// How long the answer's `Retry-After` header asked to wait, on any answer (a 503 may
+    /// carry one as well as a 429).
+    pub retry_after: Option<Duration>,
     /// What the exchange's code table (or this crate) says about calling again, when it says
     /// more than the error's kind: it overrides the kind's default in
     /// [`Error::is_retryable`]. `Some(false)` for Binance `-1016` (a retired service), for a
@@ -520,6 +523,7 @@ mod tests {
                 message: Some("Invalid API-key, IP, or permissions for action.".into()),
                 request_id: None,
                 attempts: 1,
+                retry_after: None,
                 retryable: None,
             }),
         };

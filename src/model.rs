@@ -302,6 +302,16 @@ impl Permissions {
         self
     }
 
+    /// Records a vendor permission token, group or flag the mapper does not know, as
+    /// `Other(vendor_name)` with `grant` (`Granted` when the exchange says it is on), and turns
+    /// every write right that is `Denied` into `NotReported`: nobody can say what an unknown
+    /// token grants, so it could grant any of them (the open-world rule). Call it after every
+    /// other right is set.
+    pub fn unrecognized(&mut self, vendor_name: impl Into<String>, grant: Grant) -> &mut Self {
+        self.set(Permission::Other(vendor_name.into()), grant);
+        self.relax(&Permission::WRITE)
+    }
+
     /// Whether any right that moves funds ([`Permission::moves_funds`]) is granted: `Granted`
     /// if one is, `Denied` only if every one is reported denied, `NotReported` otherwise.
     pub fn moves_funds(&self) -> Grant {
@@ -413,12 +423,91 @@ impl IpEntry {
     /// with at least one `*` (`*`, `*.*.*.*`).
     pub fn is_wildcard(&self) -> bool {
         match self {
-            IpEntry::Pattern(p) => {
-                p.contains('*') && p.chars().all(|c| matches!(c, '*' | '.' | ':'))
-            }
+            IpEntry::Pattern(p) => is_wildcard_text(p),
             IpEntry::Net(net) => net.prefix_len() == 0,
         }
     }
+}
+
+/// One allowlist entry, read.
+enum ParsedEntry {
+    Blank,
+    /// A wildcard or a zero-length prefix.
+    Everything,
+    Nets(Vec<IpNet>),
+    Masked(String),
+    Unreadable,
+}
+
+impl ParsedEntry {
+    fn of(text: &str) -> ParsedEntry {
+        use std::net::IpAddr;
+        let text = text.trim();
+        if text.is_empty() {
+            return ParsedEntry::Blank;
+        }
+        if let IpEntry::Net(net) = IpEntry::parse(text) {
+            return ParsedEntry::Nets(vec![net]);
+        }
+        if let Some((base, suffix)) = text.split_once('/') {
+            let suffix = suffix.trim();
+            let zero_prefix = suffix == "*"
+                || suffix.parse::<u8>() == Ok(0)
+                || suffix
+                    .parse::<IpAddr>()
+                    .is_ok_and(|mask| mask.is_unspecified());
+            if zero_prefix
+                && (is_wildcard_text(base)
+                    || base.trim().parse::<u32>().is_ok()
+                    || base.trim().parse::<IpAddr>().is_ok())
+            {
+                return ParsedEntry::Everything;
+            }
+            if let (Ok(addr), Ok(mask)) = (base.trim().parse::<IpAddr>(), suffix.parse::<IpAddr>())
+            {
+                if let Ok(net) = IpNet::with_netmask(addr, mask) {
+                    return ParsedEntry::Nets(vec![net]);
+                }
+            }
+        }
+        if let Some((start, end)) = text.split_once('-') {
+            match (start.trim().parse::<IpAddr>(), end.trim().parse::<IpAddr>()) {
+                (Ok(IpAddr::V4(start)), Ok(IpAddr::V4(end))) if start <= end => {
+                    return ParsedEntry::Nets(
+                        ipnet::Ipv4Subnets::new(start, end, 0)
+                            .map(IpNet::V4)
+                            .collect(),
+                    )
+                }
+                (Ok(IpAddr::V6(start)), Ok(IpAddr::V6(end))) if start <= end => {
+                    return ParsedEntry::Nets(
+                        ipnet::Ipv6Subnets::new(start, end, 0)
+                            .map(IpNet::V6)
+                            .collect(),
+                    )
+                }
+                _ => {}
+            }
+        }
+        if is_wildcard_text(text) {
+            return ParsedEntry::Everything;
+        }
+        // A masked address: digits (hex for IPv6), separators and the mask's stars.
+        if text.contains('*')
+            && text
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '*' | '/'))
+        {
+            return ParsedEntry::Masked(text.to_owned());
+        }
+        ParsedEntry::Unreadable
+    }
+}
+
+/// Nothing but `*`, `.` and `:`, with at least one `*`.
+fn is_wildcard_text(text: &str) -> bool {
+    let text = text.trim();
+    text.contains('*') && text.chars().all(|c| matches!(c, '*' | '.' | ':'))
 }
 
 /// Whether the networks among `entries` together cover all of IPv4 or all of IPv6.
@@ -430,13 +519,20 @@ fn covers_a_whole_family(entries: &[IpEntry]) -> bool {
             IpEntry::Net(IpNet::V4(net)) => v4.push(*net),
             IpEntry::Net(IpNet::V6(net)) => {
                 v6.push(*net);
-                // `::ffff:a.b.c.d/(96+n)` admits the IPv4 network `a.b.c.d/n` on dual-stack hosts.
-                if let (Some(addr), Some(len)) = (
-                    net.network().to_ipv4_mapped(),
-                    net.prefix_len().checked_sub(96),
-                ) {
-                    if let Ok(mapped) = ipnet::Ipv4Net::new(addr, len) {
-                        v4.push(mapped);
+                // On dual-stack hosts `::ffff:a.b.c.d/(96+n)` admits the IPv4 network
+                // `a.b.c.d/n`, and a network holding all of `::ffff:0:0/96` admits all of IPv4.
+                let mapped_range =
+                    ipnet::Ipv6Net::new(std::net::Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0), 96);
+                if let Ok(mapped_range) = mapped_range {
+                    if net.contains(&mapped_range) {
+                        v4.push(ipnet::Ipv4Net::default());
+                    } else if let (Some(addr), Some(len)) = (
+                        net.network().to_ipv4_mapped(),
+                        net.prefix_len().checked_sub(96),
+                    ) {
+                        if let Ok(mapped) = ipnet::Ipv4Net::new(addr, len) {
+                            v4.push(mapped);
+                        }
                     }
                 }
             }
@@ -496,36 +592,55 @@ impl IpRestriction {
     /// Builds the restriction from an exchange's list of entries: the one allowlist parser every
     /// adapter uses.
     ///
-    /// - Blank entries are dropped; an empty list means no allowlist is set (the convention of
-    ///   every exchange covered), so `Unrestricted`.
-    /// - A wildcard (`*`, `*.*.*.*`, or any entry of only `*`, `.` and `:`) admits everything.
-    /// - Networks that together cover every IPv4 address, or every IPv6 address
-    ///   (`0.0.0.0/0`, `::/0`, `0.0.0.0/1` + `128.0.0.0/1`, IPv4-mapped `::ffff:0:0/96`, …),
+    /// - Each entry may itself hold several, separated by commas, semicolons or white space.
+    /// - An empty list means no allowlist is set (the convention of every exchange covered):
+    ///   `Unrestricted`.
+    /// - A wildcard (`*`, `*.*.*.*`), a zero-length prefix (`0.0.0.0/0`, `::/0`, `0/0`,
+    ///   `*/*`, `0.0.0.0/0.0.0.0`), and networks or ranges that together cover every IPv4
+    ///   address or every IPv6 address (`0.0.0.0/1` + `128.0.0.0/1`,
+    ///   `0.0.0.0-255.255.255.255`, IPv4-mapped `::ffff:0:0/96` or any IPv6 network holding it)
     ///   admit every caller of that family: an attacker picks the family, so that is
     ///   `Unrestricted` too.
-    /// - Anything else is an [`IpEntry::Net`], or an [`IpEntry::Pattern`] when the exchange
-    ///   masks it.
+    /// - Addresses, networks (prefix or netmask) and ranges are [`IpEntry::Net`]s; an entry
+    ///   masked by the exchange (`203.**.154`) is an [`IpEntry::Pattern`].
+    /// - An entry that is none of these (`none`, `any`, `true`) cannot be read: whether the key
+    ///   is restricted is then `NotReported`.
     pub fn from_entries<'a>(entries: impl IntoIterator<Item = &'a str>) -> IpRestriction {
-        let entries: Vec<IpEntry> = entries
-            .into_iter()
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .map(IpEntry::parse)
-            .collect();
-        if entries.is_empty()
-            || entries.iter().any(IpEntry::is_wildcard)
-            || covers_a_whole_family(&entries)
-        {
+        let mut parsed = Vec::new();
+        let mut unreadable = false;
+        for entry in entries {
+            // `a - b` is one range: join its parts before splitting on white space.
+            let entry = entry
+                .split('-')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join("-");
+            for text in entry.split(|c: char| c == ',' || c == ';' || c.is_whitespace()) {
+                match ParsedEntry::of(text) {
+                    ParsedEntry::Blank => {}
+                    ParsedEntry::Everything => return IpRestriction::Unrestricted,
+                    ParsedEntry::Unreadable => unreadable = true,
+                    ParsedEntry::Nets(nets) => parsed.extend(nets.into_iter().map(IpEntry::Net)),
+                    ParsedEntry::Masked(pattern) => parsed.push(IpEntry::Pattern(pattern)),
+                }
+            }
+        }
+        if covers_a_whole_family(&parsed) {
+            return IpRestriction::Unrestricted;
+        }
+        if unreadable {
+            return IpRestriction::NotReported;
+        }
+        if parsed.is_empty() {
             IpRestriction::Unrestricted
         } else {
-            IpRestriction::AllowList(entries)
+            IpRestriction::AllowList(parsed)
         }
     }
 
-    /// [`IpRestriction::from_entries`] over a text list separated by commas, semicolons or
-    /// white space (OKX's `ip`, KuCoin's `ipWhitelist`).
+    /// [`IpRestriction::from_entries`] over one text (OKX's `ip`, KuCoin's `ipWhitelist`).
     pub fn from_list(text: &str) -> IpRestriction {
-        IpRestriction::from_entries(text.split(|c: char| c == ',' || c == ';' || c.is_whitespace()))
+        IpRestriction::from_entries([text])
     }
 
     /// `Known(true)` when the key is reported restricted to some addresses.
@@ -878,6 +993,19 @@ mod tests {
             vec!["::ffff:0:0/96"],
             vec!["::/1", "8000::/1"],
             vec![],
+            vec!["0.0.0.0/0.0.0.0"],
+            vec!["0.0.0.0-255.255.255.255"],
+            vec!["0.0.0.0 - 127.255.255.255", "128.0.0.0-255.255.255.255"],
+            vec!["*.*.*.*/0"],
+            vec!["*/*"],
+            vec!["0/0"],
+            vec!["203.0.113.7/0"],
+            vec!["::/1"],
+            vec!["::/64"],
+            vec!["::ffff:0:0/95"],
+            vec!["203.0.113.7,*"],
+            vec!["203.0.113.7, 0.0.0.0/0"],
+            vec![" * "],
         ] {
             assert_eq!(
                 IpRestriction::from_entries(open.iter().copied()),
@@ -891,6 +1019,9 @@ mod tests {
             vec!["203.**.154"],
             vec!["203.0.113.*"],
             vec!["10.0.0.0/8", "::1"],
+            vec!["203.0.113.0/255.255.255.0"],
+            vec!["203.0.113.1-203.0.113.9"],
+            vec!["::ffff:203.0.113.0/120"],
         ] {
             assert!(
                 matches!(
@@ -900,6 +1031,43 @@ mod tests {
                 "{restricted:?}"
             );
         }
+    }
+
+    #[test]
+    fn unreadable_entries_leave_the_restriction_unknown() {
+        for unreadable in [
+            "true",
+            "none",
+            "N/A",
+            "any",
+            "1",
+            "%",
+            "\0",
+            "1.2.3.4-garbage",
+        ] {
+            assert_eq!(
+                IpRestriction::from_entries(["203.0.113.7", unreadable]),
+                IpRestriction::NotReported,
+                "{unreadable:?}"
+            );
+        }
+        // A wildcard anywhere still wins: the key is open whatever the rest says.
+        assert_eq!(
+            IpRestriction::from_entries(["none", "*"]),
+            IpRestriction::Unrestricted
+        );
+    }
+
+    #[test]
+    fn netmasks_and_ranges_become_networks() {
+        assert_eq!(
+            IpRestriction::from_list("203.0.113.0/255.255.255.0"),
+            IpRestriction::AllowList(vec![IpEntry::parse("203.0.113.0/24")])
+        );
+        assert_eq!(
+            IpRestriction::from_list("203.0.113.0-203.0.113.3"),
+            IpRestriction::AllowList(vec![IpEntry::parse("203.0.113.0/30")])
+        );
     }
 
     #[test]

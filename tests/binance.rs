@@ -247,29 +247,22 @@ fn withdrawals_also_pay_other_parties() {
 }
 
 #[test]
-fn an_unknown_flag_is_kept_and_unflagged_rights_become_unknown() {
+fn an_unknown_flag_is_kept_and_no_write_right_stays_denied() {
     let mut body = fixture("binance", "api_restrictions.json");
     body["enablePortfolioMarginTrading"] = false.into();
     body["enableGiftCards"] = true.into();
     body["enableSomethingOff"] = false.into();
+    body["keyType"] = "HMAC".into();
     let info = binance::map_key_info(&body).unwrap();
     let p = &info.permissions;
     assert_eq!(
         p.get(&Permission::Other("enableGiftCards".into())),
         Grant::Granted
     );
-    for right in [
-        Permission::Payment,
-        Permission::InternalTransfer,
-        Permission::UniversalTransfer,
-        Permission::KeyManagement,
-        Permission::SubAccountManagement,
-    ] {
+    // Nobody can say what an unknown flag grants: even withdrawal is no longer denied.
+    for right in Permission::WRITE {
         assert_eq!(p.get(&right), Grant::NotReported, "{right}");
     }
-    // Rights Binance decides with a flag of their own stay as the flags say.
-    assert_eq!(p.get(&Permission::Withdraw), Grant::Denied);
-    assert_eq!(p.get(&Permission::SpotTrade), Grant::Denied);
     assert_eq!(info.is_read_only(), Reported::Known(false));
     let unknown: Vec<&str> = info
         .anomalies
@@ -277,7 +270,49 @@ fn an_unknown_flag_is_kept_and_unflagged_rights_become_unknown() {
         .filter(|a| a.kind == AnomalyKind::Unrecognized)
         .map(|a| a.field.as_str())
         .collect();
-    assert_eq!(unknown, ["enableGiftCards", "enableSomethingOff"]);
+    assert_eq!(
+        unknown,
+        ["enableGiftCards", "enableSomethingOff", "keyType"]
+    );
+}
+
+#[test]
+fn unknown_fields_that_are_off_or_not_flags_change_no_right() {
+    let mut body = fixture("binance", "api_restrictions.json");
+    body["enablePortfolioMarginTrading"] = false.into();
+    body["enableSomethingOff"] = "false".into();
+    body["keyType"] = "HMAC".into();
+    body["updateTime"] = 1_700_000_000_000_i64.into();
+    let info = binance::map_key_info(&body).unwrap();
+    assert_eq!(info.is_read_only(), Reported::Known(true));
+    assert_eq!(info.anomalies.len(), 3);
+}
+
+#[test]
+fn truthy_or_unreadable_flags_are_never_read_as_off() {
+    for (name, value) in [
+        ("enableGiftCardPayout", serde_json::json!("true")),
+        ("enableGiftCardPayout", serde_json::json!(1)),
+        ("enableGiftCardPayout", serde_json::json!(["WITHDRAW"])),
+        ("somethingNew", serde_json::json!("TRUE")),
+        ("enableFixApiTrade", serde_json::json!("true")),
+        ("enableFixApiTrade", serde_json::json!(1)),
+    ] {
+        let mut body = fixture("binance", "api_restrictions.json");
+        body["enablePortfolioMarginTrading"] = false.into();
+        body[name] = value.clone();
+        let info = binance::map_key_info(&body).unwrap();
+        assert_ne!(
+            info.is_read_only(),
+            Reported::Known(true),
+            "{name}: {value}"
+        );
+        assert_ne!(
+            info.permissions.get(&Permission::SpotTrade),
+            Grant::Denied,
+            "{name}: {value}"
+        );
+    }
 }
 
 #[test]
@@ -547,6 +582,23 @@ async fn a_retired_service_is_not_called_again() {
         let sent = server.received_requests().await.unwrap().len();
         assert_eq!(sent, if retried { 3 } else { 1 }, "{file}");
     }
+}
+
+#[tokio::test]
+async fn a_503_asking_for_an_hour_is_not_retried_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(KEY_INFO))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "3600"))
+        .mount(&server)
+        .await;
+    let err = adapter_for(&server).key_info().await.unwrap_err();
+    assert!(matches!(err, Error::Unavailable { .. }), "{err}");
+    assert_eq!(
+        err.context().unwrap().retry_after,
+        Some(Duration::from_secs(3600))
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -417,7 +417,7 @@ fn third_party_app_keys_say_so() {
 }
 
 #[test]
-fn an_unknown_item_leaves_its_group_rights_unknown() {
+fn an_unknown_item_leaves_no_write_right_denied() {
     let info = bybit::map_key_info(&with_groups(
         serde_json::json!({"Wallet": ["AccountTransfer", "CryptoLoan"]}),
     ))
@@ -425,22 +425,26 @@ fn an_unknown_item_leaves_its_group_rights_unknown() {
     let p = &info.permissions;
     assert_eq!(p.get(&Permission::UniversalTransfer), Grant::Granted);
     // Without the unknown item these would be denied.
-    assert_eq!(p.get(&Permission::Withdraw), Grant::NotReported);
-    assert_eq!(p.get(&Permission::InternalTransfer), Grant::NotReported);
+    for right in [
+        Permission::Withdraw,
+        Permission::InternalTransfer,
+        Permission::SpotTrade,
+        Permission::Payment,
+    ] {
+        assert_eq!(p.get(&right), Grant::NotReported, "{right}");
+    }
     assert_eq!(
         p.get(&Permission::Other("Wallet.CryptoLoan".into())),
         Grant::Granted
     );
-    // Other groups keep what they say.
-    assert_eq!(p.get(&Permission::SpotTrade), Grant::Denied);
     assert_eq!(info.anomalies.len(), 1);
 }
 
 #[test]
-fn an_unknown_group_leaves_derived_rights_unknown_and_case_is_ignored() {
+fn an_unknown_group_leaves_no_write_right_denied_and_case_is_ignored() {
     let info = bybit::map_key_info(&with_groups(serde_json::json!({
         " spot ": ["spottrade"],
-        "Lending": ["Borrow"]
+        "WalletV2": ["Withdraw"]
     })))
     .unwrap();
     let p = &info.permissions;
@@ -450,15 +454,38 @@ fn an_unknown_group_leaves_derived_rights_unknown_and_case_is_ignored() {
         "names ignore case and padding"
     );
     assert_eq!(
-        p.get(&Permission::Other("Lending.Borrow".into())),
+        p.get(&Permission::Other("WalletV2.Withdraw".into())),
         Grant::Granted
     );
+    // `Wallet` is listed without the withdraw item, but `WalletV2` may well grant it.
+    assert_eq!(p.get(&Permission::Withdraw), Grant::NotReported);
     assert_eq!(p.get(&Permission::KeyManagement), Grant::NotReported);
-    assert_eq!(p.get(&Permission::Payment), Grant::NotReported);
-    // Wallet is listed without the withdraw item: still denied.
-    assert_eq!(p.get(&Permission::Withdraw), Grant::Denied);
     let unknown: Vec<&str> = info.anomalies.iter().map(|a| a.field.as_str()).collect();
-    assert_eq!(unknown, ["permissions.Lending"]);
+    assert_eq!(unknown, ["permissions.WalletV2"]);
+    // An unknown group listed empty grants nothing.
+    let empty = bybit::map_key_info(&with_groups(serde_json::json!({"Lending": []}))).unwrap();
+    assert_eq!(empty.can_withdraw(), Grant::Denied);
+    assert_eq!(empty.anomalies.len(), 1);
+}
+
+#[test]
+fn an_unreadable_group_leaves_no_write_right_denied() {
+    for value in [
+        serde_json::json!("Withdraw"),
+        serde_json::json!({"a": 1}),
+        serde_json::json!([["Withdraw"]]),
+    ] {
+        let info =
+            bybit::map_key_info(&with_groups(serde_json::json!({ "Wallet": value }))).unwrap();
+        for right in Permission::WRITE {
+            assert_ne!(
+                info.permissions.get(&right),
+                Grant::Denied,
+                "{right}: {value}"
+            );
+        }
+        assert_eq!(info.anomalies[0].kind, AnomalyKind::Invalid);
+    }
 }
 
 #[test]
@@ -513,4 +540,16 @@ async fn codes_from_the_review_map_to_what_they_mean() {
         let err = adapter.key_info().await.unwrap_err();
         assert!(check(&err), "{file}: {err}");
     }
+}
+
+#[test]
+fn an_ips_element_holding_a_list_is_split_by_the_shared_parser() {
+    let mut result = documented_result();
+    result["ips"] = serde_json::json!(["203.0.113.7,*"]);
+    let info = bybit::map_key_info(&result).unwrap();
+    assert_eq!(info.ip_restriction, IpRestriction::Unrestricted);
+    result["ips"] = serde_json::json!(["203.0.113.7", "any"]);
+    let info = bybit::map_key_info(&result).unwrap();
+    assert_eq!(info.ip_restriction, IpRestriction::NotReported);
+    assert_eq!(info.anomalies[0].field, "ips");
 }

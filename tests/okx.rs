@@ -190,18 +190,41 @@ fn an_unknown_perm_token_is_kept_and_denies_nothing_it_could_grant() {
     let p = &info.permissions;
     assert_eq!(p.get(&Permission::Other("earn".into())), Grant::Granted);
     assert_eq!(info.is_read_only(), Reported::Known(false));
+    // Nobody can say what a new token grants: not even withdrawal stays denied.
     for right in Permission::WRITE {
-        let expected = if right == Permission::Withdraw {
-            // `withdraw` is a token of its own, and absent.
-            Grant::Denied
-        } else {
-            Grant::NotReported
-        };
-        assert_eq!(p.get(&right), expected, "{right}");
+        assert_eq!(p.get(&right), Grant::NotReported, "{right}");
     }
     assert_eq!(info.anomalies.len(), 1);
     assert_eq!(info.anomalies[0].kind, AnomalyKind::Unrecognized);
     assert!(info.anomalies[0].detail.contains("`earn`"));
+}
+
+#[test]
+fn withdraw_is_never_denied_behind_an_odd_separator_or_spelling() {
+    for perm in [
+        "read_only;withdraw",
+        "read_only withdraw",
+        "read_only|withdraw",
+        "read_only,withdrawal",
+        "read_only,withdraw_v2",
+        "read_only,with\u{200b}draw",
+    ] {
+        let mut account = documented_account();
+        account["perm"] = perm.into();
+        let info = okx::map_key_info(&account).unwrap();
+        assert_ne!(info.can_withdraw(), Grant::Denied, "{perm:?}");
+    }
+}
+
+#[test]
+fn an_empty_perm_is_not_a_read_only_key() {
+    for perm in ["", " ", ",", " , "] {
+        let mut account = documented_account();
+        account["perm"] = perm.into();
+        let info = okx::map_key_info(&account).unwrap();
+        assert_eq!(info.is_read_only(), Reported::NotReported, "{perm:?}");
+        assert_eq!(info.anomalies[0].kind, AnomalyKind::Invalid, "{perm:?}");
+    }
 }
 
 #[test]
@@ -522,4 +545,28 @@ async fn codes_from_the_review_map_to_what_they_mean() {
             .contains("a demo or testnet key on production, or the reverse"),
         "{err}"
     );
+}
+
+#[test]
+fn an_unreadable_ip_list_is_not_a_restriction() {
+    for ip in ["true", "none", "N/A", "0.0.0.0/0.0.0.0"] {
+        let mut account = documented_account();
+        account["ip"] = ip.into();
+        let info = okx::map_key_info(&account).unwrap();
+        assert_ne!(
+            info.ip_restriction.is_restricted(),
+            Reported::Known(true),
+            "{ip}"
+        );
+    }
+}
+
+#[test]
+fn an_answer_repeating_a_key_is_refused() {
+    let body = r#"{"code":"0","msg":"","data":[{"perm":"read_only,withdraw","perm":"read_only","ip":"203.0.113.7","label":"x","uid":"1","mainUid":"1","type":"0"}]}"#;
+    let err = ExchangeId::Okx
+        .key_info_from_answer(200, body.as_bytes(), None)
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+    assert!(err.to_string().contains("repeats the key `perm`"), "{err}");
 }

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::model::{Anomaly, AnomalyKind, Reported};
+use crate::model::{Anomaly, AnomalyKind, IpRestriction, Reported};
 use crate::transport::answer::sanitize;
 
 /// One field of an exchange's answer, read on its own so that a field gone missing or sent
@@ -40,6 +40,11 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
 }
 
 impl<T> Field<T> {
+    /// Whether the field was sent with a value that could not be read.
+    pub(crate) fn is_invalid(&self) -> bool {
+        matches!(self, Field::Invalid(_))
+    }
+
     /// The value of a field the documentation promises: absence is an anomaly.
     pub(crate) fn expected(self, name: &str, reading: &mut Reading) -> Option<T> {
         match self {
@@ -147,6 +152,24 @@ impl Reading {
         }
     }
 
+    /// The allowlist sent in `field`, through the one shared parser; an entry it cannot read
+    /// leaves the restriction `NotReported` and is an anomaly.
+    pub(crate) fn allowlist<'a>(
+        &mut self,
+        field: &str,
+        entries: impl IntoIterator<Item = &'a str>,
+    ) -> IpRestriction {
+        let restriction = IpRestriction::from_entries(entries);
+        if restriction == IpRestriction::NotReported {
+            self.note(
+                AnomalyKind::Invalid,
+                field,
+                "holds an entry that is not an address, a network or a wildcard: whether the key is restricted is not reported",
+            );
+        }
+        restriction
+    }
+
     /// The anomalies, or an error when none of the fields the answer should carry was there.
     pub(crate) fn finish(self, what: &str) -> Result<Vec<Anomaly>, String> {
         if self.recognized == 0 {
@@ -177,6 +200,14 @@ impl Reading {
         }
         Ok(self.anomalies)
     }
+}
+
+/// The tokens of a vendor list sent as text (`"read_only,withdraw,trade"`), split on commas,
+/// semicolons, bars and white space, empty ones dropped.
+pub(crate) fn split_tokens(text: &str) -> Vec<&str> {
+    text.split(|c: char| matches!(c, ',' | ';' | '|') || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 /// Whether two vendor tokens are the same, ignoring ASCII case and surrounding white space.

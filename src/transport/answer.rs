@@ -26,6 +26,7 @@ impl Classified {
         if let Some(row) = self.row {
             context.retryable = Some(row.retryable);
         }
+        context.retry_after = retry_after;
         let retry_after = retry_after.or(self.row.and_then(|row| row.wait));
         self.class.into_error(context, retry_after)
     }
@@ -89,8 +90,8 @@ pub(crate) fn parse_json(
     mut context: ErrorContext,
     table: &'static [ErrorCode],
 ) -> Result<Value, Error> {
-    match serde_json::from_slice::<Value>(&answer.body) {
-        Ok(value) => Ok(value),
+    match serde_json::from_slice::<UniqueKeys>(&answer.body) {
+        Ok(UniqueKeys(value)) => Ok(value),
         Err(error) => {
             let what = describe_non_json(answer, &error);
             match classify(table, answer.status, None) {
@@ -107,6 +108,83 @@ pub(crate) fn parse_json(
     }
 }
 
+/// A JSON value in which no object repeats a key. `serde_json` keeps the last copy of a
+/// repeated key; an answer saying `"enableWithdrawals": true` and then `false` says nothing
+/// this crate can trust, so it is refused rather than read by either copy.
+struct UniqueKeys(Value);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_any(UniqueKeysVisitor)
+            .map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(UniqueKeys(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let UniqueKeys(value) = map.next_value()?;
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "an object repeats the key `{key}`: which copy the exchange meant cannot be told"
+                )));
+            }
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
 fn describe_non_json(answer: &Answer, error: &serde_json::Error) -> String {
     let body = &answer.body;
     let kind = answer.content_type.as_deref().unwrap_or("no content type");
@@ -119,6 +197,12 @@ fn describe_non_json(answer: &Answer, error: &serde_json::Error) -> String {
         format!(
             "an HTML page ({kind}, {} bytes) where JSON was expected",
             body.len()
+        )
+    } else if error.is_data() {
+        format!(
+            "JSON this crate cannot trust ({} bytes): {}",
+            body.len(),
+            sanitize(&error.to_string())
         )
     } else if error.is_eof() {
         format!(
@@ -230,6 +314,35 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("empty body"), "{err}");
+    }
+
+    #[test]
+    fn repeated_keys_are_refused_at_any_depth() {
+        for body in [
+            r#"{"enableWithdrawals": true, "enableWithdrawals": false}"#,
+            r#"{"result": {"permissions": {"Wallet": ["Withdraw"], "Wallet": []}}}"#,
+            r#"[{"ip": "", "ip": "203.0.113.7"}]"#,
+        ] {
+            let err = parse_json(
+                &answer(200, "application/json", body),
+                ErrorContext::default(),
+                &[],
+            )
+            .unwrap_err();
+            assert!(matches!(err, Error::Decode { .. }), "{err}");
+            assert!(err.to_string().contains("repeats the key"), "{err}");
+        }
+        let ok = parse_json(
+            &answer(
+                200,
+                "application/json",
+                r#"{"a": [1, -2, 3.5, "x", null, true, {"b": {}}]}"#,
+            ),
+            ErrorContext::default(),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(ok, json!({"a": [1, -2, 3.5, "x", null, true, {"b": {}}]}));
     }
 
     #[test]

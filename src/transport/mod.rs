@@ -90,18 +90,24 @@ pub(crate) struct RetryDelays {
 }
 
 impl RetryDelays {
-    /// The wait before retrying after `error`, or `None` to give up.
+    /// The wait before retrying after `error`, or `None` to give up. A wait the exchange asks
+    /// for (`Retry-After` on any answer, a documented ban wait) replaces the backoff; a longer
+    /// one than [`RetryPolicy::max_retry_after`] is the caller's to honour.
     pub(crate) fn after(&mut self, error: &Error) -> Option<Duration> {
         let backoff = self.backoff.next()?;
-        match error {
+        let asked = match error {
             Error::RateLimited {
                 ip_banned: true, ..
-            } => None,
+            } => return None,
             Error::RateLimited {
                 retry_after: Some(wait),
                 ..
-            } => (*wait <= self.max_retry_after).then_some(*wait),
-            _ => Some(backoff),
+            } => Some(*wait),
+            other => other.context().and_then(|c| c.retry_after),
+        };
+        match asked {
+            Some(wait) => (wait <= self.max_retry_after).then_some(wait),
+            None => Some(backoff),
         }
     }
 }
@@ -538,6 +544,16 @@ mod tests {
             context: ctx.clone(),
         };
         assert_eq!(policy.delays().after(&short), Some(Duration::from_secs(2)));
+        let mut maintenance = crate::error::ErrorContext::new(ExchangeId::Binance);
+        maintenance.retry_after = Some(Duration::from_secs(3600));
+        let maintenance = Error::Unavailable {
+            context: Box::new(maintenance),
+        };
+        assert_eq!(
+            policy.delays().after(&maintenance),
+            None,
+            "a 503 asking for an hour is not retried at once"
+        );
         let mut delays = policy.delays();
         let busy = Error::Unavailable { context: ctx };
         assert!(delays.after(&busy).is_some());

@@ -22,8 +22,8 @@ const SECRET_FIELD_MARKERS: [&str; 5] =
 
 /// Knows the caller's secrets, and removes them (and secret-named fields) from what it is given.
 ///
-/// Each secret is looked for as sent and percent-encoded (an exchange may echo a query string),
-/// ignoring ASCII case (an exchange may echo it upper- or lower-cased).
+/// Each secret is looked for in every form an exchange may echo it ([`echoed_forms`]: as sent,
+/// percent-encoded, trimmed, upper- or lower-cased), ignoring ASCII case.
 pub(crate) struct Scrubber {
     needles: Vec<SecretString>,
 }
@@ -41,8 +41,7 @@ impl Scrubber {
     pub(crate) fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Self {
         let mut needles: Vec<String> = Vec::new();
         for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
-            let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-            for form in [secret.to_owned(), encoded] {
+            for form in echoed_forms(secret) {
                 if !needles.iter().any(|n| n.eq_ignore_ascii_case(&form)) {
                     needles.push(form);
                 }
@@ -67,6 +66,18 @@ impl Scrubber {
         self.needles
             .iter()
             .any(|n| find_ignoring_case(text, n.expose_secret(), 0).is_some())
+    }
+
+    /// Whether `number`'s significant digits (eight or more, the last one left out as it may
+    /// be rounded) appear in a numeric secret.
+    fn holds_digits_of(&self, number: &serde_json::Number) -> bool {
+        let digits = significant_digits(number);
+        let digits = &digits[..digits.len().saturating_sub(1)];
+        digits.len() >= 8
+            && self.needles.iter().any(|n| {
+                let n = n.expose_secret();
+                n.bytes().all(|b| b.is_ascii_digit()) && n.contains(digits)
+            })
     }
 
     /// Replaces every occurrence of every secret in `text` with `[redacted]`.
@@ -110,8 +121,10 @@ impl Scrubber {
             }
             Value::Array(items) => items.iter_mut().for_each(|item| self.json(item)),
             Value::String(text) => self.text(text),
-            // A numeric passphrase can come back as a number.
-            Value::Number(number) if self.found_in(&number.to_string()) => {
+            // A numeric passphrase can come back as a number, possibly rounded.
+            Value::Number(number)
+                if self.found_in(&number.to_string()) || self.holds_digits_of(number) =>
+            {
                 *value = Value::String(REDACTED.to_owned());
             }
             _ => {}
@@ -163,6 +176,59 @@ impl Scrubber {
             }
         }
     }
+}
+
+/// The forms in which an exchange may echo `secret`: as sent; percent-encoded, with a space as
+/// `+` or `%20`; trimmed (HTTP drops a header's surrounding spaces); upper- and lower-cased
+/// beyond ASCII; and, for a number, without its leading zeros. Derived forms shorter than four
+/// characters are left out, so they cannot blank out ordinary text.
+fn echoed_forms(secret: &str) -> Vec<String> {
+    let mut forms = Vec::new();
+    for base in [secret, secret.trim()] {
+        let form_encoded: String = form_urlencoded::byte_serialize(base.as_bytes()).collect();
+        forms.extend([
+            base.to_owned(),
+            percent_encoded(base).replace("%20", "+"),
+            percent_encoded(base),
+            form_encoded.replace('+', "%20"),
+            form_encoded,
+            base.to_uppercase(),
+            base.to_lowercase(),
+        ]);
+        if base.bytes().all(|b| b.is_ascii_digit()) {
+            forms.push(base.trim_start_matches('0').to_owned());
+        }
+    }
+    let mut kept = vec![secret.to_owned()];
+    kept.extend(forms.into_iter().filter(|form| form.chars().count() >= 4));
+    kept
+}
+
+/// `text` with every byte but RFC 3986's unreserved characters percent-encoded.
+fn percent_encoded(text: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+/// The significant digits of a JSON number as written (`9.87e22` → `987`), for catching a
+/// numeric secret echoed as a number that lost its leading zeros or its last digits.
+fn significant_digits(number: &serde_json::Number) -> String {
+    let text = number.to_string();
+    let mantissa = text.split(['e', 'E']).next().unwrap_or_default();
+    mantissa
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .trim_start_matches('0')
+        .to_owned()
 }
 
 /// What a [`Scrubber`] knows how to clean.
@@ -284,6 +350,50 @@ mod tests {
         let mut text = "x AB+/C= y ab%2B%2Fc%3D z Ünï ünï".to_owned();
         scrubber.text(&mut text);
         assert_eq!(text, "x [redacted] y [redacted] z [redacted] ünï");
+    }
+
+    #[test]
+    fn echoes_in_other_encodings_cases_and_paddings_are_found() {
+        let scrubber =
+            Scrubber::new([" my pass phrase 42 ", "grüße-köln-passwort", "000098765432"]);
+        for echoed in [
+            "my%20pass%20phrase%2042",
+            "my+pass+phrase+42",
+            "x-MY PASS PHRASE 42-y",
+            "GRÜSSE-KÖLN-PASSWORT",
+            "grüße-köln-passwort",
+            "98765432",
+        ] {
+            let mut text = format!("echo {echoed} end");
+            scrubber.text(&mut text);
+            assert!(text.contains(REDACTED), "{echoed}: {text}");
+            assert!(!text.to_lowercase().contains("passwort"), "{text}");
+        }
+        let mut number = json!({"uid": 98_765_432_u64});
+        scrubber.json(&mut number);
+        assert_eq!(number["uid"], REDACTED);
+        let long = Scrubber::new(["98765432109876543210123"]);
+        let mut rounded: Value = serde_json::from_str(r#"{"n": 98765432109876543210123}"#).unwrap();
+        long.json(&mut rounded);
+        assert_eq!(rounded["n"], REDACTED, "a secret rounded into a float");
+        let mut unrelated = json!({"n": 1_700_000_000_000_i64, "m": 3.5});
+        long.json(&mut unrelated);
+        assert_eq!(unrelated["n"], 1_700_000_000_000_i64);
+        let stars = Scrubber::new(["Zq7 Hostile*Secret"]);
+        for echoed in [
+            "Zq7%20Hostile%2ASecret",
+            "Zq7+Hostile*Secret",
+            "zq7%20hostile%2asecret",
+        ] {
+            let mut text = echoed.to_owned();
+            stars.text(&mut text);
+            assert_eq!(text, REDACTED, "{echoed}");
+        }
+        // A short derived form (the zero-stripped `7` of `0007`) is not used.
+        let short = Scrubber::new(["0007"]);
+        let mut text = "version 7".to_owned();
+        short.text(&mut text);
+        assert_eq!(text, "version 7");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! | `enableInternalTransfer` (master ↔ sub-account); with it off, a sub-account key with `enableSpotAndMarginTrading` still moves funds to its master and siblings (`subToMaster`, `subToSub`): `NotReported` rather than `Denied` while that flag is on | `InternalTransfer` |
 //! | `permitsUniversalTransfer` (only the universal-transfer endpoint: "each business's own transfer API rights are not affected"); with it off, `NotReported` while any trading flag is on, `Denied` otherwise | `UniversalTransfer` |
 //! | — (not reported; `Denied` only when every write flag above is off, since every Binance write endpoint needs one) | `SubAccountManagement`, `KeyManagement` |
-//! | any other field set to `true` | `Other(name)` granted; `InternalTransfer`, `UniversalTransfer`, `SubAccountManagement`, `KeyManagement`, `Payment` (the rights Binance decides by no flag of their own) never `Denied` |
+//! | any other field that is on (`true`, `1`, `"true"`), or is named like a right (`enable…`, `permit…`, `…withdraw…`, …) and not plainly off | `Other(name)`: granted when on, else not reported; no write right `Denied` (an unknown flag could grant any). Every unknown field is listed in `anomalies` |
 //! | `ipRestrict` (a boolean: the list itself is not returned) | `ip_restriction`: `Restricted` / `Unrestricted` |
 //! | `createTime` (ms) | `created_at` |
 //! | `tradingAuthorityExpirationTime` (ms; expiry of the *trading* right, absent when none) | `trading_expires_at` |
@@ -31,29 +31,20 @@ use crate::ExchangeId;
 
 use super::wire::ApiRestrictions;
 
-/// The rights Binance decides with no flag of their own: an unknown flag could grant them.
-const UNFLAGGED: [Permission; 5] = [
-    Permission::InternalTransfer,
-    Permission::UniversalTransfer,
-    Permission::SubAccountManagement,
-    Permission::KeyManagement,
-    Permission::Payment,
-];
-
 /// `primary`, upgraded to `Granted` when a secondary flag that also grants the right is set.
-/// A documented secondary flag that is absent (or unreadable) could be set: it leaves a denial
-/// unknown. An undocumented one (`enableFixApiTrade`) is newer or narrower: its absence leaves
-/// `primary` as it is.
-fn or_flag(primary: Grant, secondary: Option<bool>, documented: bool) -> Grant {
+/// A secondary flag that `may_be_set` though it could not be read (a documented flag absent or
+/// mistyped, an undocumented one mistyped) leaves a denial unknown. An undocumented flag that
+/// is absent (`enableFixApiTrade`, newer and narrower) leaves `primary` as it is.
+fn or_flag(primary: Grant, secondary: Option<bool>, may_be_set: bool) -> Grant {
     match secondary {
         Some(true) => Grant::Granted,
-        None if documented && primary == Grant::Denied => Grant::NotReported,
+        None if may_be_set && primary == Grant::Denied => Grant::NotReported,
         _ => primary,
     }
 }
 
+/// A documented flag that could not be read may be set.
 const DOCUMENTED: bool = true;
-const UNDOCUMENTED: bool = false;
 
 /// `grant`, except that a `Denied` becomes `NotReported` while `other_route` may be open.
 fn unless_also_via(grant: Grant, other_route: Grant) -> Grant {
@@ -75,13 +66,15 @@ struct Flags {
     portfolio_margin: Option<bool>,
     options: Option<bool>,
     fix_trade: Option<bool>,
+    /// `enableFixApiTrade` was sent but could not be read: it may be on.
+    fix_trade_unreadable: bool,
     fix_read: Option<bool>,
 }
 
 impl Flags {
     /// Whether a key with these flags can write anything at all. Every Binance endpoint that
     /// writes needs one of them, so a key with all of them off cannot manage anything.
-    fn any_write(&self, unknown_granted: bool) -> Grant {
+    fn any_write(&self, unknown_fields: bool) -> Grant {
         let documented = [
             self.spot_and_margin,
             self.withdrawals,
@@ -94,7 +87,8 @@ impl Flags {
         ];
         if documented.iter().all(|flag| *flag == Some(false))
             && self.fix_trade != Some(true)
-            && !unknown_granted
+            && !self.fix_trade_unreadable
+            && !unknown_fields
         {
             Grant::Denied
         } else {
@@ -127,6 +121,7 @@ pub(crate) fn map_api_restrictions(wire: ApiRestrictions) -> Result<KeyInfo, Str
         options: wire
             .enable_vanilla_options
             .expected("enableVanillaOptions", r),
+        fix_trade_unreadable: wire.enable_fix_api_trade.is_invalid(),
         fix_trade: wire.enable_fix_api_trade.optional("enableFixApiTrade", r),
         fix_read: wire.enable_fix_read_only.optional("enableFixReadOnly", r),
     };
@@ -153,7 +148,7 @@ pub(crate) fn map_api_restrictions(wire: ApiRestrictions) -> Result<KeyInfo, Str
         .set(Permission::Read, flag(flags.reading))
         .set(
             Permission::SpotTrade,
-            or_flag(spot_and_margin, flags.fix_trade, UNDOCUMENTED),
+            or_flag(spot_and_margin, flags.fix_trade, flags.fix_trade_unreadable),
         )
         .set(
             Permission::MarginTrade,
@@ -195,25 +190,26 @@ pub(crate) fn map_api_restrictions(wire: ApiRestrictions) -> Result<KeyInfo, Str
             permissions.add_vendor_grant(name);
         }
     }
-    let mut unknown_granted = false;
+    let unknown: Vec<(&String, Grant)> = wire
+        .unknown
+        .iter()
+        .filter_map(|(name, value)| unknown_flag(name, value).map(|grant| (name, grant)))
+        .collect();
     for (name, value) in &wire.unknown {
         r.unrecognized_right(
             name,
-            &format!("a flag this crate does not know ({})", value_token(value)),
+            &format!("a field this crate does not know ({})", value_token(value)),
         );
-        if value == &Value::Bool(true) {
-            unknown_granted = true;
-            permissions
-                .set(Permission::Other(name.clone()), Grant::Granted)
-                .add_vendor_grant(name.clone());
-        }
     }
-    let manages = flags.any_write(unknown_granted);
+    let manages = flags.any_write(!unknown.is_empty());
     permissions
         .set(Permission::SubAccountManagement, manages)
         .set(Permission::KeyManagement, manages);
-    if unknown_granted {
-        permissions.relax(&UNFLAGGED);
+    for (name, grant) in unknown {
+        if grant == Grant::Granted {
+            permissions.add_vendor_grant(name.clone());
+        }
+        permissions.unrecognized(name.clone(), grant);
     }
 
     let mut info = KeyInfo::new(ExchangeId::Binance);
@@ -228,6 +224,29 @@ pub(crate) fn map_api_restrictions(wire: ApiRestrictions) -> Result<KeyInfo, Str
     info.enabled = Reported::Known(true);
     info.anomalies = reading.finish("Binance apiRestrictions answer")?;
     Ok(info)
+}
+
+/// What an unknown field may grant: `None` when it is plainly off, or plainly not a flag (a
+/// text or number under a name that does not read as a right); `Granted` when it is on
+/// (`true`, `1`, `"true"`); `NotReported` for anything else that is, or is named like, a flag.
+fn unknown_flag(name: &str, value: &Value) -> Option<Grant> {
+    let lower = name.to_ascii_lowercase();
+    let named_like_a_right = ["enable", "permit", "allow", "can"]
+        .iter()
+        .any(|prefix| lower.starts_with(prefix))
+        || ["trade", "withdraw", "transfer", "pay"]
+            .iter()
+            .any(|word| lower.contains(word));
+    match value {
+        Value::Bool(false) | Value::Null => None,
+        Value::Number(n) if n.as_f64() == Some(0.0) => None,
+        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => None,
+        Value::Bool(true) => Some(Grant::Granted),
+        Value::Number(n) if n.as_f64() == Some(1.0) => Some(Grant::Granted),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Some(Grant::Granted),
+        _ if named_like_a_right => Some(Grant::NotReported),
+        _ => None,
+    }
 }
 
 /// A short description of an unknown field's value, for its anomaly.

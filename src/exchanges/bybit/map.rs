@@ -14,8 +14,8 @@
 //! | `Wallet` ∋ `AccountTransfer`/`SubMemberTransfer`/`SubMemberTransferList`/`Withdraw` (what Bybit requires to manage keys) | `KeyManagement`; with `isMaster: true` also `SubAccountManagement` (`NotReported` when `isMaster` is absent) |
 //! | `FiatP2P`, `FiatBitPay` (formerly `FiatBybitPay`), `FiatConvertBroker`, `FiatGlobalPay`, `BitCard`, and any group named like them (`Fiat…`, `…Pay…`, `…Card…`), non-empty | `Payment` (P2P, Bybit Pay, card spending: value to other parties); `Denied` only when the four documented ones are listed empty |
 //! | `Exchange`, `Earn`, `BlockTrade`, `Affiliate`, `ByXPost`, `NFT`, `CopyTrading` ∋ `Item` | `Other("Group.Item")` |
-//! | an unknown item of a group above | `Other("Group.Item")` granted; the group's rights never `Denied` |
-//! | an unknown group | `Other("Group.Item")` granted; the rights no single item decides (`MarginTrade`, `FuturesTrade`, `SubAccountManagement`, `KeyManagement`, `Payment`) never `Denied` |
+//! | an unknown item of a group above, or an item of an unknown group | `Other("Group.Item")` granted; no write right `Denied` (nobody can say what it grants) |
+//! | a group whose value is not a list of names | no write right `Denied` |
 //! | `ips` (`["*"]` = no IP bound) | `ip_restriction` |
 //! | `note` / `apiKey` | `label` / `key_id` |
 //! | `createdAt` (RFC 3339) | `created_at` |
@@ -39,29 +39,12 @@ use crate::ExchangeId;
 
 use super::wire::ApiKeyInfo;
 
-/// The groups that decide normalized rights: their known items, and the rights an item of
-/// theirs could grant.
-const RIGHT_GROUPS: [(&str, &[&str], &[Permission]); 5] = [
-    (
-        "Spot",
-        &["SpotTrade"],
-        &[Permission::SpotTrade, Permission::MarginTrade],
-    ),
-    (
-        "ContractTrade",
-        &["Order", "Position"],
-        &[Permission::FuturesTrade],
-    ),
-    (
-        "Derivatives",
-        &["DerivativesTrade"],
-        &[Permission::FuturesTrade],
-    ),
-    (
-        "Options",
-        &["OptionsTrade"],
-        &[Permission::OptionsTrade, Permission::FuturesTrade],
-    ),
+/// The groups that decide normalized rights, with their known items.
+const RIGHT_GROUPS: [(&str, &[&str]); 5] = [
+    ("Spot", &["SpotTrade"]),
+    ("ContractTrade", &["Order", "Position"]),
+    ("Derivatives", &["DerivativesTrade"]),
+    ("Options", &["OptionsTrade"]),
     (
         "Wallet",
         &[
@@ -69,14 +52,6 @@ const RIGHT_GROUPS: [(&str, &[&str], &[Permission]); 5] = [
             "SubMemberTransfer",
             "SubMemberTransferList",
             "Withdraw",
-        ],
-        &[
-            Permission::Withdraw,
-            Permission::InternalTransfer,
-            Permission::UniversalTransfer,
-            Permission::KeyManagement,
-            Permission::SubAccountManagement,
-            Permission::Payment,
         ],
     ),
 ];
@@ -109,15 +84,6 @@ const OTHER_GROUPS: [&str; 7] = [
     "ByXPost",
     "NFT",
     "CopyTrading",
-];
-
-/// The rights no single item decides: an unknown group could grant them.
-const DERIVED: [Permission; 5] = [
-    Permission::MarginTrade,
-    Permission::FuturesTrade,
-    Permission::SubAccountManagement,
-    Permission::KeyManagement,
-    Permission::Payment,
 ];
 
 /// Whether a group pays other parties: a documented payment group, `FiatGlobalPay`, or a name
@@ -258,7 +224,7 @@ pub(crate) fn map_api_key_info(wire: ApiKeyInfo) -> Result<KeyInfo, String> {
     info.key_id = api_key.into();
     info.label = note.into();
     info.ip_restriction = match &ips {
-        Some(ips) => IpRestriction::from_entries(ips.iter().map(String::as_str)),
+        Some(ips) => r.allowlist("ips", ips.iter().map(String::as_str)),
         None => IpRestriction::NotReported,
     };
     info.created_at = r.time_rfc3339("createdAt", created_at.as_deref());
@@ -346,10 +312,9 @@ fn decide_rights(
         .set(Permission::SubAccountManagement, manages_sub_accounts)
         .set(Permission::Payment, groups.payment());
 
-    let mut relax: Vec<Permission> = Vec::new();
     for (name, items) in &groups.listed {
         let name = name.trim();
-        let right_group = RIGHT_GROUPS.iter().find(|(g, _, _)| same_token(g, name));
+        let right_group = RIGHT_GROUPS.iter().find(|(g, _)| same_token(g, name));
         let known_group = right_group.is_some()
             || KNOWN_PAYMENT_GROUPS.iter().any(|g| same_token(g, name))
             || OTHER_GROUPS.iter().any(|g| same_token(g, name));
@@ -358,23 +323,26 @@ fn decide_rights(
                 &format!("permissions.{name}"),
                 "a permission group this crate does not know",
             );
-            relax.extend(DERIVED);
         }
-        // An unreadable group already left its rights not reported.
-        let Some(items) = items else { continue };
+        let Some(items) = items else {
+            // Unreadable: what it grants cannot be told (its anomaly is already noted).
+            permissions.relax(&Permission::WRITE);
+            continue;
+        };
         for item in items {
             let vendor = format!("{name}.{}", item.trim());
             permissions.add_vendor_grant(vendor.clone());
             match right_group {
-                Some((_, known_items, rights)) => {
-                    if !known_items.iter().any(|k| same_token(k, item)) {
-                        reading.unrecognized_right(
-                            &format!("permissions.{name}"),
-                            &format!("unknown item `{}`", item.trim()),
-                        );
-                        permissions.set(Permission::Other(vendor), Grant::Granted);
-                        relax.extend_from_slice(rights);
-                    }
+                Some((_, known_items)) if known_items.iter().any(|k| same_token(k, item)) => {}
+                Some(_) => {
+                    reading.unrecognized_right(
+                        &format!("permissions.{name}"),
+                        &format!("unknown item `{}`", item.trim()),
+                    );
+                    permissions.unrecognized(vendor, Grant::Granted);
+                }
+                None if !known_group => {
+                    permissions.unrecognized(vendor, Grant::Granted);
                 }
                 // Payment groups decide `Payment` as a whole.
                 None if is_payment_group(name) => {}
@@ -384,7 +352,6 @@ fn decide_rights(
             }
         }
     }
-    permissions.relax(&relax);
 }
 
 /// Bybit writes the epoch for "does not expire".

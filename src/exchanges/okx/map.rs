@@ -7,7 +7,7 @@
 //! | `perm` ∋ `trade`, on the master account, with a bound IP ("master accounts API Key must be linked to IP addresses" to manage sub-accounts and their keys) | `SubAccountManagement`, `KeyManagement` (`Denied` on a sub-account or without a bound IP) |
 //! | `perm` ∋ `withdraw` | `Withdraw` |
 //! | — (no OKX right pays another party but a withdrawal) | `Payment`: `Denied` |
-//! | any other `perm` token | `Other(token)` granted; every right but `Withdraw` never `Denied` (a new token could split `trade`) |
+//! | any other `perm` token | `Other(token)` granted; no write right `Denied` (nobody can say what a new token grants) |
 //! | `ip` (`""` = no IP bound) | `ip_restriction`: `Unrestricted` / `AllowList` |
 //! | `label` | `label` |
 //! | `uid == mainUid` (else `type` `0`) | `account`: `Master`, else `SubAccount` |
@@ -15,14 +15,15 @@
 //! | — (the key authenticated) | `enabled`: `Known(true)` |
 //! | — | `key_id`, `created_at`, `expires_at`, `last_used_at`: `NotReported` |
 //!
-//! Tokens compare without regard to case and surrounding white space. `perm` missing leaves every
-//! right but `Read` `NotReported`. OKX deletes keys with trading or withdrawal rights and no
+//! Tokens are split on commas (and semicolons, bars, white space) and compare without regard to
+//! case. `perm` missing or empty leaves every right but `Read` `NotReported`. OKX deletes keys with trading or withdrawal rights and no
 //! bound IP after 14 days without use; that is not an expiry date, so `expires_at` stays
 //! `NotReported`.
 
-use crate::exchanges::common::{same_token, Reading};
+use crate::exchanges::common::{same_token, split_tokens, Reading};
 use crate::model::{
-    AccountKind, Delegation, Grant, IpRestriction, KeyInfo, Permission, Permissions, Reported,
+    AccountKind, AnomalyKind, Delegation, Grant, IpRestriction, KeyInfo, Permission, Permissions,
+    Reported,
 };
 use crate::ExchangeId;
 
@@ -40,15 +41,17 @@ pub(crate) fn map_account_config(wire: AccountConfig) -> Result<KeyInfo, String>
     let main_uid = wire.main_uid.expected("mainUid", r);
     let account_type = wire.account_type.expected("type", r);
 
-    let tokens: Vec<&str> = perm
-        .as_deref()
-        .map(|perm| {
-            perm.split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut tokens: Vec<&str> = perm.as_deref().map(split_tokens).unwrap_or_default();
+    // Every OKX key holds at least `read_only`: an empty list is not an answer about rights.
+    let perm_read = perm.is_some() && !tokens.is_empty();
+    if perm.is_some() && !perm_read {
+        r.note(
+            AnomalyKind::Invalid,
+            "perm",
+            "empty, where every key holds at least `read_only`: its rights are not reported",
+        );
+        tokens.clear();
+    }
     let holds = |wanted: &str| {
         perm.as_ref()
             .map(|_| tokens.iter().any(|t| same_token(t, wanted)))
@@ -59,7 +62,7 @@ pub(crate) fn map_account_config(wire: AccountConfig) -> Result<KeyInfo, String>
         _ => account_type.as_ref().map(|t| t.0 == "0"),
     };
     let ip_restriction = match &ip {
-        Some(list) => IpRestriction::from_list(list),
+        Some(list) => r.allowlist("ip", [list.as_str()]),
         None => IpRestriction::NotReported,
     };
     let ip_bound = ip_restriction.is_restricted().into_option();
@@ -87,22 +90,13 @@ pub(crate) fn map_account_config(wire: AccountConfig) -> Result<KeyInfo, String>
         .set(Permission::SubAccountManagement, manages)
         .set(Permission::KeyManagement, manages)
         .set(Permission::Withdraw, flag(holds("withdraw")))
-        .set(Permission::Payment, flag(perm.as_ref().map(|_| false)));
-    let mut unknown = false;
+        .set(Permission::Payment, flag(perm_read.then_some(false)));
     for token in &tokens {
         permissions.add_vendor_grant(*token);
         if !KNOWN_TOKENS.iter().any(|known| same_token(known, token)) {
-            unknown = true;
             r.unrecognized_right("perm", &format!("unknown token `{token}`"));
-            permissions.set(Permission::Other((*token).to_owned()), Grant::Granted);
+            permissions.unrecognized(*token, Grant::Granted);
         }
-    }
-    if unknown {
-        let could_grant: Vec<Permission> = Permission::WRITE
-            .into_iter()
-            .filter(|p| *p != Permission::Withdraw)
-            .collect();
-        permissions.relax(&could_grant);
     }
 
     let mut info = KeyInfo::new(ExchangeId::Okx);
