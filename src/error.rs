@@ -11,6 +11,16 @@ use std::time::Duration;
 use crate::adapter::Operation;
 use crate::exchanges::ExchangeId;
 
+/// What scrubbing asks of the one who knows the secrets: whether a text holds one, and the text
+/// with every one replaced. Implemented by the transport's scrubber; the types below it (errors,
+/// key information) only say which of their texts to look at.
+pub(crate) trait Redact {
+    /// Whether `text` holds a secret.
+    fn holds(&self, text: &str) -> bool;
+    /// Replaces every secret in `text`.
+    fn redact(&self, text: &mut String);
+}
+
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -443,7 +453,8 @@ impl Error {
     /// Every free-text string the error carries, for scrubbing: the exchange's code, message
     /// and request id, the endpoint, what a decode failure found, transport and configuration
     /// messages.
-    pub(crate) fn rewrite_texts(&mut self, rewrite: &mut dyn FnMut(&mut String)) {
+    pub(crate) fn redact_texts(&mut self, redactor: &dyn Redact) {
+        let rewrite = |text: &mut String| redactor.redact(text);
         if let Some(context) = self.context_mut() {
             for text in [
                 &mut context.endpoint,

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use ipnet::IpNet;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::error::Redact;
 use crate::exchanges::ExchangeId;
 
 /// A value the exchange either reported, or did not report at all.
@@ -332,32 +333,32 @@ impl Permissions {
             .fold(Grant::Denied, Grant::either)
     }
 
-    /// Rewrites every vendor name kept here (the names in `vendor_granted` and in
-    /// [`Permission::Other`]); two names rewritten alike merge, the more permissive answer
+    /// Redacts every vendor name kept here (the names in `vendor_granted` and in
+    /// [`Permission::Other`]); two names redacted alike merge, the more permissive answer
     /// winning ([`Grant::either`]).
-    pub(crate) fn rewrite_vendor_names(&mut self, rewrite: &mut dyn FnMut(&mut String)) {
-        self.vendor_granted.iter_mut().for_each(&mut *rewrite);
-        if !self
+    pub(crate) fn redact_vendor_names(&mut self, redactor: &dyn Redact) {
+        self.vendor_granted
+            .iter_mut()
+            .for_each(|name| redactor.redact(name));
+        // Names are keys: only those holding a secret are taken out and put back.
+        let holding: Vec<Permission> = self
             .states
             .keys()
-            .any(|p| matches!(p, Permission::Other(_)))
-        {
-            return;
-        }
-        let states = std::mem::take(&mut self.states);
-        for (permission, grant) in states {
-            let permission = match permission {
-                Permission::Other(mut name) => {
-                    rewrite(&mut name);
-                    Permission::Other(name)
-                }
-                normalized => normalized,
-            };
-            let merged = match self.states.get(&permission) {
-                Some(existing) => existing.either(grant),
-                None => grant,
-            };
-            self.states.insert(permission, merged);
+            .filter(|p| matches!(p, Permission::Other(name) if redactor.holds(name)))
+            .cloned()
+            .collect();
+        for permission in holding {
+            if let (Some(grant), Permission::Other(mut name)) =
+                (self.states.remove(&permission), permission)
+            {
+                redactor.redact(&mut name);
+                let renamed = Permission::Other(name);
+                let merged = match self.states.get(&renamed) {
+                    Some(existing) => existing.either(grant),
+                    None => grant,
+                };
+                self.states.insert(renamed, merged);
+            }
         }
     }
 
@@ -858,14 +859,15 @@ impl KeyInfo {
     /// vendor names, masked address patterns, anomalies, delegation names), for scrubbing.
     /// Typed values (rights, addresses, dates) are not strings and are never rewritten. The
     /// evidence in `raw` is scrubbed on its own.
-    pub(crate) fn rewrite_texts(&mut self, rewrite: &mut dyn FnMut(&mut String)) {
+    pub(crate) fn redact_texts(&mut self, redactor: &dyn Redact) {
+        let rewrite = |text: &mut String| redactor.redact(text);
         if let Reported::Known(id) = &mut self.key_id {
             rewrite(id);
         }
         if let Reported::Known(label) = &mut self.label {
             rewrite(label);
         }
-        self.permissions.rewrite_vendor_names(rewrite);
+        self.permissions.redact_vendor_names(redactor);
         if let IpRestriction::AllowList(entries) = &mut self.ip_restriction {
             for entry in entries {
                 if let IpEntry::Pattern(pattern) = entry {
@@ -1088,15 +1090,26 @@ mod tests {
     }
 
     #[test]
-    fn rewritten_vendor_names_that_collide_keep_the_most_permissive_answer() {
+    fn redacted_vendor_names_that_collide_keep_the_most_permissive_answer() {
+        struct AsToQuestionMarks;
+        impl Redact for AsToQuestionMarks {
+            fn holds(&self, text: &str) -> bool {
+                text.contains(['a', 'b'])
+            }
+            fn redact(&self, text: &mut String) {
+                *text = text.replace(['a', 'b'], "?");
+            }
+        }
         let mut perms = Permissions::new();
         perms
             .set(Permission::Other("a-x".into()), Grant::Denied)
             .set(Permission::Other("b-x".into()), Grant::Granted)
+            .set(Permission::Other("c-x".into()), Grant::Denied)
             .set(Permission::Withdraw, Grant::Denied)
             .add_vendor_grant("b-x");
-        perms.rewrite_vendor_names(&mut |name| *name = name.replace(['a', 'b'], "?"));
+        perms.redact_vendor_names(&AsToQuestionMarks);
         assert_eq!(perms.get(&Permission::Other("?-x".into())), Grant::Granted);
+        assert_eq!(perms.get(&Permission::Other("c-x".into())), Grant::Denied);
         assert_eq!(perms.get(&Permission::Withdraw), Grant::Denied);
         assert_eq!(perms.vendor_granted, ["?-x"]);
     }

@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, Utc};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -26,14 +25,36 @@ pub(crate) enum Field<T> {
     Present(T),
 }
 
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Field<T> {
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        if value.is_null() {
-            return Ok(Field::Absent);
-        }
-        Ok(match T::deserialize(value) {
-            Ok(decoded) => Field::Present(decoded),
+        deserializer.deserialize_option(FieldVisitor(std::marker::PhantomData))
+    }
+}
+
+/// Reads a field's value straight into `T`, without an intermediate copy; a value that is not
+/// a `T` becomes [`Field::Invalid`] instead of failing the whole answer. Answers are always
+/// decoded from a parsed `serde_json::Value`, where every value is read by a deserializer of
+/// its own, so a failed field leaves the rest readable.
+struct FieldVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for FieldVisitor<T> {
+    type Value = Field<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any value")
+    }
+
+    fn visit_none<E>(self) -> Result<Field<T>, E> {
+        Ok(Field::Absent)
+    }
+
+    fn visit_unit<E>(self) -> Result<Field<T>, E> {
+        Ok(Field::Absent)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Field<T>, D::Error> {
+        Ok(match T::deserialize(deserializer) {
+            Ok(value) => Field::Present(value),
             Err(error) => Field::Invalid(sanitize(&error.to_string())),
         })
     }

@@ -107,15 +107,12 @@ pub(crate) fn interpret<V: Venue>(answer: &Answer, mut context: ErrorContext) ->
     V::unwrap_payload(payload).map_err(|what| Error::decode(what, context))
 }
 
-/// Maps a key-information payload as received, attaches it as the evidence, then scrubs the
-/// whole: map first, scrub after, so a secret equal to a vendor word never changes a right.
-pub(crate) fn key_info_from<V: Venue>(
-    payload: Value,
-    scrubber: &Scrubber,
-) -> std::result::Result<KeyInfo, String> {
+/// Maps a key-information payload as received and attaches it as the evidence. The caller
+/// scrubs the outcome, once ([`Scrubber::outcome`]): map first, scrub after, so a secret equal
+/// to a vendor word never changes a right.
+pub(crate) fn key_info_from<V: Venue>(payload: Value) -> std::result::Result<KeyInfo, String> {
     let mut info = V::map_key_info(&payload)?;
     info.raw = payload;
-    scrubber.key_info(&mut info);
     Ok(info)
 }
 
@@ -145,7 +142,7 @@ pub(crate) fn read_answer<V: Venue>(
         ..Default::default()
     };
     let outcome = interpret::<V>(&answer, context.clone()).and_then(|payload| {
-        key_info_from::<V>(payload, &scrubber).map_err(|what| Error::decode(what, context))
+        key_info_from::<V>(payload).map_err(|what| Error::decode(what, context))
     });
     scrubber.outcome(outcome)
 }
@@ -409,8 +406,9 @@ impl<V: Venue> KeyAdapter for VenueAdapter<V> {
         }
         let request = Request::get(V::KEY_INFO_PATH);
         let outcome = match self.call(&request).await {
-            Ok((payload, context)) => key_info_from::<V>(payload, &self.scrubber)
-                .map_err(|what| Error::decode(what, context)),
+            Ok((payload, context)) => {
+                key_info_from::<V>(payload).map_err(|what| Error::decode(what, context))
+            }
             Err(error) => Err(error),
         };
         self.scrubber.outcome(outcome)
@@ -419,6 +417,7 @@ impl<V: Venue> KeyAdapter for VenueAdapter<V> {
 
 /// [`key_info_from`] for the public, I/O-free `map_key_info` of each exchange folder.
 pub(crate) fn map_offline<V: Venue>(payload: &Value) -> Result<KeyInfo> {
-    key_info_from::<V>(payload.clone(), &Scrubber::without_secrets())
-        .map_err(|what| Error::decode(what, ErrorContext::new(V::ID)))
+    let outcome = key_info_from::<V>(payload.clone())
+        .map_err(|what| Error::decode(what, ErrorContext::new(V::ID)));
+    Scrubber::without_secrets().outcome(outcome)
 }

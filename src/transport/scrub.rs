@@ -10,7 +10,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
-use crate::error::Error;
+use crate::error::{Error, Redact};
 use crate::model::KeyInfo;
 
 /// What scrubbed values are replaced with.
@@ -26,6 +26,8 @@ const SECRET_FIELD_MARKERS: [&str; 5] =
 /// percent-encoded, trimmed, upper- or lower-cased), ignoring ASCII case.
 pub(crate) struct Scrubber {
     needles: Vec<SecretString>,
+    /// Whether a needle is all digits, so that numbers need looking at.
+    numeric: bool,
 }
 
 impl std::fmt::Debug for Scrubber {
@@ -50,6 +52,9 @@ impl Scrubber {
         // Longer needles first, so a secret containing another is replaced whole.
         needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
         Scrubber {
+            numeric: needles
+                .iter()
+                .any(|n| n.bytes().all(|b| b.is_ascii_digit())),
             needles: needles.into_iter().map(SecretString::from).collect(),
         }
     }
@@ -58,6 +63,7 @@ impl Scrubber {
     pub(crate) fn without_secrets() -> Self {
         Scrubber {
             needles: Vec::new(),
+            numeric: false,
         }
     }
 
@@ -108,7 +114,7 @@ impl Scrubber {
     pub(crate) fn json(&self, value: &mut Value) {
         match value {
             Value::Object(map) => {
-                if map.keys().any(|k| self.found_in(k)) {
+                if !self.needles.is_empty() && map.keys().any(|k| self.found_in(k)) {
                     *map = self.rekeyed(std::mem::take(map));
                 }
                 for (name, field) in map.iter_mut() {
@@ -123,7 +129,8 @@ impl Scrubber {
             Value::String(text) => self.text(text),
             // A numeric passphrase can come back as a number, possibly rounded.
             Value::Number(number)
-                if self.found_in(&number.to_string()) || self.holds_digits_of(number) =>
+                if self.numeric
+                    && (self.found_in(&number.to_string()) || self.holds_digits_of(number)) =>
             {
                 *value = Value::String(REDACTED.to_owned());
             }
@@ -152,14 +159,14 @@ impl Scrubber {
     pub(crate) fn key_info(&self, info: &mut KeyInfo) {
         self.json(&mut info.raw);
         if !self.needles.is_empty() {
-            info.rewrite_texts(&mut |text| self.text(text));
+            info.redact_texts(self);
         }
     }
 
     /// Scrubs every text an [`Error`] carries.
     pub(crate) fn error(&self, error: &mut Error) {
         if !self.needles.is_empty() {
-            error.rewrite_texts(&mut |text| self.text(text));
+            error.redact_texts(self);
         }
     }
 
@@ -231,6 +238,16 @@ fn significant_digits(number: &serde_json::Number) -> String {
         .to_owned()
 }
 
+impl Redact for Scrubber {
+    fn holds(&self, text: &str) -> bool {
+        self.found_in(text)
+    }
+
+    fn redact(&self, text: &mut String) {
+        self.text(text);
+    }
+}
+
 /// What a [`Scrubber`] knows how to clean.
 pub(crate) trait Scrub {
     fn scrub(&mut self, scrubber: &Scrubber);
@@ -262,8 +279,11 @@ fn find_ignoring_case(haystack: &str, needle: &str, from: usize) -> Option<usize
     if needle.is_empty() || hay.len() < needle.len() || from > hay.len() - needle.len() {
         return None;
     }
-    (from..=hay.len() - needle.len())
-        .find(|&at| hay[at..at + needle.len()].eq_ignore_ascii_case(needle))
+    let (first, rest) = (needle[0], &needle[1..]);
+    (from..=hay.len() - needle.len()).find(|&at| {
+        hay[at].eq_ignore_ascii_case(&first)
+            && hay[at + 1..at + needle.len()].eq_ignore_ascii_case(rest)
+    })
 }
 
 /// Whether a field name contains one of [`SECRET_FIELD_MARKERS`], ignoring ASCII case, `_` and

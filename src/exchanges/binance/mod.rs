@@ -110,8 +110,7 @@ impl Venue for Binance {
     }
 
     fn map_key_info(payload: &Value) -> std::result::Result<KeyInfo, String> {
-        let wire: wire::ApiRestrictions = decode(payload, "apiRestrictions answer")?;
-        map::map_api_restrictions(wire)
+        map::map_api_restrictions(wire::ApiRestrictions::read(payload)?)
     }
 
     fn manual_step(operation: Operation) -> Option<&'static str> {

@@ -1,11 +1,10 @@
 //! Binance's answers, as sent.
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::exchanges::common::Field;
+use crate::transport::answer::decode;
 
 /// `GET /sapi/v1/account/apiRestrictions`.
 ///
@@ -43,8 +42,43 @@ pub(crate) struct ApiRestrictions {
     pub(crate) enable_fix_read_only: Field<bool>,
     #[serde(default)]
     pub(crate) trading_authority_expiration_time: Field<i64>,
-    #[serde(flatten)]
-    pub(crate) unknown: BTreeMap<String, Value>,
+    /// The fields of the answer this struct does not name, filled by [`ApiRestrictions::read`]
+    /// (cheaper than `#[serde(flatten)]`).
+    #[serde(skip)]
+    pub(crate) unknown: Vec<(String, Value)>,
+}
+
+/// Every field [`ApiRestrictions`] reads, as Binance names it.
+const KNOWN: [&str; 14] = [
+    "ipRestrict",
+    "createTime",
+    "enableReading",
+    "enableWithdrawals",
+    "enableSpotAndMarginTrading",
+    "enableInternalTransfer",
+    "permitsUniversalTransfer",
+    "enableMargin",
+    "enableFutures",
+    "enablePortfolioMarginTrading",
+    "enableVanillaOptions",
+    "enableFixApiTrade",
+    "enableFixReadOnly",
+    "tradingAuthorityExpirationTime",
+];
+
+impl ApiRestrictions {
+    /// Decodes `payload`, keeping the fields it does not name in `unknown`.
+    pub(crate) fn read(payload: &Value) -> Result<ApiRestrictions, String> {
+        let mut wire: ApiRestrictions = decode(payload, "apiRestrictions answer")?;
+        if let Value::Object(fields) = payload {
+            wire.unknown = fields
+                .iter()
+                .filter(|(name, _)| !KNOWN.contains(&name.as_str()))
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect();
+        }
+        Ok(wire)
+    }
 }
 
 /// `GET /api/v3/time`.

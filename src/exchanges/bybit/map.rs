@@ -28,16 +28,17 @@
 //! Group and item names compare without regard to case and surrounding white space.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
-use crate::exchanges::common::{same_token, Reading};
+use crate::exchanges::common::Reading;
 use crate::model::{
     AccountKind, AnomalyKind, Delegation, Expiry, Grant, IpRestriction, KeyInfo, Permission,
     Permissions, Reported,
 };
 use crate::ExchangeId;
 
-use super::wire::ApiKeyInfo;
+use std::collections::BTreeMap;
+
+use super::wire::{ApiKeyInfo, Items};
 
 /// The groups that decide normalized rights, with their known items.
 const RIGHT_GROUPS: [(&str, &[&str]); 5] = [
@@ -89,27 +90,41 @@ const OTHER_GROUPS: [&str; 7] = [
 /// Whether a group pays other parties: a documented payment group, `FiatGlobalPay`, or a name
 /// like theirs.
 fn is_payment_group(name: &str) -> bool {
-    let lower = name.trim().to_ascii_lowercase();
-    lower.starts_with("fiat") || lower.contains("pay") || lower.contains("card")
+    let name = name.trim().as_bytes();
+    let contains = |word: &[u8]| {
+        name.windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+    };
+    name.get(..4)
+        .is_some_and(|start| start.eq_ignore_ascii_case(b"fiat"))
+        || contains(b"pay")
+        || contains(b"card")
+}
+
+/// One permission group as sent, its name and items trimmed once.
+struct Group {
+    name: String,
+    /// `None` when the value is not a list of strings.
+    items: Option<Vec<String>>,
+    pays: bool,
+}
+
+impl Group {
+    fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
 }
 
 /// The permission groups of one answer, read leniently.
 struct Groups {
-    /// Groups as sent, each with its items; `None` for a group whose value is not a list of
-    /// strings.
-    listed: Vec<(String, Option<Vec<String>>)>,
+    listed: Vec<Group>,
 }
 
 impl Groups {
-    fn read(
-        groups: Option<std::collections::BTreeMap<String, Value>>,
-        reading: &mut Reading,
-    ) -> Option<Groups> {
-        let groups = groups?;
-        let listed = groups
+    fn read(groups: Option<BTreeMap<String, Items>>, reading: &mut Reading) -> Option<Groups> {
+        let listed = groups?
             .into_iter()
-            .map(|(name, value)| {
-                let items = serde_json::from_value::<Vec<String>>(value).ok();
+            .map(|(name, Items(items))| {
                 if items.is_none() {
                     reading.note(
                         AnomalyKind::Invalid,
@@ -117,55 +132,62 @@ impl Groups {
                         "not a list of strings: the rights of this group are not reported",
                     );
                 }
-                (name, items)
+                let name = name.trim().to_owned();
+                Group {
+                    pays: is_payment_group(&name),
+                    name,
+                    items,
+                }
             })
             .collect();
         Some(Groups { listed })
     }
 
-    /// The items of `group` (any case), `None` when it is not listed (or not readable).
-    fn items(&self, group: &str) -> Option<Vec<&str>> {
-        let mut found: Option<Vec<&str>> = None;
-        for (name, items) in &self.listed {
-            if same_token(name, group) {
-                let items = items.as_ref()?;
-                found
-                    .get_or_insert_with(Vec::new)
-                    .extend(items.iter().map(String::as_str));
-            }
+    /// `Granted` when `group` (any case) lists one of `wanted`, `Denied` when it is listed
+    /// without them, `NotReported` when it is not listed or cannot be read.
+    fn has(&self, group: &str, wanted: &[&str]) -> Grant {
+        let mut listed = false;
+        let mut found = false;
+        for g in self.listed.iter().filter(|g| g.is(group)) {
+            let Some(items) = &g.items else {
+                return Grant::NotReported;
+            };
+            listed = true;
+            found |= items
+                .iter()
+                .any(|item| wanted.iter().any(|w| item.eq_ignore_ascii_case(w)));
         }
-        found
+        if listed {
+            Grant::from_flag(found)
+        } else {
+            Grant::NotReported
+        }
     }
 
-    /// `Granted` when `group` lists one of `items`, `Denied` when it is listed without them,
-    /// `NotReported` when it is not listed.
-    fn has(&self, group: &str, wanted: &[&str]) -> Grant {
-        match self.items(group) {
-            Some(items) => Grant::from_flag(
-                items
-                    .iter()
-                    .any(|item| wanted.iter().any(|w| same_token(item, w))),
-            ),
-            None => Grant::NotReported,
+    /// Whether `group` (any case) is listed, readable and empty.
+    fn listed_empty(&self, group: &str) -> bool {
+        let mut listed = false;
+        for g in self.listed.iter().filter(|g| g.is(group)) {
+            match &g.items {
+                Some(items) if items.is_empty() => listed = true,
+                _ => return false,
+            }
         }
+        listed
     }
 
     fn payment(&self) -> Grant {
-        let granted = self.listed.iter().any(|(name, items)| {
-            is_payment_group(name) && items.as_ref().is_some_and(|items| !items.is_empty())
-        });
+        let granted = self
+            .listed
+            .iter()
+            .any(|g| g.pays && g.items.as_ref().is_some_and(|items| !items.is_empty()));
         if granted {
             return Grant::Granted;
         }
-        let all_documented_empty = DOCUMENTED_PAYMENT_GROUPS.iter().all(|names| {
-            names
-                .iter()
-                .any(|name| self.items(name).is_some_and(|items| items.is_empty()))
-        });
-        let none_unreadable = self
-            .listed
+        let all_documented_empty = DOCUMENTED_PAYMENT_GROUPS
             .iter()
-            .all(|(name, items)| !is_payment_group(name) || items.is_some());
+            .all(|names| names.iter().any(|name| self.listed_empty(name)));
+        let none_unreadable = self.listed.iter().all(|g| !g.pays || g.items.is_some());
         if all_documented_empty && none_unreadable {
             Grant::Denied
         } else {
@@ -312,44 +334,48 @@ fn decide_rights(
         .set(Permission::SubAccountManagement, manages_sub_accounts)
         .set(Permission::Payment, groups.payment());
 
-    for (name, items) in &groups.listed {
-        let name = name.trim();
-        let right_group = RIGHT_GROUPS.iter().find(|(g, _)| same_token(g, name));
+    for group in &groups.listed {
+        let name = group.name.as_str();
+        let right_group = RIGHT_GROUPS.iter().find(|(g, _)| group.is(g));
         let known_group = right_group.is_some()
-            || KNOWN_PAYMENT_GROUPS.iter().any(|g| same_token(g, name))
-            || OTHER_GROUPS.iter().any(|g| same_token(g, name));
+            || KNOWN_PAYMENT_GROUPS.iter().any(|g| group.is(g))
+            || OTHER_GROUPS.iter().any(|g| group.is(g));
         if !known_group {
             reading.unrecognized_right(
                 &format!("permissions.{name}"),
                 "a permission group this crate does not know",
             );
         }
-        let Some(items) = items else {
+        let Some(items) = &group.items else {
             // Unreadable: what it grants cannot be told (its anomaly is already noted).
             permissions.relax(&Permission::WRITE);
             continue;
         };
         for item in items {
-            let vendor = format!("{name}.{}", item.trim());
-            permissions.add_vendor_grant(vendor.clone());
+            let mut vendor = String::with_capacity(name.len() + 1 + item.len());
+            vendor.push_str(name);
+            vendor.push('.');
+            vendor.push_str(item);
             match right_group {
-                Some((_, known_items)) if known_items.iter().any(|k| same_token(k, item)) => {}
+                Some((_, known_items))
+                    if known_items.iter().any(|k| item.eq_ignore_ascii_case(k)) => {}
                 Some(_) => {
                     reading.unrecognized_right(
                         &format!("permissions.{name}"),
-                        &format!("unknown item `{}`", item.trim()),
+                        &format!("unknown item `{item}`"),
                     );
-                    permissions.unrecognized(vendor, Grant::Granted);
+                    permissions.unrecognized(vendor.clone(), Grant::Granted);
                 }
                 None if !known_group => {
-                    permissions.unrecognized(vendor, Grant::Granted);
+                    permissions.unrecognized(vendor.clone(), Grant::Granted);
                 }
                 // Payment groups decide `Payment` as a whole.
-                None if is_payment_group(name) => {}
+                None if group.pays => {}
                 None => {
-                    permissions.set(Permission::Other(vendor), Grant::Granted);
+                    permissions.set(Permission::Other(vendor.clone()), Grant::Granted);
                 }
             }
+            permissions.add_vendor_grant(vendor);
         }
     }
 }

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
-use serde_json::Value;
 
 use crate::exchanges::common::{Field, Text};
 
@@ -20,7 +19,7 @@ pub(crate) struct ApiKeyInfo {
     #[serde(default)]
     pub(crate) read_only: Field<Flag>,
     #[serde(default)]
-    pub(crate) permissions: Field<BTreeMap<String, Value>>,
+    pub(crate) permissions: Field<BTreeMap<String, Items>>,
     /// `["*"]` when no IP is bound.
     #[serde(default)]
     pub(crate) ips: Field<Vec<String>>,
@@ -34,6 +33,30 @@ pub(crate) struct ApiKeyInfo {
     /// `1` personal, `2` connected to a third-party application.
     #[serde(default, rename = "type")]
     pub(crate) key_type: Field<Text>,
+}
+
+/// The items of one permission group, trimmed; `None` when the group's value is not a list of
+/// strings (only that group is then unreadable).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Items(pub(crate) Option<Vec<String>>);
+
+impl<'de> Deserialize<'de> for Items {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Items(
+            Option::<Vec<String>>::deserialize(deserializer)
+                .ok()
+                .flatten()
+                .map(|items| {
+                    items
+                        .into_iter()
+                        .map(|item| match item.trim() {
+                            trimmed if trimmed.len() == item.len() => item,
+                            trimmed => trimmed.to_owned(),
+                        })
+                        .collect()
+                }),
+        ))
+    }
 }
 
 /// `result` of `GET /v5/market/time`.
