@@ -47,9 +47,10 @@ fn parse_args() -> Result<Options, String> {
             "--json" => options.json = true,
             "--exchange" => {
                 let id = args.next().ok_or("--exchange needs an exchange id")?;
-                options
-                    .exchanges
-                    .push(id.parse().map_err(|e: Error| e.to_string())?);
+                options.exchanges.push(
+                    id.parse()
+                        .map_err(|e: exchange_keys::UnknownExchange| e.to_string())?,
+                );
             }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),

@@ -6,8 +6,9 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 use serde::Serialize;
 
+pub use crate::error::Operation;
 use crate::error::{Error, Result};
-use crate::exchanges::ExchangeId;
+use crate::id::ExchangeId;
 use crate::model::{KeyInfo, Permission};
 
 /// How far an exchange adapter supports an operation or reports a field.
@@ -122,32 +123,6 @@ impl Capabilities {
     }
 }
 
-/// An operation of [`KeyAdapter`], named in errors.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Operation {
-    /// [`KeyAdapter::key_info`].
-    KeyInfo,
-    /// [`KeyAdapter::list_keys`].
-    ListKeys,
-    /// [`KeyAdapter::revoke`].
-    Revoke,
-    /// [`KeyAdapter::create_key`].
-    CreateKey,
-}
-
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Operation::KeyInfo => "key inspection",
-            Operation::ListKeys => "listing keys",
-            Operation::Revoke => "revoking a key",
-            Operation::CreateKey => "creating a key",
-        })
-    }
-}
-
 /// Which key an operation targets.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -241,29 +216,40 @@ pub trait KeyAdapter: fmt::Debug + Send + Sync + 'static {
     /// Asks the exchange what the adapter's own key can do.
     async fn key_info(&self) -> Result<KeyInfo>;
 
+    /// What a person does by hand when `operation` is not available through this adapter:
+    /// where to click on the exchange's website. The default is generic; adapters name the
+    /// exchange's own page.
+    fn manual_step(&self, operation: Operation) -> String {
+        let _ = operation;
+        format!(
+            "log in to {}, open its API management page, and do it there",
+            self.exchange().display_name()
+        )
+    }
+
     /// Revokes a key. Irreversible; see [`RevokeConfirm`].
     async fn revoke(&self, target: KeyRef, confirm: RevokeConfirm) -> Result<Revoked> {
         let _ = (target, confirm);
-        Err(unsupported(self.exchange(), Operation::Revoke))
+        Err(self.unsupported(Operation::Revoke))
     }
 
     /// Creates a key. Never retried: a retry could create a second key.
     async fn create_key(&self, spec: &NewKeySpec) -> Result<NewKey> {
         let _ = spec;
-        Err(unsupported(self.exchange(), Operation::CreateKey))
+        Err(self.unsupported(Operation::CreateKey))
     }
 
     /// Lists the keys the adapter's key can see.
     async fn list_keys(&self) -> Result<Vec<KeyInfo>> {
-        Err(unsupported(self.exchange(), Operation::ListKeys))
+        Err(self.unsupported(Operation::ListKeys))
     }
-}
 
-/// The [`Error::Unsupported`] for `operation` on `exchange`, with that exchange's manual step.
-pub fn unsupported(exchange: ExchangeId, operation: Operation) -> Error {
-    Error::Unsupported {
-        exchange,
-        operation,
-        manual_step: exchange.manual_step(operation).to_owned(),
+    /// The [`Error::Unsupported`] for `operation`, with this adapter's manual step.
+    fn unsupported(&self, operation: Operation) -> Error {
+        Error::Unsupported {
+            exchange: self.exchange(),
+            operation,
+            manual_step: self.manual_step(operation),
+        }
     }
 }

@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
-use crate::exchanges::ExchangeId;
+use crate::id::ExchangeId;
 
 /// An API key with its secret and, for the exchanges that use one, its passphrase.
 ///

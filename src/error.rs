@@ -8,8 +8,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::adapter::Operation;
-use crate::exchanges::ExchangeId;
+use serde::Serialize;
+
+use crate::id::{ExchangeId, UnknownExchange};
 
 /// What scrubbing asks of the one who knows the secrets: whether a text holds one, and the text
 /// with every one replaced. Implemented by the transport's scrubber; the types below it (errors,
@@ -70,6 +71,32 @@ impl fmt::Display for AuthReason {
             AuthReason::Ambiguous => {
                 "ambiguous: invalid key, IP not allowed, or missing permission (the exchange does not say which)"
             }
+        })
+    }
+}
+
+/// An operation of [`crate::KeyAdapter`], named in errors.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// [`crate::KeyAdapter::key_info`].
+    KeyInfo,
+    /// [`crate::KeyAdapter::list_keys`].
+    ListKeys,
+    /// [`crate::KeyAdapter::revoke`].
+    Revoke,
+    /// [`crate::KeyAdapter::create_key`].
+    CreateKey,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Operation::KeyInfo => "key inspection",
+            Operation::ListKeys => "listing keys",
+            Operation::Revoke => "revoking a key",
+            Operation::CreateKey => "creating a key",
         })
     }
 }
@@ -377,6 +404,12 @@ impl fmt::Display for RetryHint {
             Some(wait) => write!(f, ", retry after {} s", wait.as_secs()),
             None => Ok(()),
         }
+    }
+}
+
+impl From<UnknownExchange> for Error {
+    fn from(unknown: UnknownExchange) -> Self {
+        Error::config(None, unknown.to_string())
     }
 }
 

@@ -28,6 +28,7 @@ pub mod clock;
 pub mod credentials;
 pub mod error;
 pub mod exchanges;
+mod id;
 pub mod model;
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -39,7 +40,8 @@ pub use adapter::{
 };
 pub use credentials::Credentials;
 pub use error::{AuthReason, Error, ErrorClass, ErrorCode, ErrorContext, Result};
-pub use exchanges::{AdapterBuilder, Environment, ExchangeId, SignedRequest, UnsignedRequest};
+pub use exchanges::{AdapterBuilder, Environment, SignedRequest, UnsignedRequest};
+pub use id::{ExchangeId, UnknownExchange};
 pub use model::{
     AccountKind, Anomaly, AnomalyKind, Delegation, Expiry, Grant, IpEntry, IpRestriction, KeyInfo,
     Permission, Permissions, Reported,

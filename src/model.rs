@@ -13,7 +13,7 @@ use ipnet::IpNet;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::Redact;
-use crate::exchanges::ExchangeId;
+use crate::id::ExchangeId;
 
 /// A value the exchange either reported, or did not report at all.
 ///

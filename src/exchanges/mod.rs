@@ -5,20 +5,22 @@
 //! fixtures; the conformance suite then runs against it unchanged.
 
 use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::Serialize;
 
 use crate::adapter::{Capabilities, KeyAdapter, Operation};
 use crate::clock::Clock;
 use crate::credentials::Credentials;
 use crate::error::{Error, ErrorCode, Result};
+pub use crate::id::ExchangeId;
 use crate::model::KeyInfo;
 use crate::transport::{RateLimit, RetryPolicy, DEFAULT_REQUEST_TIMEOUT};
 
 pub(crate) mod common;
+#[cfg(feature = "testkit")]
+pub(crate) mod simulation;
 pub(crate) mod venue;
 
 #[cfg(feature = "binance")]
@@ -29,53 +31,6 @@ pub mod bybit;
 pub mod okx;
 
 use venue::{Venue, VenueAdapter};
-
-macro_rules! exchange_ids {
-    ($($variant:ident => $id:literal, $name:literal;)*) => {
-        /// An exchange, by its lowercase id (`binance`, `kraken-futures`, …).
-        ///
-        /// Every exchange this project plans to cover has an id; [`ExchangeId::is_supported`] says
-        /// whether this build has an adapter for it.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum ExchangeId {
-            $(#[doc = $name] $variant,)*
-        }
-
-        impl ExchangeId {
-            /// Every known exchange id, supported or not.
-            pub const ALL: &'static [ExchangeId] = &[$(ExchangeId::$variant,)*];
-
-            /// The lowercase id, as in `FromStr` and `Display`.
-            pub fn as_str(self) -> &'static str {
-                match self { $(ExchangeId::$variant => $id,)* }
-            }
-
-            /// The exchange's name for people.
-            pub fn display_name(self) -> &'static str {
-                match self { $(ExchangeId::$variant => $name,)* }
-            }
-        }
-    };
-}
-
-exchange_ids! {
-    Binance => "binance", "Binance";
-    Okx => "okx", "OKX";
-    Bybit => "bybit", "Bybit";
-    Coinbase => "coinbase", "Coinbase";
-    Kraken => "kraken", "Kraken";
-    KrakenFutures => "kraken-futures", "Kraken Futures";
-    Kucoin => "kucoin", "KuCoin";
-    Gate => "gate", "Gate";
-    Htx => "htx", "HTX";
-    Bitget => "bitget", "Bitget";
-    Mexc => "mexc", "MEXC";
-    Bingx => "bingx", "BingX";
-    Deribit => "deribit", "Deribit";
-    Gemini => "gemini", "Gemini";
-    Bitfinex => "bitfinex", "Bitfinex";
-    Bitstamp => "bitstamp", "Bitstamp";
-}
 
 impl ExchangeId {
     /// A builder for this exchange's adapter.
@@ -96,11 +51,6 @@ impl ExchangeId {
     /// The adapter's capabilities in production, without building it; `None` when unsupported.
     pub fn capabilities(self) -> Option<Capabilities> {
         registration(self).map(|r| (r.capabilities)(Environment::Production))
-    }
-
-    /// The prefix of this exchange's environment variables: `BINANCE`, `KRAKEN_FUTURES`.
-    pub fn env_prefix(self) -> String {
-        self.as_str().to_ascii_uppercase().replace('-', "_")
     }
 
     /// What a person does by hand when `operation` is not available through the API.
@@ -162,44 +112,6 @@ impl ExchangeId {
     /// The key-information call as `(method, path)`, for simulators and tests.
     pub fn key_info_endpoint(self) -> Option<(&'static str, &'static str)> {
         registration(self).map(|r| ("GET", r.key_info_path))
-    }
-}
-
-impl fmt::Display for ExchangeId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ExchangeId {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        let wanted = s.trim().to_ascii_lowercase();
-        ExchangeId::ALL
-            .iter()
-            .copied()
-            .find(|id| id.as_str() == wanted)
-            .ok_or_else(|| {
-                let known: Vec<&str> = ExchangeId::ALL.iter().map(|id| id.as_str()).collect();
-                Error::config(
-                    None,
-                    format!("unknown exchange `{s}`; known: {}", known.join(", ")),
-                )
-            })
-    }
-}
-
-impl Serialize for ExchangeId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ExchangeId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -406,7 +318,7 @@ struct Registration {
     request_id_headers: &'static [&'static str],
     read_answer: fn(u16, &[u8], Option<&Credentials>) -> Result<KeyInfo>,
     #[cfg(feature = "testkit")]
-    simulation: fn() -> crate::testkit::Simulation,
+    simulation: fn() -> simulation::Simulation,
 }
 
 impl Registration {
@@ -438,7 +350,7 @@ static REGISTRY: &[Registration] = &[
 ];
 
 #[cfg(feature = "testkit")]
-pub(crate) fn simulation(id: ExchangeId) -> Option<crate::testkit::Simulation> {
+pub(crate) fn simulation(id: ExchangeId) -> Option<simulation::Simulation> {
     registration(id).map(|r| (r.simulation)())
 }
 

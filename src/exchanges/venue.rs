@@ -83,7 +83,7 @@ pub(crate) trait Venue: Send + Sync + 'static {
 
     /// How the testkit simulates this exchange.
     #[cfg(feature = "testkit")]
-    fn simulation() -> crate::testkit::Simulation;
+    fn simulation() -> crate::exchanges::simulation::Simulation;
 }
 
 /// Interprets an answer with a venue's error conventions: the exchange's own code when the body
@@ -394,6 +394,10 @@ impl<V: Venue> KeyAdapter for VenueAdapter<V> {
 
     fn capabilities(&self) -> Capabilities {
         V::capabilities(self.environment)
+    }
+
+    fn manual_step(&self, operation: Operation) -> String {
+        V::ID.manual_step(operation).to_owned()
     }
 
     async fn key_info(&self) -> Result<KeyInfo> {

@@ -19,7 +19,7 @@ use reqwest::Method;
 use url::{Host, Url};
 
 use crate::error::{Error, Result, TransportKind};
-use crate::exchanges::ExchangeId;
+use crate::id::ExchangeId;
 
 /// Time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

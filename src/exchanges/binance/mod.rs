@@ -129,7 +129,7 @@ impl Venue for Binance {
     }
 
     #[cfg(feature = "testkit")]
-    fn simulation() -> crate::testkit::Simulation {
+    fn simulation() -> crate::exchanges::simulation::Simulation {
         simulate::simulation()
     }
 }

@@ -136,7 +136,7 @@ impl Venue for Bybit {
     }
 
     #[cfg(feature = "testkit")]
-    fn simulation() -> crate::testkit::Simulation {
+    fn simulation() -> crate::exchanges::simulation::Simulation {
         simulate::simulation()
     }
 }

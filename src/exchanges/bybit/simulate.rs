@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::credentials::Credentials;
-use crate::testkit::{fixture, patched, CannedAnswer, Scenario, Simulation};
+use crate::exchanges::simulation::{fixture, patched, CannedAnswer, Scenario, Simulation};
 
 const DOCUMENTED: &str = include_str!("../../../tests/fixtures/bybit/query_api.json");
 const INVALID: &str = include_str!("../../../tests/fixtures/bybit/error_invalid_key.json");

@@ -146,7 +146,7 @@ impl Venue for Okx {
     }
 
     #[cfg(feature = "testkit")]
-    fn simulation() -> crate::testkit::Simulation {
+    fn simulation() -> crate::exchanges::simulation::Simulation {
         simulate::simulation()
     }
 }
