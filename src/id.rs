@@ -1,5 +1,5 @@
-//! The vocabulary every other module builds on: [`ExchangeId`]. A leaf: it names no other
-//! module of the crate.
+//! The vocabulary every other module builds on: [`ExchangeId`] and [`Environment`]. A leaf:
+//! it names no other module of the crate.
 
 use std::fmt;
 use std::str::FromStr;
@@ -106,5 +106,42 @@ impl<'de> Deserialize<'de> for ExchangeId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Which of an exchange's environments to talk to.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    /// The real exchange.
+    #[default]
+    Production,
+    /// The exchange's own sandbox: whichever of testnet or demo it has
+    /// ([`crate::AdapterBuilder::testnet`]).
+    Sandbox,
+    /// A separate testnet (Binance spot testnet, Bybit testnet).
+    Testnet,
+    /// Demo trading on production infrastructure (OKX `x-simulated-trading`, Bybit demo).
+    Demo,
+}
+
+impl Environment {
+    pub(crate) fn resolve(self, sandbox: Environment) -> Environment {
+        match self {
+            Environment::Sandbox => sandbox,
+            other => other,
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Environment::Production => "production",
+            Environment::Sandbox => "sandbox",
+            Environment::Testnet => "testnet",
+            Environment::Demo => "demo",
+        })
     }
 }

@@ -40,8 +40,8 @@ pub use adapter::{
 };
 pub use credentials::Credentials;
 pub use error::{AuthReason, Error, ErrorClass, ErrorCode, ErrorContext, Result};
-pub use exchanges::{AdapterBuilder, Environment, SignedRequest, UnsignedRequest};
-pub use id::{ExchangeId, UnknownExchange};
+pub use exchanges::{AdapterBuilder, SignedRequest, UnsignedRequest};
+pub use id::{Environment, ExchangeId, UnknownExchange};
 pub use model::{
     AccountKind, Anomaly, AnomalyKind, Delegation, Expiry, Grant, IpEntry, IpRestriction, KeyInfo,
     Permission, Permissions, Reported,

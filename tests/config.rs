@@ -56,6 +56,7 @@ proptest! {
         min_delay in any_duration(),
         max_delay in any_duration(),
         max_retry_after in any_duration(),
+        retry_timeout in any_duration(),
         sandbox in any::<bool>(),
     ) {
         let credentials = Credentials::new(key, secret).with_passphrase(passphrase);
@@ -74,7 +75,7 @@ proptest! {
             .clock(FixedClock::new(timestamp))
             .timeout(timeout)
             .rate_limit(Some(RateLimit::new(requests, per)))
-            .retry(RetryPolicy { max_retries, min_delay, max_delay, max_retry_after })
+            .retry(RetryPolicy { max_retries, min_delay, max_delay, max_retry_after, retry_timeout })
             .build();
         if let Ok(adapter) = built {
             let _ = format!("{adapter:?}");

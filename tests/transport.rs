@@ -54,6 +54,36 @@ async fn a_slow_exchange_times_out_as_a_retryable_transport_error() {
 }
 
 #[tokio::test]
+async fn retries_stop_at_the_retry_timeout() {
+    let id = any_exchange();
+    let server = server_answering(ResponseTemplate::new(503)).await;
+    let adapter = builder_for(id, &server)
+        .retry(RetryPolicy {
+            max_retries: 50,
+            min_delay: Duration::from_millis(40),
+            max_delay: Duration::from_millis(40),
+            retry_timeout: Duration::from_millis(150),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = adapter.key_info().await.unwrap_err();
+    assert!(matches!(err, Error::Unavailable { .. }), "{err}");
+    let attempts = err.context().unwrap().attempts;
+    assert!((2..=5).contains(&attempts), "{attempts} attempts");
+    assert!(
+        started.elapsed() < Duration::from_millis(600),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        attempts as usize
+    );
+}
+
+#[tokio::test]
 async fn redirects_are_not_followed() {
     let id = any_exchange();
     let elsewhere = server_answering(ResponseTemplate::new(200)).await;

@@ -8,13 +8,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::adapter::{Capabilities, KeyAdapter, Operation};
 use crate::clock::Clock;
 use crate::credentials::Credentials;
 use crate::error::{Error, ErrorCode, Result};
-pub use crate::id::ExchangeId;
+pub use crate::id::{Environment, ExchangeId};
 use crate::model::KeyInfo;
 use crate::transport::{RateLimit, RetryPolicy, DEFAULT_REQUEST_TIMEOUT};
 
@@ -45,17 +43,17 @@ impl ExchangeId {
 
     /// The exchanges this build has adapters for, in registry order.
     pub fn supported() -> Vec<ExchangeId> {
-        REGISTRY.iter().map(|r| r.id).collect()
+        REGISTRY.iter().map(|venue| venue.exchange()).collect()
     }
 
     /// The adapter's capabilities in production, without building it; `None` when unsupported.
     pub fn capabilities(self) -> Option<Capabilities> {
-        registration(self).map(|r| (r.capabilities)(Environment::Production))
+        registration(self).map(|venue| venue.capabilities(Environment::Production))
     }
 
     /// What a person does by hand when `operation` is not available through the API.
     pub fn manual_step(self, operation: Operation) -> &'static str {
-        let specific = registration(self).and_then(|r| (r.manual_step)(operation));
+        let specific = registration(self).and_then(|venue| venue.manual_step(operation));
         specific.unwrap_or(match operation {
             Operation::KeyInfo => {
                 "this build has no adapter for this exchange: check the key's permissions, IP allowlist and expiry on the exchange's API management page"
@@ -75,8 +73,8 @@ impl ExchangeId {
         timestamp_ms: i64,
     ) -> Result<SignedRequest> {
         match registration(self) {
-            Some(registration) => {
-                (registration.sign)(credentials, environment, request, timestamp_ms)
+            Some(venue) => {
+                venue::sign_detached(venue, credentials, environment, request, timestamp_ms)
             }
             None => Err(Error::config(self, "this build has no adapter for it")),
         }
@@ -85,12 +83,12 @@ impl ExchangeId {
     /// What this exchange's HTTP statuses and error codes mean, one row each with its class,
     /// retry verdict and source; empty when this build has no adapter for it.
     pub fn error_codes(self) -> &'static [ErrorCode] {
-        registration(self).map_or(&[], |r| r.error_codes)
+        registration(self).map_or(&[], |venue| venue.error_codes())
     }
 
     /// The response headers this exchange's adapter reads a request id from.
     pub fn request_id_headers(self) -> &'static [&'static str] {
-        registration(self).map_or(&[], |r| r.request_id_headers)
+        registration(self).map_or(&[], |venue| venue.request_id_headers())
     }
 
     /// Reads an answer to the key-information call, received by a transport of your own, as
@@ -104,50 +102,16 @@ impl ExchangeId {
         credentials: Option<&Credentials>,
     ) -> Result<KeyInfo> {
         match registration(self) {
-            Some(registration) => (registration.read_answer)(http_status, body, credentials),
+            Some(venue) => venue::read_answer(venue, http_status, body, credentials),
             None => Err(Error::config(self, "this build has no adapter for it")),
         }
     }
 
     /// The key-information call as `(method, path)`, for simulators and tests.
     pub fn key_info_endpoint(self) -> Option<(&'static str, &'static str)> {
-        registration(self).map(|r| ("GET", r.key_info_path))
-    }
-}
-
-/// Which of an exchange's environments to talk to.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Environment {
-    /// The real exchange.
-    #[default]
-    Production,
-    /// The exchange's own sandbox: whichever of testnet or demo it has
-    /// ([`AdapterBuilder::testnet`]).
-    Sandbox,
-    /// A separate testnet (Binance spot testnet, Bybit testnet).
-    Testnet,
-    /// Demo trading on production infrastructure (OKX `x-simulated-trading`, Bybit demo).
-    Demo,
-}
-
-impl Environment {
-    pub(crate) fn resolve(self, sandbox: Environment) -> Environment {
-        match self {
-            Environment::Sandbox => sandbox,
-            other => other,
-        }
-    }
-}
-
-impl fmt::Display for Environment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Environment::Production => "production",
-            Environment::Sandbox => "sandbox",
-            Environment::Testnet => "testnet",
-            Environment::Demo => "demo",
+        registration(self).map(|venue| {
+            let endpoint = venue.key_info_endpoint();
+            (endpoint.method, endpoint.path)
         })
     }
 }
@@ -165,14 +129,17 @@ pub struct UnsignedRequest<'a> {
     pub body: &'a str,
 }
 
-/// What signing adds to a request. `Debug` shows header names only: headers can carry the key
+/// What signing makes of a request. `Debug` shows header names only: headers can carry the key
 /// and, for OKX, the passphrase.
+#[non_exhaustive]
 #[derive(Clone, PartialEq, Eq)]
 pub struct SignedRequest {
     /// The query string to send, signature parameters included.
     pub query: String,
     /// Headers to add, names lowercase.
     pub headers: Vec<(&'static str, String)>,
+    /// The body to send, exactly (Kraken puts its nonce in it).
+    pub body: String,
 }
 
 impl fmt::Debug for SignedRequest {
@@ -293,7 +260,7 @@ impl AdapterBuilder {
     /// this build.
     pub fn build(self) -> Result<Arc<dyn KeyAdapter>> {
         match registration(self.exchange) {
-            Some(registration) => (registration.build)(self),
+            Some(venue) => VenueAdapter::build(venue, self),
             None => Err(Error::config(
                 self.exchange,
                 format!(
@@ -306,54 +273,24 @@ impl AdapterBuilder {
     }
 }
 
-/// One registered adapter.
-struct Registration {
-    id: ExchangeId,
-    key_info_path: &'static str,
-    build: fn(AdapterBuilder) -> Result<Arc<dyn KeyAdapter>>,
-    capabilities: fn(Environment) -> Capabilities,
-    manual_step: fn(Operation) -> Option<&'static str>,
-    sign: fn(&Credentials, Environment, &UnsignedRequest<'_>, i64) -> Result<SignedRequest>,
-    error_codes: &'static [ErrorCode],
-    request_id_headers: &'static [&'static str],
-    read_answer: fn(u16, &[u8], Option<&Credentials>) -> Result<KeyInfo>,
-    #[cfg(feature = "testkit")]
-    simulation: fn() -> simulation::Simulation,
-}
-
-impl Registration {
-    const fn of<V: Venue>() -> Registration {
-        Registration {
-            id: V::ID,
-            key_info_path: V::KEY_INFO_PATH,
-            build: VenueAdapter::<V>::build,
-            capabilities: V::capabilities,
-            manual_step: V::manual_step,
-            sign: venue::sign_detached::<V>,
-            error_codes: V::ERROR_CODES,
-            request_id_headers: V::REQUEST_ID_HEADERS,
-            read_answer: venue::read_answer::<V>,
-            #[cfg(feature = "testkit")]
-            simulation: V::simulation,
-        }
-    }
-}
-
 /// One line per exchange.
-static REGISTRY: &[Registration] = &[
+static REGISTRY: &[&dyn Venue] = &[
     #[cfg(feature = "binance")]
-    Registration::of::<binance::Binance>(),
+    &binance::Binance,
     #[cfg(feature = "okx")]
-    Registration::of::<okx::Okx>(),
+    &okx::Okx,
     #[cfg(feature = "bybit")]
-    Registration::of::<bybit::Bybit>(),
+    &bybit::Bybit,
 ];
 
 #[cfg(feature = "testkit")]
 pub(crate) fn simulation(id: ExchangeId) -> Option<simulation::Simulation> {
-    registration(id).map(|r| (r.simulation)())
+    registration(id).map(|venue| venue.simulation())
 }
 
-fn registration(id: ExchangeId) -> Option<&'static Registration> {
-    REGISTRY.iter().find(|r| r.id == id)
+fn registration(id: ExchangeId) -> Option<&'static dyn Venue> {
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|venue| venue.exchange() == id)
 }

@@ -105,6 +105,122 @@ impl CannedAnswer {
     }
 }
 
+/// A request the simulated exchange received.
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Path, without the query.
+    pub path: String,
+    /// The raw query string, without `?`.
+    pub query: Option<String>,
+    /// Headers, names lowercase.
+    pub headers: Vec<(String, String)>,
+    /// Body as text.
+    pub body: String,
+}
+
+impl RecordedRequest {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of query parameter `name`, decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(self.query.as_deref()?.as_bytes())
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// The body as JSON, or `null`.
+    pub fn json_body(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// A key the simulated exchange holds.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimulatedKey {
+    /// The exchange's numeric id of the key, where it has one (Deribit).
+    pub id: u64,
+    /// The public key.
+    pub api_key: String,
+    /// The secret, as the exchange would hand it out once.
+    pub secret: String,
+    /// The label.
+    pub label: String,
+    /// The exchange's own names of what the key may do.
+    pub permissions: Vec<String>,
+    /// The allowlist.
+    pub ips: Vec<String>,
+    /// Whether the key is enabled.
+    pub enabled: bool,
+    /// When it was created, in ms.
+    pub created_ms: i64,
+}
+
+/// What a simulated exchange remembers between calls: the keys created through its API, and
+/// the keys revoked. A revoked key is refused afterwards as an unknown key; the key in use, once
+/// revoked, cuts its adapter off.
+#[derive(Debug, Default)]
+pub struct SimulatedState {
+    /// Keys the exchange holds beyond the one the scenario describes (created through the API,
+    /// or listed by the scenario).
+    pub keys: Vec<SimulatedKey>,
+    /// Public keys revoked.
+    pub revoked: Vec<String>,
+    next_id: u64,
+}
+
+impl SimulatedState {
+    /// Whether `api_key` has been revoked.
+    pub fn is_revoked(&self, api_key: &str) -> bool {
+        self.revoked.iter().any(|k| k == api_key)
+    }
+
+    /// Revokes `api_key` (and forgets it from the held keys).
+    pub fn revoke(&mut self, api_key: &str) {
+        self.keys.retain(|k| k.api_key != api_key);
+        if !self.is_revoked(api_key) {
+            self.revoked.push(api_key.to_owned());
+        }
+    }
+
+    /// Adds a key with fresh public and secret values, and returns it.
+    pub fn create(
+        &mut self,
+        label: &str,
+        permissions: Vec<String>,
+        ips: Vec<String>,
+    ) -> SimulatedKey {
+        self.next_id += 1;
+        let id = self.next_id + 100;
+        let key = SimulatedKey {
+            id,
+            api_key: format!("SimKey{id:04}"),
+            secret: format!(
+                "SimSecret{id:04}-{:x}",
+                id.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ),
+            label: label.to_owned(),
+            permissions,
+            ips,
+            enabled: true,
+            created_ms: SERVER_TIME_MS,
+        };
+        self.keys.push(key.clone());
+        key
+    }
+}
+
+/// The simulated exchange's clock: 2026-11-01T00:00:00Z, in ms.
+pub const SERVER_TIME_MS: i64 = 1_793_491_200_000;
+
 /// How one exchange is simulated: implemented in each exchange folder's `simulate.rs`.
 pub(crate) struct Simulation {
     pub(crate) credentials: fn() -> Credentials,
@@ -120,6 +236,16 @@ pub(crate) struct Simulation {
     pub(crate) plant_permission: fn(&mut Value, &str),
     /// An error answer carrying `code` and `message` in the exchange's own envelope.
     pub(crate) error_body: fn(&str, &str) -> Value,
+    /// The public key a request authenticates with.
+    pub(crate) api_key_of: fn(&RecordedRequest) -> Option<String>,
+    /// Answers the management calls (create, list, revoke) from the state; `None` for a call
+    /// it does not simulate.
+    pub(crate) manage: fn(&mut SimulatedState, &RecordedRequest) -> Option<CannedAnswer>,
+}
+
+/// For exchanges whose management calls are not simulated.
+pub(crate) fn no_management(_: &mut SimulatedState, _: &RecordedRequest) -> Option<CannedAnswer> {
+    None
 }
 
 /// Patches `base` (a JSON object) with the fields of `changes`, for scenario variants of a

@@ -23,11 +23,15 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde_json::Value;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use std::sync::Mutex;
 
-pub use crate::exchanges::simulation::{CannedAnswer, Scenario};
+use serde_json::Value;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
+
+pub use crate::exchanges::simulation::{
+    CannedAnswer, RecordedRequest, Scenario, SimulatedKey, SimulatedState, SERVER_TIME_MS,
+};
 
 use crate::adapter::KeyAdapter;
 use crate::credentials::Credentials;
@@ -35,9 +39,6 @@ use crate::error::{Error, Result};
 use crate::exchanges::simulation::Simulation;
 use crate::exchanges::{AdapterBuilder, ExchangeId};
 use crate::transport::RetryPolicy;
-
-/// The simulated exchange's clock: 2026-11-01T00:00:00Z, in ms.
-pub const SERVER_TIME_MS: i64 = 1_793_491_200_000;
 
 fn simulation(exchange: ExchangeId) -> Result<Simulation> {
     crate::exchanges::simulation(exchange).ok_or_else(|| {
@@ -84,47 +85,77 @@ pub fn error_answer(exchange: ExchangeId, code: &str, message: &str) -> Result<C
     )))
 }
 
-/// A request the simulated exchange received.
-#[derive(Clone, Debug)]
-pub struct RecordedRequest {
-    /// HTTP method.
-    pub method: String,
-    /// Path, without the query.
-    pub path: String,
-    /// The raw query string, without `?`.
-    pub query: Option<String>,
-    /// Headers, names lowercase.
-    pub headers: Vec<(String, String)>,
-    /// Body as text.
-    pub body: String,
-}
-
-impl RecordedRequest {
-    /// The first value of header `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The value of query parameter `name`, decoded.
-    pub fn query_param(&self, name: &str) -> Option<String> {
-        form_urlencoded::parse(self.query.as_deref()?.as_bytes())
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.into_owned())
-    }
-}
-
-/// A local simulated exchange serving one scenario. Dropping it stops the server.
+/// A local simulated exchange serving one scenario. It holds state: keys created through its
+/// API can be listed, and a revoked key is refused afterwards as an unknown key (the key in
+/// use, once revoked, cuts its adapter off). Dropping it stops the server.
 pub struct SimulatedExchange {
     exchange: ExchangeId,
     scenario: Scenario,
     server: MockServer,
-    key_info_path: &'static str,
-    server_time_path: &'static str,
-    /// What the two calls answer now; both are mounted again whenever one changes.
-    answers: std::sync::Mutex<(ResponseTemplate, ResponseTemplate)>,
+    shared: Arc<Mutex<Shared>>,
+}
+
+/// What the responder reads on every request.
+struct Shared {
+    state: SimulatedState,
+    /// Replaces the scenario's key-information answer ([`SimulatedExchange::serve`]).
+    key_info: Option<ResponseTemplate>,
+    server_time: ResponseTemplate,
+}
+
+/// Answers every request of one simulated exchange from its state.
+struct Responder {
+    simulation: Simulation,
+    scenario: Scenario,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl Respond for Responder {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let request = recorded(request);
+        let sim = &self.simulation;
+        let Ok(mut shared) = self.shared.lock() else {
+            return ResponseTemplate::new(500);
+        };
+        if request.path == sim.server_time_path {
+            return shared.server_time.clone();
+        }
+        let caller = (sim.api_key_of)(&request);
+        if caller.is_some_and(|key| shared.state.is_revoked(&key)) {
+            return template(&(sim.answer)(Scenario::InvalidKey));
+        }
+        if request.path == sim.key_info_path {
+            if let Some(answer) = &shared.key_info {
+                return answer.clone();
+            }
+        }
+        if let Some(answer) = (sim.manage)(&mut shared.state, &request) {
+            return template(&answer);
+        }
+        if request.path == sim.key_info_path {
+            return template(&(sim.answer)(self.scenario));
+        }
+        ResponseTemplate::new(404)
+    }
+}
+
+fn recorded(request: &wiremock::Request) -> RecordedRequest {
+    RecordedRequest {
+        method: request.method.to_string(),
+        path: request.url.path().to_owned(),
+        query: request.url.query().map(str::to_owned),
+        headers: request
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_ascii_lowercase(),
+                    v.to_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect(),
+        body: String::from_utf8_lossy(&request.body).into_owned(),
+    }
 }
 
 impl fmt::Debug for SimulatedExchange {
@@ -139,64 +170,76 @@ impl fmt::Debug for SimulatedExchange {
 
 impl SimulatedExchange {
     /// Starts a simulated `exchange` on a free loopback port, serving `scenario` on its
-    /// key-information call and its real server-time call.
+    /// key-information call, its real server-time call, and the management calls it simulates.
     pub async fn start(exchange: ExchangeId, scenario: Scenario) -> Result<Self> {
         let simulation = simulation(exchange)?;
-        let server_time = template(&CannedAnswer::ok((simulation.server_time)(SERVER_TIME_MS)));
-        let key_info = template(&(simulation.answer)(scenario));
+        let shared = Arc::new(Mutex::new(Shared {
+            state: SimulatedState::default(),
+            key_info: None,
+            server_time: template(&CannedAnswer::ok((simulation.server_time)(SERVER_TIME_MS))),
+        }));
         let sim = SimulatedExchange {
             exchange,
             scenario,
             server: MockServer::start().await,
-            key_info_path: simulation.key_info_path,
-            server_time_path: simulation.server_time_path,
-            answers: std::sync::Mutex::new((key_info, server_time)),
+            shared: shared.clone(),
         };
-        sim.remount().await;
+        Mock::given(any())
+            .respond_with(Responder {
+                simulation,
+                scenario,
+                shared,
+            })
+            .mount(&sim.server)
+            .await;
         Ok(sim)
     }
 
     /// Replaces every answer on the key-information call with `answer` (the server-time call
     /// keeps its own). Forgets the requests received so far.
     pub async fn serve(&self, answer: CannedAnswer) {
-        self.replace(Some(template(&answer)), None).await;
+        self.replace(|shared| shared.key_info = Some(template(&answer)))
+            .await;
     }
 
     /// Replaces every answer on the server-time call with `answer`, for testing clock
     /// correction against a failing or lying exchange. Forgets the requests received so far.
     pub async fn serve_server_time(&self, answer: CannedAnswer) {
-        self.replace(None, Some(template(&answer))).await;
-    }
-
-    async fn replace(
-        &self,
-        key_info: Option<ResponseTemplate>,
-        server_time: Option<ResponseTemplate>,
-    ) {
-        if let Ok(mut answers) = self.answers.lock() {
-            if let Some(key_info) = key_info {
-                answers.0 = key_info;
-            }
-            if let Some(server_time) = server_time {
-                answers.1 = server_time;
-            }
-        }
-        self.remount().await;
-    }
-
-    async fn remount(&self) {
-        let Ok((key_info, server_time)) = self.answers.lock().map(|a| a.clone()) else {
-            return;
-        };
-        self.server.reset().await;
-        Mock::given(method("GET"))
-            .and(path(self.key_info_path))
-            .respond_with(key_info)
-            .mount(&self.server)
+        self.replace(|shared| shared.server_time = template(&answer))
             .await;
-        Mock::given(method("GET"))
-            .and(path(self.server_time_path))
-            .respond_with(server_time)
+    }
+
+    /// Replaces every answer on the key-information call with `status` and the raw `body`, for
+    /// testing how malformed answers are handled. Forgets the requests received so far.
+    pub async fn serve_raw(&self, status: u16, content_type: &str, body: impl Into<Vec<u8>>) {
+        let template = ResponseTemplate::new(status).set_body_raw(body.into(), content_type);
+        self.replace(|shared| shared.key_info = Some(template))
+            .await;
+    }
+
+    /// Reads or changes the simulated exchange's state (its keys, what it has revoked).
+    pub fn with_state<T>(&self, f: impl FnOnce(&mut SimulatedState) -> T) -> Option<T> {
+        self.shared
+            .lock()
+            .ok()
+            .map(|mut shared| f(&mut shared.state))
+    }
+
+    async fn replace(&self, change: impl FnOnce(&mut Shared)) {
+        if let Ok(mut shared) = self.shared.lock() {
+            change(&mut shared);
+        }
+        // Forget what was received: tests read the requests that followed the change.
+        self.server.reset().await;
+        Mock::given(any())
+            .respond_with(Responder {
+                simulation: match simulation(self.exchange) {
+                    Ok(simulation) => simulation,
+                    Err(_) => return,
+                },
+                scenario: self.scenario,
+                shared: self.shared.clone(),
+            })
             .mount(&self.server)
             .await;
     }
@@ -244,31 +287,9 @@ impl SimulatedExchange {
             .received_requests()
             .await
             .unwrap_or_default()
-            .into_iter()
-            .map(|r| RecordedRequest {
-                method: r.method.to_string(),
-                path: r.url.path().to_owned(),
-                query: r.url.query().map(str::to_owned),
-                headers: r
-                    .headers
-                    .iter()
-                    .map(|(n, v)| {
-                        (
-                            n.as_str().to_ascii_lowercase(),
-                            v.to_str().unwrap_or_default().to_owned(),
-                        )
-                    })
-                    .collect(),
-                body: String::from_utf8_lossy(&r.body).into_owned(),
-            })
+            .iter()
+            .map(recorded)
             .collect()
-    }
-
-    /// Replaces every answer on the key-information call with `status` and the raw `body`, for
-    /// testing how malformed answers are handled. Forgets the requests received so far.
-    pub async fn serve_raw(&self, status: u16, content_type: &str, body: impl Into<Vec<u8>>) {
-        let template = ResponseTemplate::new(status).set_body_raw(body.into(), content_type);
-        self.replace(Some(template), None).await;
     }
 }
 

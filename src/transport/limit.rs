@@ -62,8 +62,11 @@ impl Limiter {
         }
     }
 
-    /// Waits until a request may be sent, and counts it.
-    pub(crate) async fn acquire(&self) {
+    /// Waits until a request of `weight` may be sent, and counts it. A weight above the bucket's
+    /// size counts as the whole bucket.
+    pub(crate) async fn acquire(&self, weight: u32) {
+        let capacity = f64::from(self.limit.requests.max(1));
+        let needed = f64::from(weight.max(1)).min(capacity);
         loop {
             let wait = {
                 // A poisoned lock only means another caller panicked mid-update; the bucket
@@ -71,16 +74,15 @@ impl Limiter {
                 let mut bucket = self.bucket.lock().unwrap_or_else(|e| e.into_inner());
                 let now = Instant::now();
                 let rate = self.limit.refill_per_second();
-                let capacity = f64::from(self.limit.requests.max(1));
                 let elapsed = now.duration_since(bucket.updated).as_secs_f64();
                 bucket.tokens = (bucket.tokens + elapsed * rate).min(capacity);
                 bucket.updated = now;
-                if bucket.tokens >= 1.0 {
-                    bucket.tokens -= 1.0;
+                if bucket.tokens >= needed {
+                    bucket.tokens -= needed;
                     return;
                 }
-                // At most the time one token takes to come back; never a panic on a huge window.
-                Duration::try_from_secs_f64((1.0 - bucket.tokens) / rate)
+                // At most the time the bucket takes to refill; never a panic on a huge window.
+                Duration::try_from_secs_f64((needed - bucket.tokens) / rate)
                     .unwrap_or(self.limit.per)
                     .min(self.limit.per.max(Duration::from_millis(1)))
             };
@@ -111,7 +113,7 @@ mod tests {
         let limiter = Limiter::new(RateLimit::per_second(5));
         let start = Instant::now();
         for _ in 0..5 {
-            limiter.acquire().await;
+            limiter.acquire(1).await;
         }
         assert_eq!(
             start.elapsed(),
@@ -119,7 +121,7 @@ mod tests {
             "a full bucket allows a burst"
         );
         for _ in 0..5 {
-            limiter.acquire().await;
+            limiter.acquire(1).await;
         }
         let elapsed = start.elapsed();
         assert!(elapsed >= Duration::from_millis(990), "{elapsed:?}");
@@ -129,15 +131,32 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn idle_time_refills_but_not_beyond_the_burst() {
         let limiter = Limiter::new(RateLimit::new(2, Duration::from_secs(2)));
-        limiter.acquire().await;
-        limiter.acquire().await;
+        limiter.acquire(1).await;
+        limiter.acquire(1).await;
         tokio::time::sleep(Duration::from_secs(60)).await;
         let start = Instant::now();
-        limiter.acquire().await;
-        limiter.acquire().await;
+        limiter.acquire(1).await;
+        limiter.acquire(1).await;
         assert_eq!(start.elapsed(), Duration::ZERO);
-        limiter.acquire().await;
+        limiter.acquire(1).await;
         assert!(start.elapsed() >= Duration::from_millis(990));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_heavy_call_waits_for_its_weight() {
+        let limiter = Limiter::new(RateLimit::per_second(10));
+        let start = Instant::now();
+        limiter.acquire(10).await;
+        assert_eq!(start.elapsed(), Duration::ZERO, "a full bucket pays for it");
+        limiter.acquire(5).await;
+        let elapsed = start.elapsed();
+        assert!(
+            elapsed >= Duration::from_millis(490) && elapsed <= Duration::from_millis(520),
+            "{elapsed:?}"
+        );
+        // A weight beyond the bucket counts as the whole bucket rather than waiting forever.
+        limiter.acquire(1_000).await;
+        assert!(start.elapsed() <= Duration::from_millis(1_550));
     }
 
     #[test]

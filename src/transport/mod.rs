@@ -5,6 +5,7 @@ pub mod signing;
 
 pub(crate) mod answer;
 mod limit;
+pub(crate) mod pipeline;
 pub(crate) mod scrub;
 
 pub(crate) use limit::Limiter;
@@ -46,6 +47,9 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// Longest `Retry-After` honoured by waiting; a longer one is returned to the caller.
     pub max_retry_after: Duration,
+    /// The longest a call may keep retrying, from its first attempt: no retry starts that
+    /// would end after it.
+    pub retry_timeout: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -55,6 +59,7 @@ impl Default for RetryPolicy {
             min_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(5),
             max_retry_after: Duration::from_secs(30),
+            retry_timeout: pipeline::DEFAULT_RETRY_TIMEOUT,
         }
     }
 }
@@ -123,8 +128,6 @@ pub(crate) struct Request {
     pub(crate) query: String,
     pub(crate) body: String,
     pub(crate) headers: Vec<(&'static str, String)>,
-    /// Whether sending it twice is harmless; only then is it retried.
-    pub(crate) idempotent: bool,
 }
 
 impl std::fmt::Debug for Request {
@@ -139,17 +142,6 @@ impl std::fmt::Debug for Request {
 }
 
 impl Request {
-    pub(crate) fn get(path: &'static str) -> Self {
-        Request {
-            method: Method::GET,
-            path: Cow::Borrowed(path),
-            query: String::new(),
-            body: String::new(),
-            headers: Vec::new(),
-            idempotent: true,
-        }
-    }
-
     /// `path` or `path?query`, as most exchanges sign it.
     pub(crate) fn path_and_query(&self) -> String {
         if self.query.is_empty() {
@@ -478,6 +470,7 @@ mod tests {
                 min_delay: Duration::new(min, nanos),
                 max_delay: Duration::new(max, nanos),
                 max_retry_after: Duration::MAX,
+                retry_timeout: Duration::MAX,
             };
             let busy = Error::Unavailable {
                 context: Box::new(crate::error::ErrorContext::new(ExchangeId::Okx)),

@@ -259,6 +259,14 @@ impl Scrub for KeyInfo {
     }
 }
 
+impl Scrub for crate::adapter::Revoked {
+    fn scrub(&mut self, scrubber: &Scrubber) {
+        if let Some(id) = &mut self.key_id {
+            scrubber.text(id);
+        }
+    }
+}
+
 impl<T: Scrub> Scrub for Vec<T> {
     fn scrub(&mut self, scrubber: &Scrubber) {
         self.iter_mut().for_each(|item| item.scrub(scrubber));

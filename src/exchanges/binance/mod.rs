@@ -24,10 +24,11 @@ use super::common::{as_code, message_of};
 use super::venue::{self, Venue};
 use super::{Environment, ExchangeId};
 use crate::adapter::{Capabilities, Operation, Support};
-use crate::credentials::Credentials;
 use crate::error::{AuthReason, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::decode;
+use crate::transport::pipeline::{Conventions, Endpoint};
+use crate::transport::signing::{hex_of_sha256_mac, SigningKey};
 use crate::transport::{RateLimit, Request};
 
 /// Receive window sent with every signed request, in ms (Binance's default).
@@ -37,18 +38,75 @@ pub const RECV_WINDOW_MS: u32 = 5000;
 #[derive(Debug)]
 pub(crate) struct Binance;
 
-impl Venue for Binance {
-    const ID: ExchangeId = ExchangeId::Binance;
-    const KEY_INFO_PATH: &'static str = "/sapi/v1/account/apiRestrictions";
-    const SERVER_TIME_PATH: &'static str = "/api/v3/time";
+const KEY_INFO: Endpoint = Endpoint::read("GET", "/sapi/v1/account/apiRestrictions");
+const SERVER_TIME: Endpoint = Endpoint::read("GET", "/api/v3/time");
+
+impl Conventions for Binance {
+    fn exchange(&self) -> ExchangeId {
+        ExchangeId::Binance
+    }
+
+    fn sign(
+        &self,
+        request: &mut Request,
+        key: &SigningKey,
+        _: Environment,
+        timestamp_ms: i64,
+    ) -> Result<()> {
+        use std::fmt::Write as _;
+        // Numbers and hex need no form encoding: append in place rather than re-encode.
+        let query = &mut request.query;
+        if !query.is_empty() {
+            query.push('&');
+        }
+        let _ = write!(
+            query,
+            "recvWindow={RECV_WINDOW_MS}&timestamp={timestamp_ms}"
+        );
+        let signature = hex_of_sha256_mac(key.hmac_key(), &[query, &request.body]);
+        query.push_str("&signature=");
+        query.push_str(&signature);
+        request.header("x-mbx-apikey", key.api_key());
+        Ok(())
+    }
+
+    fn error_in(&self, payload: &Value) -> Option<(String, String)> {
+        let code = as_code(payload.get("code")?)?;
+        Some((code, message_of(payload, "msg")))
+    }
+
+    fn error_codes(&self) -> &'static [ErrorCode] {
+        ERROR_CODES
+    }
+
+    fn server_time(&self) -> Option<Endpoint> {
+        Some(SERVER_TIME)
+    }
+
+    fn server_time_ms(&self, payload: &Value) -> Option<i64> {
+        decode::<wire::ServerTime>(payload, "server time")
+            .ok()
+            .map(|t| t.server_time)
+    }
+
     // Present on every captured answer, though not documented.
-    const REQUEST_ID_HEADERS: &'static [&'static str] = &["x-mbx-uuid"];
-    const SANDBOX: Environment = Environment::Testnet;
+    fn request_id_headers(&self) -> &'static [&'static str] {
+        &["x-mbx-uuid"]
+    }
+}
+
+impl Venue for Binance {
+    fn sandbox(&self) -> Environment {
+        Environment::Testnet
+    }
+
     // apiRestrictions weighs 1 of the 6000 weight an address may spend per minute: a tenth of
     // the budget, the rest stays the caller's.
-    const RATE_LIMIT: RateLimit = RateLimit::per_second(10);
+    fn rate_limit(&self) -> RateLimit {
+        RateLimit::per_second(10)
+    }
 
-    fn capabilities(environment: Environment) -> Capabilities {
+    fn capabilities(&self, environment: Environment) -> Capabilities {
         let inspectable = if environment == Environment::Production {
             Support::Native
         } else {
@@ -64,7 +122,7 @@ impl Venue for Binance {
         }
     }
 
-    fn base_url(environment: Environment) -> Option<&'static str> {
+    fn base_url(&self, environment: Environment) -> Option<&'static str> {
         match environment {
             Environment::Production => Some("https://api.binance.com"),
             Environment::Testnet => Some("https://testnet.binance.vision"),
@@ -73,47 +131,21 @@ impl Venue for Binance {
         }
     }
 
-    fn key_info_unavailable(environment: Environment) -> Option<&'static str> {
+    fn key_info_endpoint(&self) -> Endpoint {
+        KEY_INFO
+    }
+
+    fn key_info_unavailable(&self, environment: Environment) -> Option<&'static str> {
         (environment != Environment::Production).then_some(
             "Binance's testnet and demo do not serve /sapi/v1/account/apiRestrictions: inspect the key on binance.com under Account > API Management",
         )
     }
 
-    fn sign(request: &mut Request, credentials: &Credentials, _: Environment, timestamp_ms: i64) {
-        use std::fmt::Write as _;
-        // Numbers and hex need no form encoding: append in place rather than re-encode.
-        let query = &mut request.query;
-        if !query.is_empty() {
-            query.push('&');
-        }
-        let _ = write!(
-            query,
-            "recvWindow={RECV_WINDOW_MS}&timestamp={timestamp_ms}"
-        );
-        let signature = signature(credentials.secret(), query, &request.body);
-        query.push_str("&signature=");
-        query.push_str(&signature);
-        request.header("x-mbx-apikey", credentials.api_key());
-    }
-
-    fn error_in(payload: &Value) -> Option<(String, String)> {
-        let code = as_code(payload.get("code")?)?;
-        Some((code, message_of(payload, "msg")))
-    }
-
-    const ERROR_CODES: &'static [ErrorCode] = ERROR_CODES;
-
-    fn server_time_ms(payload: &Value) -> Option<i64> {
-        decode::<wire::ServerTime>(payload, "server time")
-            .ok()
-            .map(|t| t.server_time)
-    }
-
-    fn map_key_info(payload: &Value) -> std::result::Result<KeyInfo, String> {
+    fn map_key_info(&self, payload: &Value, _: &str) -> std::result::Result<KeyInfo, String> {
         map::map_api_restrictions(wire::ApiRestrictions::read(payload)?)
     }
 
-    fn manual_step(operation: Operation) -> Option<&'static str> {
+    fn manual_step(&self, operation: Operation) -> Option<&'static str> {
         Some(match operation {
             Operation::Revoke => {
                 "Binance has no API to delete a key: log in to binance.com, open Account > API Management, and delete it there"
@@ -129,7 +161,7 @@ impl Venue for Binance {
     }
 
     #[cfg(feature = "testkit")]
-    fn simulation() -> crate::exchanges::simulation::Simulation {
+    fn simulation(&self) -> crate::exchanges::simulation::Simulation {
         simulate::simulation()
     }
 }
@@ -163,5 +195,5 @@ pub const ERROR_CODES: &[ErrorCode] = &[
 /// Maps Binance's `apiRestrictions` answer (as JSON) to a [`KeyInfo`], without any I/O: for
 /// callers with a transport of their own. Secret-named fields are scrubbed from `raw`.
 pub fn map_key_info(payload: &Value) -> Result<KeyInfo> {
-    venue::map_offline::<Binance>(payload)
+    venue::map_offline(&Binance, payload)
 }

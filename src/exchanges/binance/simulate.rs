@@ -3,7 +3,9 @@
 use serde_json::{json, Value};
 
 use crate::credentials::Credentials;
-use crate::exchanges::simulation::{fixture, patched, CannedAnswer, Scenario, Simulation};
+use crate::exchanges::simulation::{
+    fixture, no_management, patched, CannedAnswer, Scenario, Simulation,
+};
 
 const DOCUMENTED: &str = include_str!("../../../tests/fixtures/binance/api_restrictions.json");
 const INVALID: &str =
@@ -29,6 +31,8 @@ pub(crate) fn simulation() -> Simulation {
                 flags.insert(token.to_owned(), Value::Bool(true));
             }
         },
+        api_key_of: |request| request.header("x-mbx-apikey").map(str::to_owned),
+        manage: no_management,
         error_body: |code, message| json!({ "code": code_value(code), "msg": message }),
     }
 }

@@ -16,13 +16,16 @@ use serde_json::Value;
 pub use sign::signature;
 
 use super::common::{as_code, message_of, take_envelope_field};
-use super::venue::{self, Venue};
+use super::venue::{self, Venue, VenueAdapter};
 use super::{Environment, ExchangeId};
-use crate::adapter::{Capabilities, Operation, Support};
-use crate::credentials::Credentials;
-use crate::error::{AuthReason, ErrorClass, ErrorCode, Result};
+use async_trait::async_trait;
+
+use crate::adapter::{Capabilities, KeyRef, Operation, RevokeConfirm, Revoked, Support};
+use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::decode;
+use crate::transport::pipeline::{Conventions, Endpoint};
+use crate::transport::signing::{hex_of_sha256_mac, SigningKey};
 use crate::transport::{RateLimit, Request};
 
 /// Receive window sent with every signed request, in ms (Bybit's default).
@@ -32,18 +35,93 @@ pub const RECV_WINDOW_MS: u32 = 5000;
 #[derive(Debug)]
 pub(crate) struct Bybit;
 
-impl Venue for Bybit {
-    const ID: ExchangeId = ExchangeId::Bybit;
-    const KEY_INFO_PATH: &'static str = "/v5/user/query-api";
-    const SERVER_TIME_PATH: &'static str = "/v5/market/time";
+const KEY_INFO: Endpoint = Endpoint::read("GET", "/v5/user/query-api");
+/// Deletes the calling key ("The API key used to call this interface will be invalid
+/// immediately"): never sent twice.
+const DELETE_OWN_KEY: Endpoint = Endpoint::write("POST", "/v5/user/delete-api");
+const SERVER_TIME: Endpoint = Endpoint::read("GET", "/v5/market/time");
+
+impl Conventions for Bybit {
+    fn exchange(&self) -> ExchangeId {
+        ExchangeId::Bybit
+    }
+
+    fn sign(
+        &self,
+        request: &mut Request,
+        key: &SigningKey,
+        _: Environment,
+        timestamp_ms: i64,
+    ) -> Result<()> {
+        let timestamp = timestamp_ms.to_string();
+        let recv_window = RECV_WINDOW_MS.to_string();
+        let payload = if request.body.is_empty() {
+            &request.query
+        } else {
+            &request.body
+        };
+        let signature = hex_of_sha256_mac(
+            key.hmac_key(),
+            &[&timestamp, key.api_key(), &recv_window, payload],
+        );
+        request.header("x-bapi-api-key", key.api_key());
+        request.header("x-bapi-timestamp", timestamp);
+        request.header("x-bapi-recv-window", recv_window);
+        request.header("x-bapi-sign", signature);
+        if !request.body.is_empty() {
+            request.header("content-type", "application/json");
+        }
+        Ok(())
+    }
+
+    fn error_in(&self, payload: &Value) -> Option<(String, String)> {
+        let code = as_code(payload.get("retCode")?)?;
+        (code != "0").then(|| (code, message_of(payload, "retMsg")))
+    }
+
+    fn error_codes(&self) -> &'static [ErrorCode] {
+        ERROR_CODES
+    }
+
+    fn unwrap_payload(&self, payload: Value) -> std::result::Result<Value, String> {
+        match take_envelope_field(payload, "result")? {
+            result @ Value::Object(_) => Ok(result),
+            _ => Err("`result` is not an object".to_owned()),
+        }
+    }
+
+    fn server_time(&self) -> Option<Endpoint> {
+        Some(SERVER_TIME)
+    }
+
+    fn server_time_ms(&self, payload: &Value) -> Option<i64> {
+        let nanos: i64 = decode::<wire::ServerTime>(payload, "server time")
+            .ok()?
+            .time_nano
+            .parse()
+            .ok()?;
+        Some(nanos / 1_000_000)
+    }
+
     // Seen on real answers, not documented.
-    const REQUEST_ID_HEADERS: &'static [&'static str] = &["traceid"];
-    const SANDBOX: Environment = Environment::Testnet;
+    fn request_id_headers(&self) -> &'static [&'static str] {
+        &["traceid"]
+    }
+}
+
+#[async_trait]
+impl Venue for Bybit {
+    fn sandbox(&self) -> Environment {
+        Environment::Testnet
+    }
+
     // Bybit bans an address for 10 minutes past 600 requests per 5 s; query-api allows 10 per
     // second per account.
-    const RATE_LIMIT: RateLimit = RateLimit::per_second(20);
+    fn rate_limit(&self) -> RateLimit {
+        RateLimit::per_second(20)
+    }
 
-    fn capabilities(_: Environment) -> Capabilities {
+    fn capabilities(&self, _: Environment) -> Capabilities {
         Capabilities {
             key_info: Support::Native,
             reports_key_id: Support::Native,
@@ -54,12 +132,13 @@ impl Venue for Bybit {
             reports_enabled: Support::Emulated,
             reports_account_kind: Support::Native,
             reports_delegation: Support::Native,
+            revoke: Support::Native,
             sandbox: Support::Native,
             ..Capabilities::NONE
         }
     }
 
-    fn base_url(environment: Environment) -> Option<&'static str> {
+    fn base_url(&self, environment: Environment) -> Option<&'static str> {
         match environment {
             Environment::Production => Some("https://api.bybit.com"),
             Environment::Testnet => Some("https://api-testnet.bybit.com"),
@@ -68,62 +147,19 @@ impl Venue for Bybit {
         }
     }
 
-    fn sign(request: &mut Request, credentials: &Credentials, _: Environment, timestamp_ms: i64) {
-        let timestamp = timestamp_ms.to_string();
-        let recv_window = RECV_WINDOW_MS.to_string();
-        let payload = if request.body.is_empty() {
-            &request.query
-        } else {
-            &request.body
-        };
-        let signature = signature(
-            credentials.secret(),
-            &timestamp,
-            credentials.api_key(),
-            &recv_window,
-            payload,
-        );
-        request.header("x-bapi-api-key", credentials.api_key());
-        request.header("x-bapi-timestamp", timestamp);
-        request.header("x-bapi-recv-window", recv_window);
-        request.header("x-bapi-sign", signature);
-        if !request.body.is_empty() {
-            request.header("content-type", "application/json");
-        }
+    fn key_info_endpoint(&self) -> Endpoint {
+        KEY_INFO
     }
 
-    fn error_in(payload: &Value) -> Option<(String, String)> {
-        let code = as_code(payload.get("retCode")?)?;
-        (code != "0").then(|| (code, message_of(payload, "retMsg")))
-    }
-
-    const ERROR_CODES: &'static [ErrorCode] = ERROR_CODES;
-
-    fn unwrap_payload(payload: Value) -> std::result::Result<Value, String> {
-        match take_envelope_field(payload, "result")? {
-            result @ Value::Object(_) => Ok(result),
-            _ => Err("`result` is not an object".to_owned()),
-        }
-    }
-
-    fn server_time_ms(payload: &Value) -> Option<i64> {
-        let nanos: i64 = decode::<wire::ServerTime>(payload, "server time")
-            .ok()?
-            .time_nano
-            .parse()
-            .ok()?;
-        Some(nanos / 1_000_000)
-    }
-
-    fn map_key_info(payload: &Value) -> std::result::Result<KeyInfo, String> {
+    fn map_key_info(&self, payload: &Value, _: &str) -> std::result::Result<KeyInfo, String> {
         let wire: wire::ApiKeyInfo = decode(payload, "query-api result")?;
         map::map_api_key_info(wire)
     }
 
-    fn manual_step(operation: Operation) -> Option<&'static str> {
+    fn manual_step(&self, operation: Operation) -> Option<&'static str> {
         Some(match operation {
             Operation::Revoke => {
-                "not yet implemented in this crate (Bybit's API can: POST /v5/user/delete-api with a key holding a transfer or withdrawal right): delete the key on bybit.com under Account > API Management"
+                "delete the key on bybit.com under Account > API Management (through the API, a master key holding a transfer or withdrawal right can delete itself)"
             }
             Operation::CreateKey => {
                 "not yet implemented in this crate (Bybit creates sub-account keys through the API, never master keys): create it on bybit.com under Account > API Management, bound to your IP addresses"
@@ -135,8 +171,50 @@ impl Venue for Bybit {
         })
     }
 
+    /// Revokes the key in use through `POST /v5/user/delete-api`, which needs a master key
+    /// holding "Account Transfer", "Subaccount Transfer" or "Withdrawal". The key dies at once:
+    /// the adapter refuses every call afterwards.
+    async fn revoke(
+        &self,
+        adapter: &VenueAdapter,
+        target: KeyRef,
+        confirm: RevokeConfirm,
+    ) -> Result<Revoked> {
+        let RevokeConfirm::IUnderstandThisIsIrreversible = confirm;
+        if target != KeyRef::Own {
+            return Err(Error::Unsupported {
+                exchange: ExchangeId::Bybit,
+                operation: Operation::Revoke,
+                manual_step: "this crate revokes only the key in use on Bybit (sub-account keys through delete-sub-api are not yet implemented): delete the sub-account key on bybit.com under Account > API Management".to_owned(),
+            });
+        }
+        match adapter
+            .call(&DELETE_OWN_KEY, String::new(), "{}".to_owned())
+            .await
+        {
+            Ok(_) => {
+                adapter.own_key_revoked();
+                Ok(Revoked {
+                    exchange: ExchangeId::Bybit,
+                    key_id: Some(adapter.api_key().to_owned()),
+                })
+            }
+            Err(mut error) => {
+                if error.auth_reason() == Some(AuthReason::PermissionDenied) {
+                    if let Some(context) = error.context_mut() {
+                        let said = context.message.take().unwrap_or_default();
+                        context.message = Some(format!(
+                            "{said} (delete-api needs a master key holding Account Transfer, Subaccount Transfer or Withdrawal)"
+                        ));
+                    }
+                }
+                Err(error)
+            }
+        }
+    }
+
     #[cfg(feature = "testkit")]
-    fn simulation() -> crate::exchanges::simulation::Simulation {
+    fn simulation(&self) -> crate::exchanges::simulation::Simulation {
         simulate::simulation()
     }
 }
@@ -172,5 +250,5 @@ pub const ERROR_CODES: &[ErrorCode] = &[
 /// Maps the `result` of Bybit's `query-api` answer to a [`KeyInfo`], without any I/O.
 /// Secret-named fields (Bybit sends an empty `secret`) are scrubbed from `raw`.
 pub fn map_key_info(payload: &Value) -> Result<KeyInfo> {
-    venue::map_offline::<Bybit>(payload)
+    venue::map_offline(&Bybit, payload)
 }

@@ -3,7 +3,9 @@
 use serde_json::{json, Value};
 
 use crate::credentials::Credentials;
-use crate::exchanges::simulation::{fixture, patched, CannedAnswer, Scenario, Simulation};
+use crate::exchanges::simulation::{
+    fixture, patched, CannedAnswer, RecordedRequest, Scenario, SimulatedState, Simulation,
+};
 
 const DOCUMENTED: &str = include_str!("../../../tests/fixtures/bybit/query_api.json");
 const INVALID: &str = include_str!("../../../tests/fixtures/bybit/error_invalid_key.json");
@@ -35,6 +37,8 @@ pub(crate) fn simulation() -> Simulation {
                 groups.insert(token.to_owned(), json!([token]));
             }
         },
+        api_key_of: |request| request.header("x-bapi-api-key").map(str::to_owned),
+        manage,
         error_body: |code, message| {
             let code = code
                 .parse::<i64>()
@@ -104,5 +108,21 @@ fn answer(scenario: Scenario) -> CannedAnswer {
         Scenario::InvalidKey => CannedAnswer::ok(fixture(INVALID)),
         Scenario::IpNotAllowed => CannedAnswer::ok(fixture(IP_NOT_ALLOWED)),
         Scenario::RateLimited => CannedAnswer::ok(fixture(RATE_LIMITED)),
+    }
+}
+
+/// `POST /v5/user/delete-api` revokes the calling key; other management calls are not
+/// simulated yet.
+fn manage(state: &mut SimulatedState, request: &RecordedRequest) -> Option<CannedAnswer> {
+    match (request.method.as_str(), request.path.as_str()) {
+        ("POST", "/v5/user/delete-api") => {
+            let caller = request.header("x-bapi-api-key")?.to_owned();
+            state.revoke(&caller);
+            Some(CannedAnswer::ok(json!({
+                "retCode": 0, "retMsg": "", "result": {}, "retExtInfo": {},
+                "time": 1_676_431_577_675_i64
+            })))
+        }
+        _ => None,
     }
 }

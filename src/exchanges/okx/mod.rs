@@ -23,6 +23,8 @@ use crate::credentials::Credentials;
 use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::decode;
+use crate::transport::pipeline::{Conventions, Endpoint};
+use crate::transport::signing::{base64_of_sha256_mac, SigningKey};
 use crate::transport::{RateLimit, Request};
 use secrecy::ExposeSecret;
 
@@ -30,80 +32,56 @@ use secrecy::ExposeSecret;
 #[derive(Debug)]
 pub(crate) struct Okx;
 
-impl Venue for Okx {
-    const ID: ExchangeId = ExchangeId::Okx;
-    const KEY_INFO_PATH: &'static str = "/api/v5/account/config";
-    const SERVER_TIME_PATH: &'static str = "/api/v5/public/time";
-    const SANDBOX: Environment = Environment::Demo;
-    // account/config allows 5 requests per 2 s per key; this bounds the whole process.
-    const RATE_LIMIT: RateLimit = RateLimit::per_second(20);
+const KEY_INFO: Endpoint = Endpoint::read("GET", "/api/v5/account/config");
+const SERVER_TIME: Endpoint = Endpoint::read("GET", "/api/v5/public/time");
 
-    fn capabilities(_: Environment) -> Capabilities {
-        Capabilities {
-            key_info: Support::Native,
-            reports_label: Support::Native,
-            reports_ip_list: Support::Native,
-            reports_enabled: Support::Emulated,
-            reports_account_kind: Support::Native,
-            reports_delegation: Support::Native,
-            sandbox: Support::Native,
-            ..Capabilities::NONE
-        }
-    }
-
-    fn base_url(environment: Environment) -> Option<&'static str> {
-        match environment {
-            Environment::Production | Environment::Demo => Some("https://www.okx.com"),
-            _ => None,
-        }
-    }
-
-    fn check_credentials(credentials: &Credentials) -> Result<()> {
-        match credentials.passphrase() {
-            Some(p) if !p.expose_secret().is_empty() => Ok(()),
-            _ => Err(Error::config(
-                ExchangeId::Okx,
-                "OKX keys need their passphrase: Credentials::with_passphrase or OKX_API_PASSPHRASE",
-            )),
-        }
+impl Conventions for Okx {
+    fn exchange(&self) -> ExchangeId {
+        ExchangeId::Okx
     }
 
     fn sign(
+        &self,
         request: &mut Request,
-        credentials: &Credentials,
+        key: &SigningKey,
         environment: Environment,
         timestamp_ms: i64,
-    ) {
+    ) -> Result<()> {
         let timestamp = timestamp(timestamp_ms);
-        let signature = signature(
-            credentials.secret(),
-            &timestamp,
-            request.method.as_str(),
-            &request.path_and_query(),
-            &request.body,
+        let signature = base64_of_sha256_mac(
+            key.hmac_key(),
+            &[
+                &timestamp,
+                request.method.as_str(),
+                &request.path_and_query(),
+                &request.body,
+            ],
         );
-        request.header("ok-access-key", credentials.api_key());
+        request.header("ok-access-key", key.api_key());
         request.header("ok-access-sign", signature);
         request.header("ok-access-timestamp", timestamp);
-        if let Some(passphrase) = credentials.passphrase() {
-            request.header("ok-access-passphrase", passphrase.expose_secret());
+        if let Some(passphrase) = key.passphrase() {
+            request.header("ok-access-passphrase", passphrase);
         }
         request.header("content-type", "application/json");
         if environment == Environment::Demo {
             request.header("x-simulated-trading", "1");
         }
+        Ok(())
     }
 
-    fn error_in(payload: &Value) -> Option<(String, String)> {
+    fn error_in(&self, payload: &Value) -> Option<(String, String)> {
         let code = as_code(payload.get("code")?)?;
         (code != "0").then(|| (code, message_of(payload, "msg")))
     }
 
-    const ERROR_CODES: &'static [ErrorCode] = ERROR_CODES;
+    fn error_codes(&self) -> &'static [ErrorCode] {
+        ERROR_CODES
+    }
 
     /// `data` holds the configuration of the one key that signed the request. An answer with
     /// several is not one this crate understands: it is refused rather than read as its first.
-    fn unwrap_payload(payload: Value) -> std::result::Result<Value, String> {
+    fn unwrap_payload(&self, payload: Value) -> std::result::Result<Value, String> {
         match take_envelope_field(payload, "data")? {
             Value::Array(items) if items.len() > 1 => Err(format!(
                 "`data` holds {} entries where the configuration of one key was expected",
@@ -117,20 +95,69 @@ impl Venue for Okx {
         }
     }
 
-    fn server_time_ms(payload: &Value) -> Option<i64> {
+    fn server_time(&self) -> Option<Endpoint> {
+        Some(SERVER_TIME)
+    }
+
+    fn server_time_ms(&self, payload: &Value) -> Option<i64> {
         decode::<wire::ServerTime>(payload, "server time")
             .ok()?
             .ts
             .parse()
             .ok()
     }
+}
 
-    fn map_key_info(payload: &Value) -> std::result::Result<KeyInfo, String> {
+impl Venue for Okx {
+    fn sandbox(&self) -> Environment {
+        Environment::Demo
+    }
+
+    // account/config allows 5 requests per 2 s per key; this bounds the whole process.
+    fn rate_limit(&self) -> RateLimit {
+        RateLimit::per_second(20)
+    }
+
+    fn capabilities(&self, _: Environment) -> Capabilities {
+        Capabilities {
+            key_info: Support::Native,
+            reports_label: Support::Native,
+            reports_ip_list: Support::Native,
+            reports_enabled: Support::Emulated,
+            reports_account_kind: Support::Native,
+            reports_delegation: Support::Native,
+            sandbox: Support::Native,
+            ..Capabilities::NONE
+        }
+    }
+
+    fn base_url(&self, environment: Environment) -> Option<&'static str> {
+        match environment {
+            Environment::Production | Environment::Demo => Some("https://www.okx.com"),
+            _ => None,
+        }
+    }
+
+    fn prepare(&self, credentials: &Credentials) -> Result<SigningKey> {
+        match credentials.passphrase() {
+            Some(p) if !p.expose_secret().is_empty() => SigningKey::hmac_from(credentials),
+            _ => Err(Error::config(
+                ExchangeId::Okx,
+                "OKX keys need their passphrase: Credentials::with_passphrase or OKX_API_PASSPHRASE",
+            )),
+        }
+    }
+
+    fn key_info_endpoint(&self) -> Endpoint {
+        KEY_INFO
+    }
+
+    fn map_key_info(&self, payload: &Value, _: &str) -> std::result::Result<KeyInfo, String> {
         let wire: wire::AccountConfig = decode(payload, "account config")?;
         map::map_account_config(wire)
     }
 
-    fn manual_step(operation: Operation) -> Option<&'static str> {
+    fn manual_step(&self, operation: Operation) -> Option<&'static str> {
         Some(match operation {
             Operation::Revoke => {
                 "OKX has no API to delete the key in use (a master key can delete sub-account keys): log in to okx.com, open Profile > API keys, and delete it there"
@@ -146,7 +173,7 @@ impl Venue for Okx {
     }
 
     #[cfg(feature = "testkit")]
-    fn simulation() -> crate::exchanges::simulation::Simulation {
+    fn simulation(&self) -> crate::exchanges::simulation::Simulation {
         simulate::simulation()
     }
 }
@@ -188,5 +215,5 @@ pub const ERROR_CODES: &[ErrorCode] = &[
 /// Maps one element of `data` of OKX's `account/config` answer to a [`KeyInfo`], without any
 /// I/O. Secret-named fields are scrubbed from `raw`.
 pub fn map_key_info(payload: &Value) -> Result<KeyInfo> {
-    venue::map_offline::<Okx>(payload)
+    venue::map_offline(&Okx, payload)
 }

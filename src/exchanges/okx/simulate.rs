@@ -3,7 +3,9 @@
 use serde_json::{json, Value};
 
 use crate::credentials::Credentials;
-use crate::exchanges::simulation::{fixture, patched, CannedAnswer, Scenario, Simulation};
+use crate::exchanges::simulation::{
+    fixture, no_management, patched, CannedAnswer, Scenario, Simulation,
+};
 
 const DOCUMENTED: &str = include_str!("../../../tests/fixtures/okx/account_config.json");
 const INVALID: &str = include_str!("../../../tests/fixtures/okx/error_invalid_key.json");
@@ -31,6 +33,8 @@ pub(crate) fn simulation() -> Simulation {
                 perm.push_str(token);
             }
         },
+        api_key_of: |request| request.header("ok-access-key").map(str::to_owned),
+        manage: no_management,
         error_body: |code, message| json!({ "code": code, "msg": message, "data": [] }),
     }
 }
