@@ -138,6 +138,16 @@ pub enum KeyRef {
     },
 }
 
+impl KeyRef {
+    /// Another key, by its public id.
+    pub fn other(key_id: impl Into<String>) -> KeyRef {
+        KeyRef::Other {
+            key_id: key_id.into(),
+            sub_account: None,
+        }
+    }
+}
+
 /// A typed "I mean it" for [`KeyAdapter::revoke`]: revoking cannot be undone, and revoking the
 /// key in use (Bybit `delete-api`) cuts off the caller at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,6 +181,31 @@ pub struct NewKeySpec {
     pub allowed_ips: Vec<String>,
     /// The sub-account to create the key for, where the exchange needs one.
     pub sub_account: Option<String>,
+}
+
+impl NewKeySpec {
+    /// A key labelled `label` with `permissions`, bound to no address yet: add them with
+    /// [`NewKeySpec::allowed_ips`].
+    pub fn new(label: impl Into<String>, permissions: Vec<Permission>) -> NewKeySpec {
+        NewKeySpec {
+            label: label.into(),
+            permissions,
+            allowed_ips: Vec::new(),
+            sub_account: None,
+        }
+    }
+
+    /// The addresses the key accepts calls from.
+    pub fn allowed_ips<I: Into<String>>(mut self, ips: impl IntoIterator<Item = I>) -> Self {
+        self.allowed_ips = ips.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The sub-account the key is for.
+    pub fn sub_account(mut self, sub_account: impl Into<String>) -> Self {
+        self.sub_account = Some(sub_account.into());
+        self
+    }
 }
 
 /// A newly created key. The secret is only ever returned here: store it before anything else.

@@ -221,30 +221,46 @@ impl SimulatedState {
 /// The simulated exchange's clock: 2026-11-01T00:00:00Z, in ms.
 pub const SERVER_TIME_MS: i64 = 1_793_491_200_000;
 
-/// How one exchange is simulated: implemented in each exchange folder's `simulate.rs`.
-pub(crate) struct Simulation {
-    pub(crate) credentials: fn() -> Credentials,
-    pub(crate) answer: fn(Scenario) -> CannedAnswer,
-    pub(crate) server_time: fn(i64) -> Value,
-    pub(crate) server_time_path: &'static str,
-    pub(crate) key_info_path: &'static str,
+/// How one exchange is simulated: each exchange folder's `simulate.rs` gives one; an adapter
+/// written outside this crate gives its own to run the conformance suite
+/// ([`crate::testkit::conformance::Subject`]).
+#[derive(Clone, Copy)]
+pub struct Simulation {
+    /// The credentials the simulated answers are built for.
+    pub credentials: fn() -> Credentials,
+    /// The key-information answer of each scenario.
+    pub answer: fn(Scenario) -> CannedAnswer,
+    /// The server-time answer at a time in ms.
+    pub server_time: fn(i64) -> Value,
+    /// The server-time call's path.
+    pub server_time_path: &'static str,
+    /// The key-information call's path.
+    pub key_info_path: &'static str,
     /// Where the key information sits in a successful answer, as a JSON pointer (`""`,
     /// `"/data/0"`, `"/result"`).
-    pub(crate) payload_pointer: &'static str,
+    pub payload_pointer: &'static str,
     /// Adds a granted permission the adapter cannot know, named `token`, to a successful
     /// answer: a flag, a token or a group, in the exchange's own shape.
-    pub(crate) plant_permission: fn(&mut Value, &str),
+    pub plant_permission: fn(&mut Value, &str),
     /// An error answer carrying `code` and `message` in the exchange's own envelope.
-    pub(crate) error_body: fn(&str, &str) -> Value,
+    pub error_body: fn(&str, &str) -> Value,
     /// The public key a request authenticates with.
-    pub(crate) api_key_of: fn(&RecordedRequest) -> Option<String>,
+    pub api_key_of: fn(&RecordedRequest) -> Option<String>,
     /// Answers the management calls (create, list, revoke) from the state; `None` for a call
     /// it does not simulate.
-    pub(crate) manage: fn(&mut SimulatedState, &RecordedRequest) -> Option<CannedAnswer>,
+    pub manage: fn(&mut SimulatedState, &RecordedRequest) -> Option<CannedAnswer>,
+}
+
+impl std::fmt::Debug for Simulation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulation")
+            .field("key_info_path", &self.key_info_path)
+            .finish_non_exhaustive()
+    }
 }
 
 /// For exchanges whose management calls are not simulated.
-pub(crate) fn no_management(_: &mut SimulatedState, _: &RecordedRequest) -> Option<CannedAnswer> {
+pub fn no_management(_: &mut SimulatedState, _: &RecordedRequest) -> Option<CannedAnswer> {
     None
 }
 

@@ -20,6 +20,8 @@
 //! # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
 //! ```
 
+pub mod conformance;
+
 use std::fmt;
 use std::sync::Arc;
 
@@ -30,13 +32,13 @@ use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
 pub use crate::exchanges::simulation::{
-    CannedAnswer, RecordedRequest, Scenario, SimulatedKey, SimulatedState, SERVER_TIME_MS,
+    no_management, CannedAnswer, RecordedRequest, Scenario, SimulatedKey, SimulatedState,
+    Simulation, SERVER_TIME_MS,
 };
 
 use crate::adapter::KeyAdapter;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
-use crate::exchanges::simulation::Simulation;
 use crate::exchanges::{AdapterBuilder, ExchangeId};
 use crate::transport::RetryPolicy;
 
@@ -91,6 +93,7 @@ pub fn error_answer(exchange: ExchangeId, code: &str, message: &str) -> Result<C
 pub struct SimulatedExchange {
     exchange: ExchangeId,
     scenario: Scenario,
+    simulation: Simulation,
     server: MockServer,
     shared: Arc<Mutex<Shared>>,
 }
@@ -172,7 +175,16 @@ impl SimulatedExchange {
     /// Starts a simulated `exchange` on a free loopback port, serving `scenario` on its
     /// key-information call, its real server-time call, and the management calls it simulates.
     pub async fn start(exchange: ExchangeId, scenario: Scenario) -> Result<Self> {
-        let simulation = simulation(exchange)?;
+        Ok(Self::start_with(exchange, simulation(exchange)?, scenario).await)
+    }
+
+    /// Starts a simulated exchange described by `simulation` (an exchange this crate does not
+    /// know, for an adapter written outside it).
+    pub async fn start_with(
+        exchange: ExchangeId,
+        simulation: Simulation,
+        scenario: Scenario,
+    ) -> Self {
         let shared = Arc::new(Mutex::new(Shared {
             state: SimulatedState::default(),
             key_info: None,
@@ -181,18 +193,23 @@ impl SimulatedExchange {
         let sim = SimulatedExchange {
             exchange,
             scenario,
+            simulation,
             server: MockServer::start().await,
-            shared: shared.clone(),
+            shared,
         };
+        sim.mount().await;
+        sim
+    }
+
+    async fn mount(&self) {
         Mock::given(any())
             .respond_with(Responder {
-                simulation,
-                scenario,
-                shared,
+                simulation: self.simulation,
+                scenario: self.scenario,
+                shared: self.shared.clone(),
             })
-            .mount(&sim.server)
+            .mount(&self.server)
             .await;
-        Ok(sim)
     }
 
     /// Replaces every answer on the key-information call with `answer` (the server-time call
@@ -231,17 +248,7 @@ impl SimulatedExchange {
         }
         // Forget what was received: tests read the requests that followed the change.
         self.server.reset().await;
-        Mock::given(any())
-            .respond_with(Responder {
-                simulation: match simulation(self.exchange) {
-                    Ok(simulation) => simulation,
-                    Err(_) => return,
-                },
-                scenario: self.scenario,
-                shared: self.shared.clone(),
-            })
-            .mount(&self.server)
-            .await;
+        self.mount().await;
     }
 
     /// The exchange simulated.
@@ -261,7 +268,7 @@ impl SimulatedExchange {
 
     /// The credentials this simulation's answers are built for.
     pub fn credentials(&self) -> Credentials {
-        credentials(self.exchange).unwrap_or_else(|_| Credentials::new("", ""))
+        (self.simulation.credentials)()
     }
 
     /// A builder pointed at this server with [`SimulatedExchange::credentials`], no retries (so

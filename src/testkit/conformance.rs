@@ -1,0 +1,1335 @@
+//! The conformance suite, as library functions: every adapter, the crate's own and one written
+//! outside it, runs the same checks against a simulated exchange.
+//!
+//! Each check is an `async fn(&Subject)` that panics, like an assertion, when the adapter breaks
+//! a rule. The crate's tests generate one named test per exchange and check
+//! (`tests/conformance.rs`); [`run`] runs one check with a capturing log subscriber and also
+//! fails if any log line carries a secret.
+//!
+//! What is checked:
+//! - capabilities tell the truth both ways: available operations work against the simulator,
+//!   unavailable ones return [`Error::Unsupported`] with a manual step and never reach the
+//!   exchange; unsupported fields are never `Known`, available ones are in some scenario;
+//! - scenarios mean the same everywhere (read-only is read-only, withdraw is withdraw, …);
+//! - no secret reaches a `Debug`, a `Display`, the evidence, an error or a log line, wherever
+//!   the exchange echoes it (a value, a key, nested, in an array, a permission name, an error
+//!   code or message, a request-id header, a retried 5xx), and a secret equal to a vendor word
+//!   changes no mapped value;
+//! - malformed answers give a clear error naming the exchange, never a panic, and a leaf of the
+//!   key information never fails the inspection;
+//! - every documented error body maps to the class its code-table row claims;
+//! - a call that changes something is sent exactly once, whatever goes wrong.
+//!
+//! For an adapter outside the crate, build a [`Subject`] by hand: its exchange id, a
+//! [`Simulation`] of its exchange, and a function building the adapter against the simulator.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use serde_json::Value;
+
+use super::{CannedAnswer, Scenario, SimulatedExchange, SERVER_TIME_MS};
+use crate::adapter::{KeyAdapter, KeyRef, NewKeySpec, RevokeConfirm, Support};
+use crate::clock::{Clock, FixedClock};
+use crate::credentials::Credentials;
+use crate::error::{AuthReason, Error, ErrorCode, Result};
+use crate::exchanges::simulation::Simulation;
+use crate::model::{Expiry, Grant, IpRestriction, KeyInfo, Permission, Reported};
+use crate::transport::RetryPolicy;
+use crate::{Capabilities, ExchangeId};
+
+/// How a check builds the adapter under test.
+#[non_exhaustive]
+pub struct Setup {
+    /// The exchange.
+    pub exchange: ExchangeId,
+    /// The simulated exchange's URL (or, for the HTTPS check, a plain-HTTP one to refuse).
+    pub base_url: String,
+    /// The credentials to sign with; `None` to check that missing credentials are refused.
+    pub credentials: Option<Credentials>,
+    /// The retry policy (none unless the check needs retries).
+    pub retry: RetryPolicy,
+    /// The signing clock, when the check needs one.
+    pub clock: Option<Arc<dyn Clock>>,
+    /// The request timeout, when the check needs one.
+    pub timeout: Option<Duration>,
+}
+
+/// What the conformance suite checks: an adapter, and how to simulate its exchange.
+#[non_exhaustive]
+pub struct Subject {
+    /// The exchange.
+    pub exchange: ExchangeId,
+    /// How the testkit simulates it.
+    pub simulation: Simulation,
+    /// Builds the adapter under test from a [`Setup`]; no rate limit (the simulator has none to
+    /// protect).
+    pub build: fn(Setup) -> Result<Arc<dyn KeyAdapter>>,
+    /// Its code table.
+    pub error_codes: &'static [ErrorCode],
+    /// The headers it reads a request id from.
+    pub request_id_headers: &'static [&'static str],
+    /// The folder of its documented error bodies (`error_*.json`), if it has one.
+    pub fixtures: Option<std::path::PathBuf>,
+}
+
+impl Subject {
+    /// A subject for an adapter of this crate's registry.
+    pub fn registered(exchange: ExchangeId) -> Result<Subject> {
+        let simulation = crate::exchanges::simulation(exchange).ok_or_else(|| {
+            Error::config(
+                exchange,
+                "this build has no adapter (and so no simulation) for it",
+            )
+        })?;
+        Ok(Subject {
+            exchange,
+            simulation,
+            build: |setup| {
+                let mut builder = setup
+                    .exchange
+                    .builder()
+                    .base_url(setup.base_url)
+                    .retry(setup.retry)
+                    .rate_limit(None);
+                if let Some(credentials) = setup.credentials {
+                    builder = builder.credentials(credentials);
+                }
+                if let Some(clock) = setup.clock {
+                    builder = builder.clock(clock);
+                }
+                if let Some(timeout) = setup.timeout {
+                    builder = builder.timeout(timeout);
+                }
+                builder.build()
+            },
+            error_codes: exchange.error_codes(),
+            request_id_headers: exchange.request_id_headers(),
+            fixtures: Some(
+                [
+                    env!("CARGO_MANIFEST_DIR"),
+                    "tests",
+                    "fixtures",
+                    exchange.as_str(),
+                ]
+                .iter()
+                .collect(),
+            ),
+        })
+    }
+
+    /// A simulated exchange serving `scenario`.
+    pub async fn simulator(&self, scenario: Scenario) -> SimulatedExchange {
+        SimulatedExchange::start_with(self.exchange, self.simulation, scenario).await
+    }
+
+    /// The default setup against `sim`.
+    pub fn setup(&self, sim: &SimulatedExchange) -> Setup {
+        Setup {
+            exchange: self.exchange,
+            base_url: sim.base_url(),
+            credentials: Some(self.credentials()),
+            retry: RetryPolicy::none(),
+            clock: None,
+            timeout: None,
+        }
+    }
+
+    /// The default setup, pointed at a loopback address nothing listens on (for checks that
+    /// never call the exchange).
+    pub fn setup_without_simulator(&self) -> Setup {
+        Setup {
+            exchange: self.exchange,
+            base_url: "http://127.0.0.1:9".to_owned(),
+            credentials: Some(self.credentials()),
+            retry: RetryPolicy::none(),
+            clock: None,
+            timeout: None,
+        }
+    }
+
+    /// The adapter under test, against `sim`.
+    pub fn adapter(&self, sim: &SimulatedExchange) -> Arc<dyn KeyAdapter> {
+        self.adapter_with(self.setup(sim))
+    }
+
+    /// The adapter under test, built from `setup`.
+    pub fn adapter_with(&self, setup: Setup) -> Arc<dyn KeyAdapter> {
+        match (self.build)(setup) {
+            Ok(adapter) => adapter,
+            Err(err) => panic!("{}: the adapter does not build: {err}", self.exchange),
+        }
+    }
+
+    /// A simulator for `scenario` and an adapter against it.
+    pub async fn start(&self, scenario: Scenario) -> (SimulatedExchange, Arc<dyn KeyAdapter>) {
+        let sim = self.simulator(scenario).await;
+        let adapter = self.adapter(&sim);
+        (sim, adapter)
+    }
+
+    /// What the adapter says about the key of `scenario`.
+    pub async fn key_info(&self, scenario: Scenario) -> Result<KeyInfo> {
+        let (_sim, adapter) = self.start(scenario).await;
+        adapter.key_info().await
+    }
+
+    /// The adapter's capabilities, without a simulator.
+    pub fn capabilities(&self) -> Capabilities {
+        self.adapter_with(self.setup_without_simulator())
+            .capabilities()
+    }
+
+    /// The simulated credentials.
+    pub fn credentials(&self) -> Credentials {
+        (self.simulation.credentials)()
+    }
+
+    /// The answer of `scenario`.
+    pub fn answer(&self, scenario: Scenario) -> CannedAnswer {
+        (self.simulation.answer)(scenario)
+    }
+
+    /// An error answer in the exchange's envelope, with HTTP status 200.
+    pub fn error_answer(&self, code: &str, message: &str) -> CannedAnswer {
+        CannedAnswer::ok((self.simulation.error_body)(code, message))
+    }
+
+    /// The simulated secret and passphrase.
+    pub fn secrets(&self) -> Vec<String> {
+        let c = self.credentials();
+        let mut secrets = vec![c.secret().expose_secret().to_owned()];
+        if let Some(p) = c.passphrase() {
+            secrets.push(p.expose_secret().to_owned());
+        }
+        secrets
+    }
+
+    /// Fails if `text` shows a simulated secret.
+    pub fn assert_no_secret(&self, what: &str, text: &str) {
+        for secret in self.secrets() {
+            assert!(
+                !leaks(text, &secret),
+                "{}: {what} shows a secret: {text}",
+                self.exchange
+            );
+        }
+    }
+}
+
+/// Runs `check` (one of this module's checks, called on `subject`) in a runtime of its own,
+/// with every log line (this crate's, at TRACE) captured; fails if the check fails or if any
+/// line shows one of `subject`'s secrets.
+///
+/// ```no_run
+/// use exchange_keys::testkit::conformance::{self, Subject};
+/// # fn main() -> exchange_keys::Result<()> {
+/// let subject = Subject::registered(exchange_keys::ExchangeId::Bybit)?;
+/// conformance::run(&subject, conformance::scenarios_mean_the_same_on_every_exchange(&subject));
+/// # Ok(()) }
+/// ```
+pub fn run(subject: &Subject, check: impl Future<Output = ()>) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(err) => panic!("no runtime: {err}"),
+        };
+        runtime.block_on(check);
+    });
+    let logs = captured.text();
+    subject.assert_no_secret("a log line", &logs);
+}
+
+/// Collects everything written by the `tracing` subscriber.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut bytes) = self.0.lock() {
+            bytes.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Whether `text` holds `secret`, in any ASCII case.
+fn leaks(text: &str, secret: &str) -> bool {
+    text.to_ascii_lowercase()
+        .contains(&secret.to_ascii_lowercase())
+}
+
+/// The adapter names its exchange, and its capabilities are static: the same from every
+/// adapter of the exchange, with key inspection native.
+pub async fn capabilities_are_static_and_match_the_registry(subject: &Subject) {
+    let id = subject.exchange;
+    let (_sim, adapter) = subject.start(Scenario::DocumentedExample).await;
+    assert_eq!(adapter.exchange(), id);
+    assert_eq!(adapter.capabilities(), subject.capabilities(), "{id}");
+    assert_eq!(adapter.capabilities().key_info, Support::Native, "{id}");
+}
+
+/// Every operation the capabilities call unsupported returns [`Error::Unsupported`] naming the
+/// exchange and a manual step, without reaching the exchange.
+pub async fn unavailable_operations_return_unsupported_with_a_manual_step(subject: &Subject) {
+    let id = subject.exchange;
+    let (sim, adapter) = subject.start(Scenario::ReadOnly).await;
+    let caps = adapter.capabilities();
+    let spec = NewKeySpec::default();
+    let outcomes = [
+        (
+            caps.revoke,
+            adapter
+                .revoke(KeyRef::Own, RevokeConfirm::IUnderstandThisIsIrreversible)
+                .await
+                .err(),
+        ),
+        (caps.create_key, adapter.create_key(&spec).await.err()),
+        (caps.list_keys, adapter.list_keys().await.err()),
+    ];
+    for (support, err) in outcomes {
+        if support == Support::Unsupported {
+            let err = err.expect("an unsupported operation must fail");
+            assert!(err.is_unsupported(), "{id}: {err}");
+            match &err {
+                Error::Unsupported {
+                    manual_step,
+                    exchange,
+                    ..
+                } => {
+                    assert_eq!(*exchange, id);
+                    assert!(
+                        manual_step.len() > 20,
+                        "{id}: manual step too thin: {manual_step}"
+                    );
+                }
+                _ => unreachable!(),
+            }
+        }
+    }
+    // Unsupported operations never reach the exchange.
+    if [caps.revoke, caps.create_key, caps.list_keys]
+        .iter()
+        .all(|s| *s == Support::Unsupported)
+    {
+        assert!(sim.received_requests().await.is_empty(), "{id}");
+    }
+}
+
+/// A reported field: its name, what the capabilities declare, and whether an answer has it.
+type FieldCheck = (&'static str, Support, fn(&KeyInfo) -> bool);
+
+/// A field the capabilities call unsupported is never `Known`; one they call available is
+/// `Known` in some scenario; every simulated key decides reading, spot trading and withdrawal.
+pub async fn reported_fields_match_capabilities(subject: &Subject) {
+    let id = subject.exchange;
+    let caps = subject.capabilities();
+    let mut infos = Vec::new();
+    for scenario in Scenario::ALL {
+        if let Ok(info) = subject.key_info(scenario).await {
+            infos.push(info);
+        }
+    }
+    assert!(
+        infos.len() >= 4,
+        "{id}: most scenarios describe a working key"
+    );
+    let fields: [FieldCheck; 10] = [
+        ("key_id", caps.reports_key_id, |i| i.key_id.is_known()),
+        ("label", caps.reports_label, |i| i.label.is_known()),
+        ("ip_list", caps.reports_ip_list, |i| {
+            matches!(i.ip_restriction, IpRestriction::AllowList(_))
+        }),
+        ("created_at", caps.reports_created_at, |i| {
+            i.created_at.is_known()
+        }),
+        ("expiry", caps.reports_expiry, |i| i.expires_at.is_known()),
+        ("trading_expiry", caps.reports_trading_expiry, |i| {
+            i.trading_expires_at.is_known()
+        }),
+        ("last_used", caps.reports_last_used, |i| {
+            i.last_used_at.is_known()
+        }),
+        ("enabled", caps.reports_enabled, |i| i.enabled.is_known()),
+        ("account_kind", caps.reports_account_kind, |i| {
+            i.account.is_known()
+        }),
+        ("delegation", caps.reports_delegation, |i| {
+            i.delegation.is_known()
+        }),
+    ];
+    for (name, support, known) in fields {
+        let known_somewhere = infos.iter().any(known);
+        if support.is_available() {
+            assert!(
+                known_somewhere,
+                "{id}: `{name}` is declared {support:?} but never reported"
+            );
+        } else {
+            assert!(
+                !known_somewhere,
+                "{id}: `{name}` is declared unsupported but was reported"
+            );
+        }
+    }
+    for info in &infos {
+        assert_eq!(info.exchange, id);
+        assert!(!info.raw.is_null(), "{id}: evidence missing");
+        // The rights an audit fails on first are reported by every exchange.
+        for p in [
+            Permission::Read,
+            Permission::SpotTrade,
+            Permission::Withdraw,
+        ] {
+            assert_ne!(
+                info.permissions.get(&p),
+                Grant::NotReported,
+                "{id}: {p} must be decided for every simulated key"
+            );
+        }
+    }
+}
+
+/// Each scenario means the same on every exchange: read-only is read-only, withdraw is
+/// withdraw, an invalid key is refused as such, a rate limit is retryable.
+pub async fn scenarios_mean_the_same_on_every_exchange(subject: &Subject) {
+    let id = subject.exchange;
+    let read_only = subject.key_info(Scenario::ReadOnly).await.unwrap();
+    assert_eq!(read_only.is_read_only(), Reported::Known(true), "{id}");
+    assert_eq!(read_only.can_withdraw(), Grant::Denied, "{id}");
+    assert_eq!(
+        read_only.ip_restriction.is_restricted(),
+        Reported::Known(true),
+        "{id}"
+    );
+
+    let trading = subject.key_info(Scenario::Trading).await.unwrap();
+    assert_eq!(
+        trading.permissions.get(&Permission::SpotTrade),
+        Grant::Granted,
+        "{id}"
+    );
+    assert_eq!(trading.can_withdraw(), Grant::Denied, "{id}");
+    assert_eq!(
+        trading.ip_restriction.is_restricted(),
+        Reported::Known(true),
+        "{id}"
+    );
+
+    let withdraw = subject.key_info(Scenario::WithdrawEnabled).await.unwrap();
+    assert_eq!(withdraw.can_withdraw(), Grant::Granted, "{id}");
+    assert_eq!(withdraw.is_read_only(), Reported::Known(false), "{id}");
+
+    let open = subject.key_info(Scenario::NoIpRestriction).await.unwrap();
+    assert_eq!(open.ip_restriction, IpRestriction::Unrestricted, "{id}");
+
+    match subject.key_info(Scenario::Expired).await {
+        Ok(info) => {
+            let expired_at = match (&info.expires_at, &info.trading_expires_at) {
+                (Reported::Known(Expiry::At(at)), _) | (_, Reported::Known(at)) => *at,
+                other => panic!("{id}: expired scenario without an expiry: {other:?}"),
+            };
+            assert!(
+                expired_at.timestamp_millis() < SERVER_TIME_MS,
+                "{id}: expiry in the past"
+            );
+        }
+        Err(err) => assert!(
+            matches!(
+                err.auth_reason(),
+                Some(AuthReason::Expired | AuthReason::InvalidKey)
+            ),
+            "{id}: {err}"
+        ),
+    }
+
+    let err = subject.key_info(Scenario::InvalidKey).await.unwrap_err();
+    assert!(
+        matches!(
+            err.auth_reason(),
+            Some(AuthReason::InvalidKey | AuthReason::Ambiguous)
+        ),
+        "{id}: {err}"
+    );
+    assert!(!err.is_retryable(), "{id}");
+
+    let err = subject.key_info(Scenario::IpNotAllowed).await.unwrap_err();
+    assert!(
+        matches!(
+            err.auth_reason(),
+            Some(AuthReason::IpNotAllowed | AuthReason::Ambiguous)
+        ),
+        "{id}: {err}"
+    );
+
+    let err = subject.key_info(Scenario::RateLimited).await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{id}: {err}");
+    assert!(err.is_retryable(), "{id}");
+    let context = err.context().unwrap();
+    assert!(context.code.is_some(), "{id}: the exchange's code is kept");
+    assert_eq!(context.exchange, Some(id));
+}
+
+/// No secret in the `Debug` of credentials, builder, adapter or key information, in its JSON, or
+/// in an error.
+pub async fn no_secret_in_debug_display_or_evidence(subject: &Subject) {
+    let sim = subject.simulator(Scenario::WithdrawEnabled).await;
+    let credentials = sim.credentials();
+    subject.assert_no_secret("Credentials Debug", &format!("{credentials:?}"));
+    subject.assert_no_secret("builder Debug", &format!("{:?}", sim.builder()));
+    subject.assert_no_secret(
+        "setup Debug",
+        &format!("{:?}", subject.setup(&sim).credentials),
+    );
+    let adapter = subject.adapter(&sim);
+    subject.assert_no_secret("adapter Debug", &format!("{adapter:?}"));
+    let info = adapter.key_info().await.unwrap();
+    subject.assert_no_secret("KeyInfo Debug", &format!("{info:?}"));
+    subject.assert_no_secret("KeyInfo JSON", &serde_json::to_string(&info).unwrap());
+
+    for scenario in [
+        Scenario::InvalidKey,
+        Scenario::IpNotAllowed,
+        Scenario::RateLimited,
+    ] {
+        let (_sim, adapter) = subject.start(scenario).await;
+        let err = adapter.key_info().await.unwrap_err();
+        subject.assert_no_secret("error Display", &err.to_string());
+        subject.assert_no_secret("error Debug", &format!("{err:?}"));
+    }
+    if adapter.capabilities().list_keys == Support::Unsupported {
+        let unsupported = adapter.list_keys().await.unwrap_err();
+        subject.assert_no_secret("Unsupported Debug", &format!("{unsupported:?}"));
+    }
+}
+
+/// Adds, to the envelope and to the payload objects inside it (`result`, `data[..]`), a
+/// secret-named field holding `secret` and an innocent field holding text that contains `echo`.
+fn echo_into(value: &mut Value, secret: &str, echo: &str) {
+    let Value::Object(map) = value else { return };
+    for name in ["result", "data"] {
+        match map.get_mut(name) {
+            Some(inner @ Value::Object(_)) => echo_into(inner, secret, echo),
+            Some(Value::Array(items)) => items.iter_mut().for_each(|i| echo_into(i, secret, echo)),
+            _ => {}
+        }
+    }
+    map.insert("apiSecret".into(), secret.into());
+    map.insert("comment".into(), format!("echo {echo} end").into());
+    // Fields that map to the label on some exchanges.
+    for label in ["note", "label", "remark"] {
+        map.insert(label.into(), format!("bot {echo}").into());
+    }
+}
+
+/// Replaces the exchange's error message, wherever the envelope keeps it, with one quoting
+/// `echo`.
+fn echo_in_message(value: &mut Value, echo: &str) {
+    let Value::Object(map) = value else { return };
+    for name in ["msg", "retMsg", "message"] {
+        if map.contains_key(name) {
+            map.insert(
+                name.into(),
+                format!("invalid key or signature for {echo}").into(),
+            );
+        }
+    }
+}
+
+/// Secrets the exchange echoes (a secret-named field, a label, a comment) reach neither the
+/// evidence nor a mapped field.
+pub async fn echoed_secrets_are_scrubbed_from_evidence(subject: &Subject) {
+    let id = subject.exchange;
+    let sim = subject.simulator(Scenario::Trading).await;
+    for secret in subject.secrets() {
+        let mut body = subject.answer(Scenario::Trading).body;
+        echo_into(&mut body, &secret, &secret);
+        sim.serve_raw(200, "application/json", body.to_string())
+            .await;
+        let info = subject.adapter(&sim).key_info().await.unwrap();
+        let evidence = serde_json::to_string(&info.raw).unwrap();
+        assert!(
+            !evidence.contains(&secret),
+            "{id}: evidence carries an echoed secret: {evidence}"
+        );
+        assert!(evidence.contains("[redacted]"), "{id}");
+        let whole = serde_json::to_string(&info).unwrap();
+        assert!(
+            !whole.contains(&secret),
+            "{id}: a mapped field carries an echoed secret: {whole}"
+        );
+        subject.assert_no_secret("KeyInfo Debug", &format!("{info:?}"));
+    }
+}
+
+/// A secret the exchange quotes in its error message is redacted from the error.
+pub async fn secrets_quoted_in_error_messages_are_redacted(subject: &Subject) {
+    let id = subject.exchange;
+    let sim = subject.simulator(Scenario::InvalidKey).await;
+    for secret in subject.secrets() {
+        let answer = subject.answer(Scenario::InvalidKey);
+        let mut body = answer.body;
+        echo_in_message(&mut body, &secret);
+        sim.serve_raw(answer.status, "application/json", body.to_string())
+            .await;
+        let err = subject.adapter(&sim).key_info().await.unwrap_err();
+        subject.assert_no_secret("error Display", &err.to_string());
+        subject.assert_no_secret("error Debug", &format!("{err:?}"));
+        assert!(err.to_string().contains("[redacted]"), "{id}: {err}");
+    }
+}
+
+fn malformed_answers(subject: &Subject) -> Vec<(&'static str, u16, &'static str, Vec<u8>)> {
+    let documented = subject.answer(Scenario::DocumentedExample).body.to_string();
+    let error_envelope = subject.answer(Scenario::InvalidKey).body.to_string();
+    let mut wrong_types: Value = serde_json::from_str(&documented).unwrap();
+    retype(&mut wrong_types);
+    vec![
+        (
+            "HTML page on 200",
+            200,
+            "text/html",
+            b"<!DOCTYPE html><html><body>Just a moment...</body></html>".to_vec(),
+        ),
+        (
+            "HTML page on 502",
+            502,
+            "text/html",
+            b"<html><head><title>502 Bad Gateway</title></head></html>".to_vec(),
+        ),
+        (
+            "HTML page on 403",
+            403,
+            "text/html",
+            b"<html><body>Access denied</body></html>".to_vec(),
+        ),
+        (
+            "truncated JSON",
+            200,
+            "application/json",
+            documented.as_bytes()[..documented.len() / 2].to_vec(),
+        ),
+        ("empty body", 200, "application/json", Vec::new()),
+        (
+            "wrong types",
+            200,
+            "application/json",
+            wrong_types.to_string().into_bytes(),
+        ),
+        ("JSON null", 200, "application/json", b"null".to_vec()),
+        ("JSON array", 200, "application/json", b"[]".to_vec()),
+        ("empty object", 200, "application/json", b"{}".to_vec()),
+        ("plain text", 200, "text/plain", b"OK".to_vec()),
+        (
+            "error envelope on 200",
+            200,
+            "application/json",
+            error_envelope.into_bytes(),
+        ),
+    ]
+}
+
+/// Replaces every scalar with a value of another JSON type.
+fn retype(value: &mut Value) {
+    match value {
+        Value::Object(map) => map.values_mut().for_each(retype),
+        Value::Array(items) => items.iter_mut().for_each(retype),
+        Value::String(_) => *value = Value::from(7),
+        Value::Number(_) => *value = Value::from("seven"),
+        Value::Bool(_) => *value = Value::from("yes"),
+        Value::Null => *value = Value::from(false),
+    }
+}
+
+/// HTML pages, truncated or empty bodies, wrong types, `null`, arrays, plain text and error
+/// envelopes on HTTP 200 each give a clear, short error naming the exchange.
+pub async fn malformed_answers_give_clear_errors_naming_the_exchange(subject: &Subject) {
+    let id = subject.exchange;
+    let sim = subject.simulator(Scenario::ReadOnly).await;
+    let adapter = subject.adapter(&sim);
+    for (case, status, content_type, body) in malformed_answers(subject) {
+        sim.serve_raw(status, content_type, body).await;
+        let err = adapter
+            .key_info()
+            .await
+            .expect_err(&format!("{id}: {case} must not pass as key information"));
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("{id}:")),
+            "{id}: {case}: error does not name the exchange: {text}"
+        );
+        assert_eq!(err.exchange(), Some(id), "{case}");
+        assert!(text.len() < 600, "{id}: {case}: error too long: {text}");
+        match case {
+            "HTML page on 200" => assert!(text.contains("HTML page"), "{id}: {text}"),
+            "HTML page on 502" => {
+                assert!(matches!(err, Error::Unavailable { .. }), "{id}: {text}")
+            }
+            "truncated JSON" => assert!(text.contains("truncated JSON"), "{id}: {text}"),
+            "empty body" => assert!(text.contains("empty body"), "{id}: {text}"),
+            "error envelope on 200" => {
+                assert!(matches!(err, Error::AuthRejected { .. }), "{id}: {text}")
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Every leaf of the documented answer, removed or given each other JSON type in turn: a leaf
+/// of the key information never fails the inspection; a leaf of the envelope may, with an
+/// error naming the exchange. Nothing panics.
+pub async fn single_field_mutations_never_panic_and_never_fail_the_key_information(
+    subject: &Subject,
+) {
+    let id = subject.exchange;
+    let sim = subject.simulator(Scenario::DocumentedExample).await;
+    let adapter = subject.adapter(&sim);
+    let documented = subject.answer(Scenario::DocumentedExample).body;
+    let payload: Vec<String> = subject
+        .simulation
+        .payload_pointer
+        .split('/')
+        .skip(1)
+        .map(str::to_owned)
+        .collect();
+    let mut paths = Vec::new();
+    leaf_paths(&documented, &mut Vec::new(), &mut paths);
+    assert!(paths.len() > 5, "{id}");
+    let replacements = [
+        None,
+        Some(Value::Null),
+        Some(Value::from(-1)),
+        Some(Value::from("x")),
+        Some(Value::from(true)),
+        Some(serde_json::json!([])),
+        Some(serde_json::json!({})),
+    ];
+    for path in &paths {
+        let inside = path.len() > payload.len() && path.starts_with(&payload);
+        for replacement in &replacements {
+            let mut body = documented.clone();
+            mutate(&mut body, path, replacement.clone());
+            sim.serve_raw(200, "application/json", body.to_string())
+                .await;
+            match adapter.key_info().await {
+                Ok(info) => assert_eq!(info.exchange, id),
+                Err(err) => {
+                    assert!(
+                        !inside,
+                        "{id}: {path:?} set to {replacement:?} failed the inspection: {err}"
+                    );
+                    assert_eq!(err.exchange(), Some(id), "{err}");
+                }
+            }
+        }
+    }
+}
+
+fn leaf_paths(value: &Value, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            for (key, field) in map {
+                prefix.push(key.clone());
+                leaf_paths(field, prefix, out);
+                prefix.pop();
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            for (index, item) in items.iter().enumerate() {
+                prefix.push(index.to_string());
+                leaf_paths(item, prefix, out);
+                prefix.pop();
+            }
+        }
+        _ => out.push(prefix.clone()),
+    }
+}
+
+fn mutate(value: &mut Value, path: &[String], replacement: Option<Value>) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut target = value;
+    for step in parents {
+        target = match target {
+            Value::Object(map) => map.get_mut(step).unwrap(),
+            Value::Array(items) => &mut items[step.parse::<usize>().unwrap()],
+            _ => return,
+        };
+    }
+    match (target, replacement) {
+        (Value::Object(map), None) => {
+            map.remove(last);
+        }
+        (Value::Object(map), Some(v)) => {
+            map.insert(last.clone(), v);
+        }
+        (Value::Array(items), None) => {
+            items.remove(last.parse::<usize>().unwrap());
+        }
+        (Value::Array(items), Some(v)) => items[last.parse::<usize>().unwrap()] = v,
+        _ => {}
+    }
+}
+
+/// A plain-HTTP URL off loopback is refused when the adapter is built.
+pub async fn plain_http_is_refused_off_loopback(subject: &Subject) {
+    let id = subject.exchange;
+    let setup = Setup {
+        base_url: "http://exchange.example.com".to_owned(),
+        ..subject.setup_without_simulator()
+    };
+    let err = (subject.build)(setup).unwrap_err();
+    assert!(matches!(err, Error::Config { .. }), "{id}: {err}");
+    assert!(err.to_string().contains("HTTPS"), "{id}: {err}");
+}
+
+/// Building without credentials fails, naming the environment variables to set.
+pub async fn missing_credentials_fail_at_build_time_naming_the_variables(subject: &Subject) {
+    let id = subject.exchange;
+    let setup = Setup {
+        credentials: None,
+        ..subject.setup_without_simulator()
+    };
+    let err = (subject.build)(setup).unwrap_err();
+    assert!(matches!(err, Error::Config { .. }), "{id}: {err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("{}_API_KEY", id.env_prefix())),
+        "{id}: {err}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets planted in every position an answer can carry them: found nowhere, and the mapped
+// rights, addresses and dates exactly what they would be for any other string.
+// ---------------------------------------------------------------------------------------------
+
+/// A string of the same length as `secret` that no scrubber knows.
+fn control_for(secret: &str) -> String {
+    "Q".repeat(secret.chars().count())
+}
+
+/// The successful answer of `scenario` with `token` planted as a value, an object key, nested,
+/// in an array, in upper case, and as a permission name.
+fn planted_answer(subject: &Subject, scenario: Scenario, token: &str) -> Value {
+    let mut body = subject.answer(scenario).body;
+    (subject.simulation.plant_permission)(&mut body, token);
+    let pointer = subject.simulation.payload_pointer;
+    let payload = body.pointer_mut(pointer).unwrap().as_object_mut().unwrap();
+    payload.insert("plantedValue".into(), token.into());
+    payload.insert(token.into(), "planted key".into());
+    payload.insert(
+        "plantedNested".into(),
+        serde_json::json!({ "deeper": { "v": format!("prefix-{token}-suffix") } }),
+    );
+    payload.insert("plantedList".into(), serde_json::json!(["a", token]));
+    payload.insert("plantedUpper".into(), token.to_ascii_uppercase().into());
+    body
+}
+
+/// Every header an adapter may read a request id from, set to `value`.
+fn with_request_ids(subject: &Subject, mut answer: CannedAnswer, value: &str) -> CannedAnswer {
+    for name in subject.request_id_headers.iter().chain(&["x-request-id"]) {
+        answer = answer.header(name, value);
+    }
+    answer
+}
+
+/// What must not change whatever the strings in an answer are.
+fn mapped_values(info: &KeyInfo) -> String {
+    let grants: Vec<String> = Permission::NORMALIZED
+        .iter()
+        .map(|p| format!("{p}={:?}", info.permissions.get(p)))
+        .collect();
+    let others = info
+        .permissions
+        .iter()
+        .filter(|(p, _)| matches!(p, Permission::Other(_)))
+        .map(|(_, g)| format!("{g:?}"))
+        .collect::<Vec<_>>();
+    let ips = match &info.ip_restriction {
+        IpRestriction::AllowList(entries) => entries
+            .iter()
+            .map(|e| match e {
+                crate::IpEntry::Net(net) => net.to_string(),
+                crate::IpEntry::Pattern(_) => "pattern".to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        other => format!("{other:?}"),
+    };
+    format!(
+        "{grants:?} others={others:?} ips={ips} created={:?} expires={:?} trading={:?} used={:?} enabled={:?} account={:?}",
+        info.created_at, info.expires_at, info.trading_expires_at, info.last_used_at, info.enabled, info.account
+    )
+}
+
+/// The secrets, planted as a value, an object key, nested, in an array, upper-cased, as a
+/// permission name and in every request-id header, are found nowhere in the key information,
+/// and every mapped value is what it is with any other string.
+pub async fn planted_secrets_are_found_nowhere_and_change_no_mapped_value(subject: &Subject) {
+    let id = subject.exchange;
+    let sim = subject.simulator(Scenario::Trading).await;
+    let adapter = subject.adapter(&sim);
+    for secret in subject.secrets() {
+        let control = control_for(&secret);
+        let mut outcomes = Vec::new();
+        for token in [&secret, &control] {
+            let answer = CannedAnswer::ok(planted_answer(subject, Scenario::Trading, token));
+            sim.serve(with_request_ids(subject, answer, token)).await;
+            outcomes.push(adapter.key_info().await.unwrap());
+        }
+        let (planted, controlled) = (&outcomes[0], &outcomes[1]);
+        for (what, text) in [
+            ("KeyInfo JSON", serde_json::to_string(planted).unwrap()),
+            ("KeyInfo Debug", format!("{planted:?}")),
+        ] {
+            assert!(
+                !leaks(&text, &secret),
+                "{id}: {what} shows a planted secret: {text}"
+            );
+        }
+        assert!(
+            serde_json::to_string(&planted.raw)
+                .unwrap()
+                .contains("[redacted]"),
+            "{id}"
+        );
+        assert_eq!(
+            mapped_values(planted),
+            mapped_values(controlled),
+            "{id}: a planted secret changed a mapped value"
+        );
+        assert!(
+            planted
+                .anomalies
+                .iter()
+                .any(|a| a.kind == crate::AnomalyKind::Unrecognized),
+            "{id}: the planted permission is listed as unrecognized"
+        );
+    }
+}
+
+/// The secrets, planted in an error answer's code, message and request-id headers, are found
+/// nowhere in the error.
+pub async fn secrets_planted_in_error_codes_messages_and_request_ids_are_found_nowhere(
+    subject: &Subject,
+) {
+    let id = subject.exchange;
+    let sim = subject.simulator(Scenario::InvalidKey).await;
+    let adapter = subject.adapter(&sim);
+    for secret in subject.secrets() {
+        let answer =
+            subject.error_answer(&secret, &format!("invalid key or signature for {secret}"));
+        sim.serve(with_request_ids(subject, answer, &secret)).await;
+        let err = adapter.key_info().await.unwrap_err();
+        for (what, text) in [("Display", err.to_string()), ("Debug", format!("{err:?}"))] {
+            assert!(
+                !leaks(&text, &secret),
+                "{id}: error {what} shows a secret: {text}"
+            );
+        }
+        let context = err.context().unwrap();
+        assert_eq!(context.code.as_deref(), Some("[redacted]"), "{id}");
+        assert!(
+            context.message.as_deref().unwrap().contains("[redacted]"),
+            "{id}"
+        );
+    }
+}
+
+/// The secrets, planted in 503 answers that are retried, never reach a log line, an error or
+/// its context.
+pub async fn secrets_in_retried_answers_never_reach_a_log_line(subject: &Subject) {
+    use tracing::instrument::WithSubscriber as _;
+    let id = subject.exchange;
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    async {
+        let sim = subject.simulator(Scenario::ReadOnly).await;
+        let adapter = subject.adapter_with(Setup {
+            retry: RetryPolicy {
+                min_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(2),
+                ..RetryPolicy::default()
+            },
+            ..subject.setup(&sim)
+        });
+        for secret in subject.secrets() {
+            let mut answer = subject.error_answer(&secret, &secret);
+            answer.status = 503;
+            sim.serve(with_request_ids(subject, answer, &secret)).await;
+            let err = adapter.key_info().await.unwrap_err();
+            assert!(matches!(err, Error::Unavailable { .. }), "{id}: {err}");
+            assert_eq!(err.context().unwrap().attempts, 3, "{id}");
+            assert!(!leaks(&format!("{err} {err:?}"), &secret), "{id}: {err:?}");
+        }
+    }
+    .with_subscriber(subscriber)
+    .await;
+    let logs = captured.text();
+    assert!(
+        logs.contains("retrying") && logs.contains(&format!("exchange={id}")),
+        "{id}: the retry path must log: {logs}"
+    );
+    subject.assert_no_secret("a log line", &logs);
+}
+
+/// A secret or passphrase equal to a vendor word, an address or a wildcard changes no mapped
+/// right, address or date: answers are mapped as received and scrubbed afterwards.
+pub async fn a_secret_equal_to_a_vendor_word_changes_no_mapped_value(subject: &Subject) {
+    let id = subject.exchange;
+    let words = [
+        "withdraw",
+        "trade",
+        "read_only",
+        "*",
+        "203.0.113.10",
+        "SpotTrade",
+        "Wallet",
+        "Withdraw",
+        "enableWithdrawals",
+        "true",
+        "2026",
+    ];
+    for scenario in [
+        Scenario::DocumentedExample,
+        Scenario::WithdrawEnabled,
+        Scenario::NoIpRestriction,
+        Scenario::Trading,
+    ] {
+        let sim = subject.simulator(scenario).await;
+        let truth = subject.adapter(&sim).key_info().await.unwrap();
+        for word in words {
+            let base = sim.credentials();
+            let credentials = Credentials::new(base.api_key(), word).with_passphrase(word);
+            let info = subject
+                .adapter_with(Setup {
+                    credentials: Some(credentials),
+                    ..subject.setup(&sim)
+                })
+                .key_info()
+                .await
+                .unwrap();
+            assert_eq!(
+                mapped_values(&info),
+                mapped_values(&truth),
+                "{id} {scenario}: a secret `{word}` changed a mapped value"
+            );
+            assert_eq!(
+                info.ip_restriction, truth.ip_restriction,
+                "{id} {scenario} {word}"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Codes are data: every documented error body maps to the class its table row claims.
+// ---------------------------------------------------------------------------------------------
+
+/// Codes are data: every documented error body in the subject's fixtures maps to the class
+/// its code-table row claims, with the row's retry verdict; every row names its source.
+pub async fn every_error_fixture_maps_to_the_class_its_table_row_claims(subject: &Subject) {
+    let id = subject.exchange;
+    let table = subject.error_codes;
+    assert!(!table.is_empty(), "{id}: no error table");
+    for row in table {
+        assert!(
+            row.source.len() > 10,
+            "{id}: a row without a source: {row:?}"
+        );
+        assert!(
+            row.code.is_some() || row.http_status.is_some(),
+            "{id}: {row:?}"
+        );
+    }
+    let Some(folder) = &subject.fixtures else {
+        return;
+    };
+    let mut files: Vec<_> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("error_") && n.ends_with(".json"))
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "{id}: too few error fixtures");
+    let sim = subject.simulator(Scenario::ReadOnly).await;
+    // On the simulator's clock, so a timestamp rejection is corrected, retried, and
+    // reported as itself.
+    let adapter = subject.adapter_with(Setup {
+        clock: Some(Arc::new(FixedClock::new(SERVER_TIME_MS))),
+        ..subject.setup(&sim)
+    });
+    for file in files {
+        let body = std::fs::read_to_string(&file).unwrap();
+        sim.serve_raw(200, "application/json", body).await;
+        let err = adapter.key_info().await.unwrap_err();
+        let code = err
+            .context()
+            .and_then(|c| c.code.clone())
+            .unwrap_or_else(|| panic!("{id}: {}: no code: {err}", file.display()));
+        let row = table
+            .iter()
+            .find(|row| row.code == Some(code.as_str()))
+            .unwrap_or_else(|| panic!("{id}: code {code} has no row in the table"));
+        assert_eq!(
+            err.class(),
+            Some(row.class),
+            "{id}: {}: {err}",
+            file.display()
+        );
+        if !matches!(
+            err,
+            Error::RateLimited {
+                ip_banned: true,
+                ..
+            }
+        ) {
+            assert_eq!(
+                err.is_retryable(),
+                row.retryable,
+                "{id}: {}",
+                file.display()
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Management: what the capabilities call native works, and a write is sent exactly once.
+// ---------------------------------------------------------------------------------------------
+
+/// Every management operation the capabilities call native works against the stateful
+/// simulator: a created key is listed, a revoked one is gone and refused afterwards, and
+/// revoking the key in use cuts the adapter off.
+pub async fn native_operations_work(subject: &Subject) {
+    let id = subject.exchange;
+    let caps = subject.capabilities();
+    if caps.create_key.is_available() {
+        let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
+        let spec =
+            NewKeySpec::new("conformance-bot", vec![Permission::Read]).allowed_ips(["203.0.113.7"]);
+        let created = adapter.create_key(&spec).await.unwrap();
+        assert_eq!(created.exchange, id);
+        assert!(!created.api_key.is_empty(), "{id}");
+        assert!(
+            !created.secret.expose_secret().is_empty(),
+            "{id}: the secret is handed over"
+        );
+        if caps.list_keys.is_available() {
+            let listed = adapter.list_keys().await.unwrap();
+            assert!(
+                listed
+                    .iter()
+                    .any(|k| k.key_id == Reported::Known(created.api_key.clone())),
+                "{id}: the created key is listed"
+            );
+        }
+        if caps.revoke.is_available() {
+            let target = KeyRef::other(created.api_key.clone());
+            adapter
+                .revoke(target, RevokeConfirm::IUnderstandThisIsIrreversible)
+                .await
+                .unwrap();
+            assert_eq!(
+                sim.with_state(|state| state.is_revoked(&created.api_key)),
+                Some(true),
+                "{id}: the simulator saw the revocation"
+            );
+            if caps.list_keys.is_available() {
+                let listed = adapter.list_keys().await.unwrap();
+                assert!(
+                    listed
+                        .iter()
+                        .all(|k| k.key_id != Reported::Known(created.api_key.clone())),
+                    "{id}: the revoked key is no longer listed"
+                );
+            }
+            let used = Credentials::new(created.api_key.clone(), created.secret.clone());
+            let err = subject
+                .adapter_with(Setup {
+                    credentials: Some(used),
+                    ..subject.setup(&sim)
+                })
+                .key_info()
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    err.auth_reason(),
+                    Some(AuthReason::InvalidKey | AuthReason::Ambiguous)
+                ),
+                "{id}: a revoked key is refused: {err}"
+            );
+        }
+    }
+    if caps.revoke.is_available() {
+        let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
+        let revoked = adapter
+            .revoke(KeyRef::Own, RevokeConfirm::IUnderstandThisIsIrreversible)
+            .await
+            .unwrap();
+        assert_eq!(revoked.exchange, id);
+        let sent = sim.received_requests().await.len();
+        let err = adapter.key_info().await.unwrap_err();
+        assert!(
+            matches!(err.auth_reason(), Some(AuthReason::InvalidKey)),
+            "{id}: after revoking its own key the adapter says so: {err}"
+        );
+        assert_eq!(
+            sim.received_requests().await.len(),
+            sent,
+            "{id}: and sends nothing"
+        );
+        let err = subject.adapter(&sim).key_info().await.unwrap_err();
+        assert!(
+            matches!(
+                err.auth_reason(),
+                Some(AuthReason::InvalidKey | AuthReason::Ambiguous)
+            ),
+            "{id}: the exchange refuses the revoked key: {err}"
+        );
+    }
+}
+
+/// A call that changes something (revoking the key in use, creating a key) is sent exactly
+/// once, whatever goes wrong: a 5xx, a timeout, a connection reset. Sending it again could
+/// create a second key, or act twice.
+pub async fn writes_are_sent_exactly_once(subject: &Subject) {
+    let id = subject.exchange;
+    let caps = subject.capabilities();
+    let retrying = RetryPolicy {
+        max_retries: 3,
+        min_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(2),
+        ..RetryPolicy::default()
+    };
+    let writes: Vec<&str> = [
+        (caps.revoke.is_available(), "revoke"),
+        (caps.create_key.is_available(), "create"),
+    ]
+    .into_iter()
+    .filter_map(|(available, name)| available.then_some(name))
+    .collect();
+    for write in writes {
+        for fault in ["503", "timeout", "reset"] {
+            let server = FaultyServer::start(fault).await;
+            let adapter = subject.adapter_with(Setup {
+                base_url: server.url.clone(),
+                retry: retrying,
+                timeout: Some(Duration::from_millis(300)),
+                ..subject.setup_without_simulator()
+            });
+            let outcome = match write {
+                "revoke" => adapter
+                    .revoke(KeyRef::Own, RevokeConfirm::IUnderstandThisIsIrreversible)
+                    .await
+                    .map(drop),
+                _ => adapter
+                    .create_key(
+                        &NewKeySpec::new("once", vec![Permission::Read])
+                            .allowed_ips(["203.0.113.7"]),
+                    )
+                    .await
+                    .map(drop),
+            };
+            assert!(
+                outcome.is_err(),
+                "{id}: {write} under {fault} cannot succeed"
+            );
+            assert_eq!(
+                server.requests().await,
+                1,
+                "{id}: {write} under {fault} was sent more than once"
+            );
+        }
+    }
+}
+
+/// A local server that fails every request one way, and counts them.
+struct FaultyServer {
+    url: String,
+    mock: Option<wiremock::MockServer>,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FaultyServer {
+    async fn start(fault: &str) -> FaultyServer {
+        use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        if fault == "reset" {
+            // Accepts a connection, reads a little, and drops it: the request gets no answer.
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            let counter = connections.clone();
+            std::thread::spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let mut stream = stream;
+                    let mut buffer = [0u8; 1024];
+                    let _ = std::io::Read::read(&mut stream, &mut buffer);
+                    drop(stream);
+                }
+            });
+            return FaultyServer {
+                url,
+                mock: None,
+                connections,
+            };
+        }
+        let server = MockServer::start().await;
+        let template = match fault {
+            "503" => ResponseTemplate::new(503),
+            _ => ResponseTemplate::new(200).set_delay(Duration::from_secs(5)),
+        };
+        Mock::given(any())
+            .respond_with(template)
+            .mount(&server)
+            .await;
+        FaultyServer {
+            url: server.uri(),
+            mock: Some(server),
+            connections,
+        }
+    }
+
+    async fn requests(&self) -> usize {
+        match &self.mock {
+            Some(server) => server.received_requests().await.map_or(0, |r| r.len()),
+            None => self.connections.load(std::sync::atomic::Ordering::SeqCst),
+        }
+    }
+}
