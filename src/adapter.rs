@@ -288,3 +288,108 @@ pub trait KeyAdapter: fmt::Debug + Send + Sync + 'static {
         }
     }
 }
+
+/// Why [`KeyAdapterExt::require_read_only`] refused a key.
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum NotReadOnly {
+    /// The key could not be inspected.
+    Inspection(Error),
+    /// The exchange reports these rights granted.
+    Granted {
+        /// The rights beyond reading the exchange reports granted.
+        rights: Vec<Permission>,
+        /// What the exchange said.
+        info: Box<KeyInfo>,
+    },
+    /// The exchange does not say whether these rights are granted: not proven read-only.
+    Unknown {
+        /// The rights the exchange leaves unreported.
+        rights: Vec<Permission>,
+        /// What the exchange said.
+        info: Box<KeyInfo>,
+    },
+}
+
+impl fmt::Display for NotReadOnly {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = |rights: &[Permission]| {
+            rights
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            NotReadOnly::Inspection(error) => write!(f, "the key could not be inspected: {error}"),
+            NotReadOnly::Granted { rights, info } => write!(
+                f,
+                "{}: the key is not read-only: it holds {}",
+                info.exchange,
+                names(rights)
+            ),
+            NotReadOnly::Unknown { rights, info } => write!(
+                f,
+                "{}: the key is not proven read-only: the exchange does not say whether it holds {}",
+                info.exchange,
+                names(rights)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for NotReadOnly {}
+
+/// Helpers on every [`KeyAdapter`], built from its operations: adding one never touches an
+/// adapter (as `object_store`'s `ObjectStoreExt`). In scope with `use exchange_keys::KeyAdapterExt`.
+#[async_trait]
+pub trait KeyAdapterExt: KeyAdapter {
+    /// Inspects the key and accepts it only if the exchange says it can do nothing but read:
+    /// for platforms that take their users' keys. A right the exchange does not report is a
+    /// refusal too ([`NotReadOnly::Unknown`]): not reported is never safe.
+    async fn require_read_only(&self) -> std::result::Result<KeyInfo, NotReadOnly> {
+        let info = self.key_info().await.map_err(NotReadOnly::Inspection)?;
+        let rights_in = |wanted: crate::model::Grant| -> Vec<Permission> {
+            Permission::WRITE
+                .into_iter()
+                .chain(
+                    info.permissions
+                        .iter()
+                        .map(|(p, _)| p.clone())
+                        .filter(|p| matches!(p, Permission::Other(_))),
+                )
+                .filter(|p| info.permissions.get(p) == wanted)
+                .collect()
+        };
+        let granted = rights_in(crate::model::Grant::Granted);
+        if !granted.is_empty() {
+            return Err(NotReadOnly::Granted {
+                rights: granted,
+                info: Box::new(info),
+            });
+        }
+        let unknown = rights_in(crate::model::Grant::NotReported);
+        if !unknown.is_empty() {
+            return Err(NotReadOnly::Unknown {
+                rights: unknown,
+                info: Box::new(info),
+            });
+        }
+        Ok(info)
+    }
+
+    /// [`KeyAdapter::key_info`], given up after `deadline` (retries included) with a
+    /// [`crate::error::TransportKind::Timeout`] error.
+    async fn key_info_within(&self, deadline: std::time::Duration) -> Result<KeyInfo> {
+        match tokio::time::timeout(deadline, self.key_info()).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(Error::Transport {
+                exchange: Some(self.exchange()),
+                kind: crate::error::TransportKind::Timeout,
+                message: format!("no answer within the {} ms allowed", deadline.as_millis()),
+            }),
+        }
+    }
+}
+
+impl<T: KeyAdapter + ?Sized> KeyAdapterExt for T {}

@@ -4,7 +4,8 @@
 //!
 //! - [`ExchangeId`] and its [`AdapterBuilder`]: pick an exchange, give credentials, build.
 //! - [`KeyAdapter`]: `key_info`, and `revoke` / `create_key` / `list_keys` where supported;
-//!   [`Capabilities`] says which, and which fields each exchange reports.
+//!   [`Capabilities`] says which, and which fields each exchange reports. [`KeyAdapterExt`]
+//!   adds helpers to every adapter (`require_read_only`, `key_info_within`).
 //! - [`KeyInfo`], [`Reported`], [`Permissions`], [`Grant`], [`IpRestriction`], [`Expiry`],
 //!   [`Delegation`], [`Anomaly`]: the uniform answer.
 //! - [`Error`]: semantic variants ([`Error::AuthRejected`] with an [`AuthReason`],
@@ -35,8 +36,8 @@ pub mod testkit;
 pub mod transport;
 
 pub use adapter::{
-    Capabilities, KeyAdapter, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm, Revoked,
-    Support,
+    Capabilities, KeyAdapter, KeyAdapterExt, KeyRef, NewKey, NewKeySpec, NotReadOnly, Operation,
+    RevokeConfirm, Revoked, Support,
 };
 pub use credentials::Credentials;
 pub use error::{AuthReason, Error, ErrorClass, ErrorCode, ErrorContext, Result};
