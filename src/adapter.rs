@@ -61,6 +61,8 @@ pub struct Capabilities {
     pub reports_key_id: Support,
     /// [`KeyInfo::label`].
     pub reports_label: Support,
+    /// Whether an allowlist is set ([`KeyInfo::ip_restriction`] other than `NotReported`).
+    pub reports_ip_restriction: Support,
     /// The allowlist's addresses (not only whether one is set).
     pub reports_ip_list: Support,
     /// [`KeyInfo::created_at`].
@@ -90,6 +92,7 @@ impl Capabilities {
         create_key: Support::Unsupported,
         reports_key_id: Support::Unsupported,
         reports_label: Support::Unsupported,
+        reports_ip_restriction: Support::Unsupported,
         reports_ip_list: Support::Unsupported,
         reports_created_at: Support::Unsupported,
         reports_expiry: Support::Unsupported,
@@ -102,7 +105,7 @@ impl Capabilities {
     };
 
     /// Every entry as `(name, support)`, in a stable order, for tables and checks.
-    pub fn entries(&self) -> [(&'static str, Support); 15] {
+    pub fn entries(&self) -> [(&'static str, Support); 16] {
         [
             ("key_info", self.key_info),
             ("list_keys", self.list_keys),
@@ -110,6 +113,7 @@ impl Capabilities {
             ("create_key", self.create_key),
             ("key_id", self.reports_key_id),
             ("label", self.reports_label),
+            ("ip_restriction", self.reports_ip_restriction),
             ("ip_list", self.reports_ip_list),
             ("created_at", self.reports_created_at),
             ("expiry", self.reports_expiry),

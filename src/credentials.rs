@@ -7,8 +7,8 @@
 //!
 //! | variable | meaning |
 //! |---|---|
-//! | `PREFIX_API_KEY` | the public API key (required) |
-//! | `PREFIX_API_SECRET` | the secret |
+//! | `PREFIX_API_KEY` | the public API key (required); for Coinbase, the CDP key's name |
+//! | `PREFIX_API_SECRET` | the secret; for Coinbase, the CDP private key (PEM, `\n` escapes allowed) |
 //! | `PREFIX_API_SECRET_COMMAND` | instead of the secret: a command printing it, e.g. `pass show exchange/binance` or `op read op://vault/binance/secret` (split on whitespace, run without a shell) |
 //! | `PREFIX_API_PASSPHRASE` | the passphrase (OKX, KuCoin, Bitget) |
 //! | `PREFIX_API_PASSPHRASE_COMMAND` | instead of the passphrase: a command printing it |
@@ -21,24 +21,63 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::error::{Error, Result};
 use crate::id::ExchangeId;
 
-/// An API key with its secret and, for the exchanges that use one, its passphrase.
+/// Which kind of key the credentials hold.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CredentialForm {
+    /// A public key and a shared secret keying an HMAC, with an optional passphrase: most
+    /// exchanges. Kraken's secret is base64, decoded and checked when the adapter is built.
+    Hmac,
+    /// A Coinbase CDP API key: the key's name (`organizations/…/apiKeys/…`) and its private
+    /// key, a PEM EC P-256 key (ES256) or a base64 Ed25519 key. Each request carries a fresh
+    /// JWT signed with it.
+    CoinbaseCdp,
+}
+
+/// An API key with its secret and, for the exchanges that use one, its passphrase; or a
+/// Coinbase CDP key ([`Credentials::coinbase_cdp`]).
 ///
 /// `Debug` shows the first characters of the public key and nothing of the secret or passphrase.
 #[derive(Clone)]
 pub struct Credentials {
+    form: CredentialForm,
     api_key: String,
     secret: SecretString,
     passphrase: Option<SecretString>,
 }
 
 impl Credentials {
-    /// Credentials from a public key and its secret.
+    /// Credentials from a public key and its secret ([`CredentialForm::Hmac`]).
     pub fn new(api_key: impl Into<String>, secret: impl Into<SecretString>) -> Self {
         Credentials {
+            form: CredentialForm::Hmac,
             api_key: api_key.into(),
             secret: secret.into(),
             passphrase: None,
         }
+    }
+
+    /// A Coinbase CDP key: its name and its private key, PEM (`-----BEGIN EC PRIVATE
+    /// KEY-----`, newlines as sent or escaped as `\n`, as in environment variables) or a base64
+    /// Ed25519 key. Parsed and checked when the adapter is built.
+    pub fn coinbase_cdp(key_name: impl Into<String>, private_key: impl Into<SecretString>) -> Self {
+        let private_key: SecretString = private_key.into();
+        let unescaped = private_key
+            .expose_secret()
+            .replace("\\n", "\n")
+            .trim()
+            .to_owned();
+        Credentials {
+            form: CredentialForm::CoinbaseCdp,
+            api_key: key_name.into().trim().to_owned(),
+            secret: SecretString::from(unescaped),
+            passphrase: None,
+        }
+    }
+
+    /// Which kind of key this is.
+    pub fn form(&self) -> CredentialForm {
+        self.form
     }
 
     /// Adds the passphrase (OKX, KuCoin, Bitget).
@@ -72,6 +111,9 @@ impl Credentials {
                     format!("neither {prefix}_API_SECRET nor {prefix}_API_SECRET_COMMAND is set"),
                 )
             })?;
+        if exchange == ExchangeId::Coinbase {
+            return Ok(Credentials::coinbase_cdp(api_key, secret));
+        }
         let mut credentials = Credentials::new(api_key.trim(), secret);
         if let Some(passphrase) =
             secret_from(exchange, &lookup, &format!("{prefix}_API_PASSPHRASE"))?
@@ -127,6 +169,7 @@ pub fn key_hint(api_key: &str) -> String {
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
+            .field("form", &self.form)
             .field("api_key", &self.key_hint())
             .field("secret", &"[redacted]")
             .field(
@@ -452,5 +495,27 @@ mod tests {
         )
         .unwrap();
         assert_eq!(secret.expose_secret(), "ok");
+    }
+
+    #[test]
+    fn coinbase_keys_come_from_the_environment_as_cdp_keys() {
+        let c = Credentials::from_lookup(
+            ExchangeId::Coinbase,
+            lookup(&[
+                ("COINBASE_API_KEY", "organizations/o/apiKeys/k"),
+                (
+                    "COINBASE_API_SECRET",
+                    "-----BEGIN EC PRIVATE KEY-----\\nMHc\\n-----END EC PRIVATE KEY-----\\n",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.form(), CredentialForm::CoinbaseCdp);
+        assert_eq!(c.api_key(), "organizations/o/apiKeys/k");
+        assert_eq!(
+            c.secret().expose_secret(),
+            "-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----"
+        );
+        assert!(!format!("{c:?}").contains("MHc"));
     }
 }

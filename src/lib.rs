@@ -39,7 +39,7 @@ pub use adapter::{
     Capabilities, KeyAdapter, KeyAdapterExt, KeyRef, NewKey, NewKeySpec, NotReadOnly, Operation,
     RevokeConfirm, Revoked, Support,
 };
-pub use credentials::Credentials;
+pub use credentials::{CredentialForm, Credentials};
 pub use error::{AuthReason, Error, ErrorClass, ErrorCode, ErrorContext, Result};
 pub use exchanges::{AdapterBuilder, SignedRequest, UnsignedRequest};
 pub use id::{Environment, ExchangeId, UnknownExchange};

@@ -50,6 +50,14 @@ impl<T> Reported<T> {
         }
     }
 
+    /// Chains a step that may itself find nothing to report.
+    pub fn and_then<U>(self, f: impl FnOnce(T) -> Reported<U>) -> Reported<U> {
+        match self {
+            Reported::Known(value) => f(value),
+            Reported::NotReported => Reported::NotReported,
+        }
+    }
+
     /// Converts into an `Option`, losing the name of the absence.
     pub fn into_option(self) -> Option<T> {
         match self {

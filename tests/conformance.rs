@@ -54,6 +54,8 @@ conformance_suite! {
     "binance" => binance: ExchangeId::Binance,
     "okx" => okx: ExchangeId::Okx,
     "bybit" => bybit: ExchangeId::Bybit,
+    "kraken" => kraken: ExchangeId::Kraken,
+    "coinbase" => coinbase: ExchangeId::Coinbase,
 }
 
 /// Every adapter of this build is in the suite above.
@@ -66,6 +68,10 @@ fn every_registered_exchange_is_in_the_suite() {
         ExchangeId::Okx,
         #[cfg(feature = "bybit")]
         ExchangeId::Bybit,
+        #[cfg(feature = "kraken")]
+        ExchangeId::Kraken,
+        #[cfg(feature = "coinbase")]
+        ExchangeId::Coinbase,
     ];
     assert_eq!(ExchangeId::supported(), listed);
 }

@@ -25,6 +25,10 @@ pub(crate) mod venue;
 pub mod binance;
 #[cfg(feature = "bybit")]
 pub mod bybit;
+#[cfg(feature = "coinbase")]
+pub mod coinbase;
+#[cfg(feature = "kraken")]
+pub mod kraken;
 #[cfg(feature = "okx")]
 pub mod okx;
 
@@ -281,6 +285,10 @@ static REGISTRY: &[&dyn Venue] = &[
     &okx::Okx,
     #[cfg(feature = "bybit")]
     &bybit::Bybit,
+    #[cfg(feature = "kraken")]
+    &kraken::Kraken,
+    #[cfg(feature = "coinbase")]
+    &coinbase::Coinbase,
 ];
 
 #[cfg(feature = "testkit")]

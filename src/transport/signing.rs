@@ -25,6 +25,29 @@ pub(crate) struct SigningKey {
 enum Material {
     /// The bytes an HMAC is keyed with.
     Hmac(SecretSlice<u8>),
+    /// An EC P-256 private key, signing ES256 JWTs (Coinbase CDP).
+    Es256(Box<p256::ecdsa::SigningKey>),
+    /// An Ed25519 private key, signing EdDSA JWTs (Coinbase CDP).
+    Ed25519(Box<ed25519_dalek::SigningKey>),
+}
+
+/// The algorithm of a JWT signing key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JwtAlgorithm {
+    /// ECDSA over P-256 with SHA-256, `r‖s` (RFC 7518 §3.4).
+    Es256,
+    /// Ed25519 (RFC 8037).
+    EdDsa,
+}
+
+impl JwtAlgorithm {
+    /// The JOSE `alg` name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            JwtAlgorithm::Es256 => "ES256",
+            JwtAlgorithm::EdDsa => "EdDSA",
+        }
+    }
 }
 
 impl SigningKey {
@@ -60,12 +83,133 @@ impl SigningKey {
         self.passphrase.as_ref().map(|p| p.expose_secret())
     }
 
-    /// The HMAC key's bytes.
+    /// A JWT signing key parsed from `private_key`: a PEM EC P-256 key (SEC1 `EC PRIVATE KEY`
+    /// or PKCS#8 `PRIVATE KEY`), or an Ed25519 key as base64 of its 32-byte seed or of the 64
+    /// bytes seed‖public key. The error says which forms were tried, never the key.
+    pub(crate) fn jwt(
+        api_key: &str,
+        private_key: &SecretString,
+    ) -> std::result::Result<SigningKey, String> {
+        use p256::pkcs8::DecodePrivateKey as _;
+        let text = private_key.expose_secret().trim();
+        let material = if text.starts_with("-----BEGIN EC PRIVATE KEY-----") {
+            let secret = p256::SecretKey::from_sec1_pem(text)
+                .map_err(|_| "the PEM EC private key is not a valid P-256 key".to_owned())?;
+            Material::Es256(Box::new(p256::ecdsa::SigningKey::from(secret)))
+        } else if text.starts_with("-----BEGIN PRIVATE KEY-----") {
+            if let Ok(key) = p256::ecdsa::SigningKey::from_pkcs8_pem(text) {
+                Material::Es256(Box::new(key))
+            } else {
+                let key = ed25519_dalek::SigningKey::from_pkcs8_pem(text).map_err(|_| {
+                    "the PEM PKCS#8 private key is neither a P-256 nor an Ed25519 key".to_owned()
+                })?;
+                Material::Ed25519(Box::new(key))
+            }
+        } else {
+            let bytes = zeroize::Zeroizing::new(
+                base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .map_err(|_| {
+                        "the private key is neither PEM nor base64 (an Ed25519 key)".to_owned()
+                    })?,
+            );
+            let seed: [u8; 32] = match bytes.len() {
+                32 | 64 => {
+                    let mut seed = [0u8; 32];
+                    seed.copy_from_slice(&bytes[..32]);
+                    seed
+                }
+                n => return Err(format!("an Ed25519 key is 32 or 64 bytes, not {n}")),
+            };
+            let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+            if bytes.len() == 64 && key.verifying_key().as_bytes()[..] != bytes[32..] {
+                return Err("the Ed25519 key's public half does not match its seed".to_owned());
+            }
+            Material::Ed25519(Box::new(key))
+        };
+        Ok(SigningKey {
+            api_key: api_key.to_owned(),
+            passphrase: None,
+            material,
+        })
+    }
+
+    /// The HMAC key's bytes; empty for a JWT key (whose venue never asks for them).
     pub(crate) fn hmac_key(&self) -> &[u8] {
         match &self.material {
             Material::Hmac(bytes) => bytes.expose_secret(),
+            Material::Es256(_) | Material::Ed25519(_) => &[],
         }
     }
+
+    /// The JWT algorithm of this key, if it signs JWTs.
+    pub(crate) fn jwt_algorithm(&self) -> Option<JwtAlgorithm> {
+        match &self.material {
+            Material::Hmac(_) => None,
+            Material::Es256(_) => Some(JwtAlgorithm::Es256),
+            Material::Ed25519(_) => Some(JwtAlgorithm::EdDsa),
+        }
+    }
+
+    /// A compact JWS over `header` and `claims` (JSON texts), signed with this key.
+    pub(crate) fn sign_jwt(&self, header: &str, claims: &str) -> Result<String> {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let mut token = String::with_capacity(header.len() + claims.len() + 128);
+        URL_SAFE_NO_PAD.encode_string(header, &mut token);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(claims, &mut token);
+        let signature = match &self.material {
+            Material::Es256(key) => {
+                use p256::ecdsa::signature::Signer as _;
+                let signature: p256::ecdsa::Signature = key.sign(token.as_bytes());
+                signature.to_bytes().to_vec()
+            }
+            Material::Ed25519(key) => {
+                use ed25519_dalek::Signer as _;
+                key.sign(token.as_bytes()).to_bytes().to_vec()
+            }
+            Material::Hmac(_) => {
+                return Err(crate::error::Error::config(
+                    None,
+                    "an HMAC secret cannot sign a JWT: use Credentials::coinbase_cdp",
+                ))
+            }
+        };
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+        Ok(token)
+    }
+}
+
+/// `bytes` random bytes from the operating system, as lowercase hex (JWT and request nonces).
+pub(crate) fn random_hex(bytes: usize) -> Result<String> {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::getrandom(&mut buffer).map_err(|e| {
+        crate::error::Error::config(None, format!("the system's random source failed: {e}"))
+    })?;
+    Ok(lower_hex(&buffer))
+}
+
+/// SHA-256 of the concatenation of `parts`.
+pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hasher.finalize().into()
+}
+
+/// Standard base64 HMAC-SHA512 of the concatenation of `parts` (Kraken).
+pub(crate) fn base64_of_sha512_mac(key: &[u8], parts: &[&[u8]]) -> String {
+    let mut mac = match Hmac::<sha2::Sha512>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC-SHA512 takes keys of any length"),
+    };
+    for part in parts {
+        mac.update(part);
+    }
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
 impl fmt::Debug for SigningKey {

@@ -43,6 +43,17 @@ pub fn hmac_base64(secret: &str, message: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac(secret, message))
 }
 
+/// Base64 HMAC-SHA512 keyed with `key`, of `path` followed by SHA-256(`nonce` + `body`)
+/// (Kraken), computed here independently of the crate.
+pub fn kraken_sign(key: &[u8], path: &str, nonce: &str, body: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(format!("{nonce}{body}").as_bytes());
+    let mut mac = Hmac::<sha2::Sha512>::new_from_slice(key).unwrap();
+    mac.update(path.as_bytes());
+    mac.update(&digest);
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
 pub fn at(rfc3339: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(rfc3339)
         .unwrap()

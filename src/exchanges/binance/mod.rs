@@ -114,6 +114,7 @@ impl Venue for Binance {
         };
         Capabilities {
             key_info: inspectable,
+            reports_ip_restriction: Support::Native,
             reports_ip_list: Support::Unsupported,
             reports_created_at: Support::Native,
             reports_trading_expiry: Support::Native,

@@ -124,6 +124,7 @@ impl Venue for Bybit {
     fn capabilities(&self, _: Environment) -> Capabilities {
         Capabilities {
             key_info: Support::Native,
+            reports_ip_restriction: Support::Native,
             reports_key_id: Support::Native,
             reports_label: Support::Native,
             reports_ip_list: Support::Native,

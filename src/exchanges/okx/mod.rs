@@ -121,6 +121,7 @@ impl Venue for Okx {
     fn capabilities(&self, _: Environment) -> Capabilities {
         Capabilities {
             key_info: Support::Native,
+            reports_ip_restriction: Support::Native,
             reports_label: Support::Native,
             reports_ip_list: Support::Native,
             reports_enabled: Support::Emulated,
