@@ -1,6 +1,6 @@
 //! Kraken spot signing: `API-Sign` is the base64 HMAC-SHA512, keyed with the base64-decoded
 //! secret, of the URI path followed by SHA-256(nonce + the exact body sent)
-//! (https://docs.kraken.com/api/docs/guides/spot-rest-auth). The nonce is an always increasing
+//! (<https://docs.kraken.com/api/docs/guides/spot-rest-auth>). The nonce is an always increasing
 //! integer per key: every adapter of the process signing with one key shares its counter.
 
 use std::collections::HashMap;
