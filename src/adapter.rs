@@ -53,8 +53,10 @@ pub struct Capabilities {
     pub key_info: Support,
     /// [`KeyAdapter::list_keys`].
     pub list_keys: Support,
-    /// [`KeyAdapter::revoke`].
+    /// [`KeyAdapter::revoke`] of another key ([`KeyRef::Other`]).
     pub revoke: Support,
+    /// [`KeyAdapter::revoke`] of the key in use ([`KeyRef::Own`]): the adapter is cut off after.
+    pub revoke_own: Support,
     /// [`KeyAdapter::create_key`].
     pub create_key: Support,
     /// The key's id appears in [`KeyInfo::key_id`].
@@ -89,6 +91,7 @@ impl Capabilities {
         key_info: Support::Unsupported,
         list_keys: Support::Unsupported,
         revoke: Support::Unsupported,
+        revoke_own: Support::Unsupported,
         create_key: Support::Unsupported,
         reports_key_id: Support::Unsupported,
         reports_label: Support::Unsupported,
@@ -105,11 +108,12 @@ impl Capabilities {
     };
 
     /// Every entry as `(name, support)`, in a stable order, for tables and checks.
-    pub fn entries(&self) -> [(&'static str, Support); 16] {
+    pub fn entries(&self) -> [(&'static str, Support); 17] {
         [
             ("key_info", self.key_info),
             ("list_keys", self.list_keys),
             ("revoke", self.revoke),
+            ("revoke_own", self.revoke_own),
             ("create_key", self.create_key),
             ("key_id", self.reports_key_id),
             ("label", self.reports_label),
@@ -268,8 +272,11 @@ pub trait KeyAdapter: fmt::Debug + Send + Sync + 'static {
 
     /// Revokes a key. Irreversible; see [`RevokeConfirm`].
     async fn revoke(&self, target: KeyRef, confirm: RevokeConfirm) -> Result<Revoked> {
-        let _ = (target, confirm);
-        Err(self.unsupported(Operation::Revoke))
+        let _ = confirm;
+        Err(self.unsupported(match target {
+            KeyRef::Own => Operation::RevokeOwn,
+            _ => Operation::Revoke,
+        }))
     }
 
     /// Creates a key. Never retried: a retry could create a second key.

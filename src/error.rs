@@ -84,8 +84,10 @@ pub enum Operation {
     KeyInfo,
     /// [`crate::KeyAdapter::list_keys`].
     ListKeys,
-    /// [`crate::KeyAdapter::revoke`].
+    /// [`crate::KeyAdapter::revoke`] of another key.
     Revoke,
+    /// [`crate::KeyAdapter::revoke`] of the key in use.
+    RevokeOwn,
     /// [`crate::KeyAdapter::create_key`].
     CreateKey,
 }
@@ -96,6 +98,7 @@ impl fmt::Display for Operation {
             Operation::KeyInfo => "key inspection",
             Operation::ListKeys => "listing keys",
             Operation::Revoke => "revoking a key",
+            Operation::RevokeOwn => "revoking the key in use",
             Operation::CreateKey => "creating a key",
         })
     }
@@ -383,6 +386,19 @@ pub enum Error {
         /// The underlying error's description.
         message: String,
     },
+    /// A call that changes something (creating or revoking a key) got no clear answer: a
+    /// timeout, a dropped connection, a 5xx. The exchange may or may not have acted on it, so it
+    /// is never sent again blindly and never [`Error::is_retryable`]: find out first (list the
+    /// keys, inspect the key) before calling again.
+    #[error("{exchange}: {call} may or may not have been carried out (check, for example by listing the keys, before sending it again): {source}")]
+    OutcomeUnknown {
+        /// The exchange.
+        exchange: ExchangeId,
+        /// The call, e.g. `POST /v5/user/delete-api`.
+        call: String,
+        /// What went wrong.
+        source: Box<Error>,
+    },
     /// The configuration is invalid: missing credentials, an `http://` URL off loopback, …
     #[error("{}: invalid configuration: {message}", ExchangeName(exchange))]
     Config {
@@ -424,6 +440,9 @@ impl Error {
     /// own ([`ErrorContext::retryable`]), that verdict decides, but an IP ban is never
     /// retryable.
     pub fn is_retryable(&self) -> bool {
+        if let Error::OutcomeUnknown { .. } = self {
+            return false;
+        }
         if let Error::RateLimited {
             ip_banned: true, ..
         } = self
@@ -452,7 +471,9 @@ impl Error {
             | Error::Unavailable { context }
             | Error::Rejected { context }
             | Error::Decode { context, .. } => context.exchange,
-            Error::Unsupported { exchange, .. } => Some(*exchange),
+            Error::Unsupported { exchange, .. } | Error::OutcomeUnknown { exchange, .. } => {
+                Some(*exchange)
+            }
             Error::Transport { exchange, .. } | Error::Config { exchange, .. } => *exchange,
         }
     }
@@ -465,6 +486,7 @@ impl Error {
             | Error::Unavailable { context }
             | Error::Rejected { context }
             | Error::Decode { context, .. } => Some(context.as_ref()),
+            Error::OutcomeUnknown { source, .. } => source.context(),
             _ => None,
         }
     }
@@ -505,8 +527,17 @@ impl Error {
             Error::Decode { what, .. } => rewrite(what),
             Error::Transport { message, .. } | Error::Config { message, .. } => rewrite(message),
             Error::Unsupported { manual_step, .. } => rewrite(manual_step),
+            Error::OutcomeUnknown { call, source, .. } => {
+                rewrite(call);
+                source.redact_texts(redactor);
+            }
             _ => {}
         }
+    }
+
+    /// Whether this is an [`Error::OutcomeUnknown`]: a write whose effect nobody knows.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Error::OutcomeUnknown { .. })
     }
 
     /// The auth reason, for an [`Error::AuthRejected`].
@@ -546,7 +577,18 @@ impl Error {
             | Error::Unavailable { context }
             | Error::Rejected { context }
             | Error::Decode { context, .. } => Some(context),
+            Error::OutcomeUnknown { source, .. } => source.context_mut(),
             _ => None,
+        }
+    }
+
+    /// Adds what the caller should know to the exchange's message (what a failed call needs).
+    pub(crate) fn add_to_message(&mut self, hint: &str) {
+        if let Some(context) = self.context_mut() {
+            context.message = Some(match context.message.take() {
+                Some(said) if !said.is_empty() => format!("{said} ({hint})"),
+                _ => hint.to_owned(),
+            });
         }
     }
 }

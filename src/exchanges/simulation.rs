@@ -183,6 +183,14 @@ impl SimulatedState {
         self.revoked.iter().any(|k| k == api_key)
     }
 
+    /// The secret of a held key.
+    pub fn secret_of(&self, api_key: &str) -> Option<String> {
+        self.keys
+            .iter()
+            .find(|k| k.api_key == api_key)
+            .map(|k| k.secret.clone())
+    }
+
     /// Revokes `api_key` (and forgets it from the held keys).
     pub fn revoke(&mut self, api_key: &str) {
         self.keys.retain(|k| k.api_key != api_key);
@@ -246,9 +254,27 @@ pub struct Simulation {
     pub error_body: fn(&str, &str) -> Value,
     /// The public key a request authenticates with.
     pub api_key_of: fn(&RecordedRequest) -> Option<String>,
-    /// Answers the management calls (create, list, revoke) from the state; `None` for a call
-    /// it does not simulate.
-    pub manage: fn(&mut SimulatedState, &RecordedRequest) -> Option<CannedAnswer>,
+    /// The management calls (create, list, revoke) it simulates.
+    pub manage: Management,
+}
+
+/// How a simulated exchange answers management calls from its state.
+#[derive(Clone, Copy)]
+pub struct Management {
+    /// Answers a management call in `scenario` from the state; `None` for a call it does not
+    /// simulate.
+    pub answer: fn(Scenario, &mut SimulatedState, &RecordedRequest) -> Option<CannedAnswer>,
+    /// Whether a request changes something (creates, revokes): the calls that must never be
+    /// sent twice, which the conformance suite fails on purpose.
+    pub is_write: fn(&RecordedRequest) -> bool,
+}
+
+impl Management {
+    /// For exchanges whose management calls are not simulated.
+    pub const NONE: Management = Management {
+        answer: |_, _, _| None,
+        is_write: |_| false,
+    };
 }
 
 impl std::fmt::Debug for Simulation {
@@ -257,11 +283,6 @@ impl std::fmt::Debug for Simulation {
             .field("key_info_path", &self.key_info_path)
             .finish_non_exhaustive()
     }
-}
-
-/// For exchanges whose management calls are not simulated.
-pub fn no_management(_: &mut SimulatedState, _: &RecordedRequest) -> Option<CannedAnswer> {
-    None
 }
 
 /// Patches `base` (a JSON object) with the fields of `changes`, for scenario variants of a

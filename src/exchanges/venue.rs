@@ -67,15 +67,20 @@ pub(crate) trait Venue: Conventions {
     /// What a person does by hand when `operation` is not available through this adapter.
     fn manual_step(&self, operation: Operation) -> Option<&'static str>;
 
-    /// Revokes a key through the API, where the exchange allows it.
+    /// Revokes a key through the API, where the exchange allows it. Called only for what the
+    /// capabilities allow: `target` is [`KeyRef::Own`] only if `revoke_own` is available (the
+    /// adapter then cuts itself off), another key only if `revoke` is.
     async fn revoke(
         &self,
         adapter: &VenueAdapter,
         target: KeyRef,
         confirm: RevokeConfirm,
     ) -> Result<Revoked> {
-        let _ = (target, confirm);
-        Err(adapter.unsupported(Operation::Revoke))
+        let _ = confirm;
+        Err(adapter.unsupported(match target {
+            KeyRef::Own => Operation::RevokeOwn,
+            _ => Operation::Revoke,
+        }))
     }
 
     /// Creates a key through the API, where the exchange allows it.
@@ -330,11 +335,32 @@ impl KeyAdapter for VenueAdapter {
     }
 
     async fn revoke(&self, target: KeyRef, confirm: RevokeConfirm) -> Result<Revoked> {
+        // Naming the key in use by its id is revoking it: the same gate, the same cut-off.
+        let own = match &target {
+            KeyRef::Own => true,
+            KeyRef::Other { key_id, .. } => key_id == self.api_key(),
+        };
+        let capabilities = self.capabilities();
+        let (support, operation) = if own {
+            (capabilities.revoke_own, Operation::RevokeOwn)
+        } else {
+            (capabilities.revoke, Operation::Revoke)
+        };
+        if !support.is_available() {
+            return Err(self.unsupported(operation));
+        }
+        let target = if own { KeyRef::Own } else { target };
         let outcome = self.venue.revoke(self, target, confirm).await;
+        if own && outcome.is_ok() {
+            self.own_key_revoked();
+        }
         self.scrubbed(outcome)
     }
 
     async fn create_key(&self, spec: &NewKeySpec) -> Result<NewKey> {
+        if !self.capabilities().create_key.is_available() {
+            return Err(self.unsupported(Operation::CreateKey));
+        }
         // The new key's secret is the caller's to keep: only errors are scrubbed.
         self.venue
             .create_key(self, spec)
@@ -346,6 +372,9 @@ impl KeyAdapter for VenueAdapter {
     }
 
     async fn list_keys(&self) -> Result<Vec<KeyInfo>> {
+        if !self.capabilities().list_keys.is_available() {
+            return Err(self.unsupported(Operation::ListKeys));
+        }
         let outcome = self.venue.list_keys(self).await;
         self.scrubbed(outcome)
     }

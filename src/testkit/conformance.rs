@@ -30,7 +30,7 @@ use std::time::Duration;
 use secrecy::ExposeSecret;
 use serde_json::Value;
 
-use super::{CannedAnswer, Scenario, SimulatedExchange, SERVER_TIME_MS};
+use super::{CannedAnswer, RecordedRequest, Scenario, SimulatedExchange, SERVER_TIME_MS};
 use crate::adapter::{KeyAdapter, KeyRef, NewKeySpec, RevokeConfirm, Support};
 use crate::clock::{Clock, FixedClock};
 use crate::credentials::Credentials;
@@ -310,9 +310,19 @@ pub async fn unavailable_operations_return_unsupported_with_a_manual_step(subjec
     let spec = NewKeySpec::default();
     let outcomes = [
         (
-            caps.revoke,
+            caps.revoke_own,
             adapter
                 .revoke(KeyRef::Own, RevokeConfirm::IUnderstandThisIsIrreversible)
+                .await
+                .err(),
+        ),
+        (
+            caps.revoke,
+            adapter
+                .revoke(
+                    KeyRef::other("conformance-other-key"),
+                    RevokeConfirm::IUnderstandThisIsIrreversible,
+                )
                 .await
                 .err(),
         ),
@@ -340,9 +350,14 @@ pub async fn unavailable_operations_return_unsupported_with_a_manual_step(subjec
         }
     }
     // Unsupported operations never reach the exchange.
-    if [caps.revoke, caps.create_key, caps.list_keys]
-        .iter()
-        .all(|s| *s == Support::Unsupported)
+    if [
+        caps.revoke_own,
+        caps.revoke,
+        caps.create_key,
+        caps.list_keys,
+    ]
+    .iter()
+    .all(|s| *s == Support::Unsupported)
     {
         assert!(sim.received_requests().await.is_empty(), "{id}");
     }
@@ -1185,21 +1200,42 @@ pub async fn every_error_fixture_maps_to_the_class_its_table_row_claims(subject:
 // ---------------------------------------------------------------------------------------------
 
 /// Every management operation the capabilities call native works against the stateful
-/// simulator: a created key is listed, a revoked one is gone and refused afterwards, and
-/// revoking the key in use cuts the adapter off.
+/// simulator: listed keys carry no secret, a created key is listed, a revoked one is gone and
+/// refused afterwards, and revoking the key in use cuts the adapter off.
 pub async fn native_operations_work(subject: &Subject) {
     let id = subject.exchange;
     let caps = subject.capabilities();
+    if caps.list_keys.is_available() {
+        let (_sim, adapter) = subject.start(Scenario::DocumentedExample).await;
+        let listed = adapter.list_keys().await.unwrap();
+        assert!(
+            !listed.is_empty(),
+            "{id}: the documented example lists keys"
+        );
+        for info in &listed {
+            assert_eq!(info.exchange, id);
+        }
+    }
     if caps.create_key.is_available() {
         let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
-        let spec =
-            NewKeySpec::new("conformance-bot", vec![Permission::Read]).allowed_ips(["203.0.113.7"]);
-        let created = adapter.create_key(&spec).await.unwrap();
+        let unbound = NewKeySpec::new("conformance-bot", vec![Permission::Read]);
+        let err = adapter.create_key(&unbound).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Config { .. }),
+            "{id}: a key bound to no address is refused: {err}"
+        );
+        assert!(
+            sim.received_requests().await.is_empty(),
+            "{id}: and nothing is sent"
+        );
+        let created = adapter.create_key(&creatable()).await.unwrap();
         assert_eq!(created.exchange, id);
         assert!(!created.api_key.is_empty(), "{id}");
+        let secret = created.secret.expose_secret().to_owned();
+        assert!(!secret.is_empty(), "{id}: the secret is handed over");
         assert!(
-            !created.secret.expose_secret().is_empty(),
-            "{id}: the secret is handed over"
+            !format!("{created:?}").contains(&secret),
+            "{id}: the new secret stays out of Debug"
         );
         if caps.list_keys.is_available() {
             let listed = adapter.list_keys().await.unwrap();
@@ -1209,31 +1245,47 @@ pub async fn native_operations_work(subject: &Subject) {
                     .any(|k| k.key_id == Reported::Known(created.api_key.clone())),
                 "{id}: the created key is listed"
             );
-        }
-        if caps.revoke.is_available() {
-            let target = KeyRef::other(created.api_key.clone());
-            adapter
-                .revoke(target, RevokeConfirm::IUnderstandThisIsIrreversible)
-                .await
-                .unwrap();
-            assert_eq!(
-                sim.with_state(|state| state.is_revoked(&created.api_key)),
-                Some(true),
-                "{id}: the simulator saw the revocation"
+            let shown = format!("{listed:?} {}", serde_json::to_string(&listed).unwrap());
+            assert!(
+                !leaks(&shown, &secret),
+                "{id}: a listed key's secret, echoed by the exchange, reaches no output"
             );
-            if caps.list_keys.is_available() {
-                let listed = adapter.list_keys().await.unwrap();
-                assert!(
-                    listed
-                        .iter()
-                        .all(|k| k.key_id != Reported::Known(created.api_key.clone())),
-                    "{id}: the revoked key is no longer listed"
-                );
-            }
-            let used = Credentials::new(created.api_key.clone(), created.secret.clone());
+        }
+    }
+    if caps.revoke.is_available() {
+        let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
+        let target = a_key_to_revoke(subject, &sim).await;
+        let secret = sim.with_state(|state| state.secret_of(&target)).flatten();
+        let revoked = adapter
+            .revoke(
+                KeyRef::other(target.clone()),
+                RevokeConfirm::IUnderstandThisIsIrreversible,
+            )
+            .await
+            .unwrap();
+        assert_eq!(revoked.exchange, id);
+        assert_eq!(
+            sim.with_state(|state| state.is_revoked(&target)),
+            Some(true),
+            "{id}: the simulator saw the revocation"
+        );
+        adapter
+            .key_info()
+            .await
+            .unwrap_or_else(|err| panic!("{id}: revoking another key leaves this one: {err}"));
+        if caps.list_keys.is_available() {
+            let listed = adapter.list_keys().await.unwrap();
+            assert!(
+                listed
+                    .iter()
+                    .all(|k| k.key_id != Reported::Known(target.clone())),
+                "{id}: the revoked key is no longer listed"
+            );
+        }
+        if let Some(secret) = secret {
             let err = subject
                 .adapter_with(Setup {
-                    credentials: Some(used),
+                    credentials: Some(Credentials::new(target.clone(), secret)),
                     ..subject.setup(&sim)
                 })
                 .key_info()
@@ -1248,7 +1300,7 @@ pub async fn native_operations_work(subject: &Subject) {
             );
         }
     }
-    if caps.revoke.is_available() {
+    if caps.revoke_own.is_available() {
         let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
         let revoked = adapter
             .revoke(KeyRef::Own, RevokeConfirm::IUnderstandThisIsIrreversible)
@@ -1274,12 +1326,51 @@ pub async fn native_operations_work(subject: &Subject) {
             ),
             "{id}: the exchange refuses the revoked key: {err}"
         );
+    } else if caps.revoke.is_available() {
+        // Naming the key in use by its id does not get around the missing capability.
+        let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
+        let own = KeyRef::other(subject.credentials().api_key().to_owned());
+        let err = adapter
+            .revoke(own, RevokeConfirm::IUnderstandThisIsIrreversible)
+            .await
+            .unwrap_err();
+        assert!(err.is_unsupported(), "{id}: {err}");
+        assert!(sim.received_requests().await.is_empty(), "{id}");
     }
 }
 
-/// A call that changes something (revoking the key in use, creating a key) is sent exactly
-/// once, whatever goes wrong: a 5xx, a timeout, a connection reset. Sending it again could
-/// create a second key, or act twice.
+/// What the suite asks a native `create_key` for: a read-only key bound to a documentation
+/// address.
+fn creatable() -> NewKeySpec {
+    NewKeySpec::new("conformance_bot", vec![Permission::Read]).allowed_ips(["203.0.113.7"])
+}
+
+/// The public id of a key other than the one in use that `sim` holds: one created through the
+/// API where that is native, else one the exchange lists.
+async fn a_key_to_revoke(subject: &Subject, sim: &SimulatedExchange) -> String {
+    let id = subject.exchange;
+    let caps = subject.capabilities();
+    let adapter = subject.adapter(sim);
+    if caps.create_key.is_available() {
+        return adapter.create_key(&creatable()).await.unwrap().api_key;
+    }
+    let own = subject.credentials().api_key().to_owned();
+    if caps.list_keys.is_available() {
+        let listed = adapter.list_keys().await.unwrap();
+        if let Some(other) = listed.iter().find_map(|k| match &k.key_id {
+            Reported::Known(key) if *key != own => Some(key.clone()),
+            _ => None,
+        }) {
+            return other;
+        }
+    }
+    panic!("{id}: revoking another key is native, but the simulator neither creates nor lists another key to revoke")
+}
+
+/// A call that changes something (revoking a key, creating one) is sent exactly once, whatever
+/// goes wrong: a 5xx, a timeout, a connection reset. Sending it again could create a second key
+/// or act twice; the caller learns the outcome is unknown ([`Error::OutcomeUnknown`]), never
+/// that it may simply retry.
 pub async fn writes_are_sent_exactly_once(subject: &Subject) {
     let id = subject.exchange;
     let caps = subject.capabilities();
@@ -1290,98 +1381,186 @@ pub async fn writes_are_sent_exactly_once(subject: &Subject) {
         ..RetryPolicy::default()
     };
     let writes: Vec<&str> = [
-        (caps.revoke.is_available(), "revoke"),
-        (caps.create_key.is_available(), "create"),
+        (caps.revoke_own.is_available(), "revoke the key in use"),
+        (caps.revoke.is_available(), "revoke another key"),
+        (caps.create_key.is_available(), "create a key"),
     ]
     .into_iter()
     .filter_map(|(available, name)| available.then_some(name))
     .collect();
     for write in writes {
-        for fault in ["503", "timeout", "reset"] {
-            let server = FaultyServer::start(fault).await;
+        for fault in [Fault::Status503, Fault::Timeout, Fault::Reset] {
+            let door = FaultyDoor::start(subject, fault).await;
+            let target = match write {
+                "revoke another key" => Some(a_key_to_revoke(subject, &door.sim).await),
+                _ => None,
+            };
             let adapter = subject.adapter_with(Setup {
-                base_url: server.url.clone(),
+                base_url: door.url.clone(),
                 retry: retrying,
                 timeout: Some(Duration::from_millis(300)),
-                ..subject.setup_without_simulator()
+                ..subject.setup(&door.sim)
             });
-            let outcome = match write {
-                "revoke" => adapter
-                    .revoke(KeyRef::Own, RevokeConfirm::IUnderstandThisIsIrreversible)
-                    .await
-                    .map(drop),
-                _ => adapter
-                    .create_key(
-                        &NewKeySpec::new("once", vec![Permission::Read])
-                            .allowed_ips(["203.0.113.7"]),
+            let outcome = match target {
+                Some(target) => adapter
+                    .revoke(
+                        KeyRef::other(target),
+                        RevokeConfirm::IUnderstandThisIsIrreversible,
                     )
                     .await
                     .map(drop),
+                None if write == "create a key" => adapter.create_key(&creatable()).await.map(drop),
+                None => adapter
+                    .revoke(KeyRef::Own, RevokeConfirm::IUnderstandThisIsIrreversible)
+                    .await
+                    .map(drop),
             };
-            assert!(
-                outcome.is_err(),
-                "{id}: {write} under {fault} cannot succeed"
-            );
+            let err = match outcome {
+                Ok(()) => panic!("{id}: {write} under {fault:?} cannot succeed"),
+                Err(err) => err,
+            };
             assert_eq!(
-                server.requests().await,
+                door.writes(),
                 1,
-                "{id}: {write} under {fault} was sent more than once"
+                "{id}: {write} under {fault:?} was sent {} times",
+                door.writes()
+            );
+            assert!(
+                err.is_outcome_unknown() && !err.is_retryable(),
+                "{id}: {write} under {fault:?} says its outcome is unknown: {err}"
             );
         }
     }
 }
 
-/// A local server that fails every request one way, and counts them.
-struct FaultyServer {
-    url: String,
-    mock: Option<wiremock::MockServer>,
-    connections: Arc<std::sync::atomic::AtomicUsize>,
+/// How [`FaultyDoor`] fails a write.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// Answers 503.
+    Status503,
+    /// Answers nothing for longer than the adapter waits.
+    Timeout,
+    /// Reads the request and drops the connection.
+    Reset,
 }
 
-impl FaultyServer {
-    async fn start(fault: &str) -> FaultyServer {
-        use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
-        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        if fault == "reset" {
-            // Accepts a connection, reads a little, and drops it: the request gets no answer.
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            let url = format!("http://{}", listener.local_addr().unwrap());
-            let counter = connections.clone();
-            std::thread::spawn(move || {
-                for stream in listener.incoming().flatten() {
-                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    let mut stream = stream;
-                    let mut buffer = [0u8; 1024];
-                    let _ = std::io::Read::read(&mut stream, &mut buffer);
-                    drop(stream);
-                }
-            });
-            return FaultyServer {
-                url,
-                mock: None,
-                connections,
-            };
-        }
-        let server = MockServer::start().await;
-        let template = match fault {
-            "503" => ResponseTemplate::new(503),
-            _ => ResponseTemplate::new(200).set_delay(Duration::from_secs(5)),
-        };
-        Mock::given(any())
-            .respond_with(template)
-            .mount(&server)
-            .await;
-        FaultyServer {
-            url: server.uri(),
-            mock: Some(server),
-            connections,
-        }
+/// A simulated exchange behind a front door that fails every write one way and counts the
+/// writes; reads pass through to the simulator (so a write may first look a key up).
+struct FaultyDoor {
+    sim: SimulatedExchange,
+    url: String,
+    writes: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl FaultyDoor {
+    async fn start(subject: &Subject, fault: Fault) -> FaultyDoor {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let sim = subject.simulator(Scenario::DocumentedExample).await;
+        let upstream = sim
+            .base_url()
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let writes = Arc::new(AtomicUsize::new(0));
+        let counter = writes.clone();
+        let is_write = subject.simulation.manage.is_write;
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (upstream, counter) = (upstream.clone(), counter.clone());
+                std::thread::spawn(move || {
+                    let _ = pass_or_fail(client, &upstream, |request| {
+                        let write = is_write(request);
+                        if write {
+                            counter.fetch_add(1, Ordering::SeqCst);
+                        }
+                        write.then_some(fault)
+                    });
+                });
+            }
+        });
+        FaultyDoor { sim, url, writes }
     }
 
-    async fn requests(&self) -> usize {
-        match &self.mock {
-            Some(server) => server.received_requests().await.map_or(0, |r| r.len()),
-            None => self.connections.load(std::sync::atomic::Ordering::SeqCst),
+    fn writes(&self) -> usize {
+        self.writes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Reads one request from `client`; fails it as `fault_for` says, or relays it to `upstream`
+/// (closing both connections after the answer).
+fn pass_or_fail(
+    mut client: std::net::TcpStream,
+    upstream: &str,
+    fault_for: impl Fn(&RecordedRequest) -> Option<Fault>,
+) -> std::io::Result<()> {
+    use std::io::{Read, Write};
+    client.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut raw = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let head_end = loop {
+        let read = client.read(&mut buffer)?;
+        if read == 0 {
+            return Ok(());
+        }
+        raw.extend_from_slice(&buffer[..read]);
+        if let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next().unwrap_or_default().split(' ');
+    let method = request_line.next().unwrap_or_default().to_owned();
+    let target = request_line.next().unwrap_or_default();
+    let (path, query) = match target.split_once('?') {
+        Some((path, query)) => (path.to_owned(), Some(query.to_owned())),
+        None => (target.to_owned(), None),
+    };
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    while raw.len() < head_end + length {
+        let read = client.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buffer[..read]);
+    }
+    let request = RecordedRequest {
+        method,
+        path,
+        query,
+        headers,
+        body: String::from_utf8_lossy(&raw[head_end..]).into_owned(),
+    };
+    match fault_for(&request) {
+        Some(Fault::Status503) => client.write_all(
+            b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        ),
+        Some(Fault::Timeout) => {
+            std::thread::sleep(Duration::from_secs(3));
+            Ok(())
+        }
+        Some(Fault::Reset) => Ok(()),
+        None => {
+            // One request per connection: the simulator closes after answering.
+            let request_line_end = raw.windows(2).position(|w| w == b"\r\n").unwrap_or(0) + 2;
+            let mut relayed = raw[..request_line_end].to_vec();
+            relayed.extend_from_slice(b"connection: close\r\n");
+            relayed.extend_from_slice(&raw[request_line_end..]);
+            let mut server = std::net::TcpStream::connect(upstream)?;
+            server.write_all(&relayed)?;
+            let mut answer = Vec::new();
+            server.read_to_end(&mut answer)?;
+            client.write_all(&answer)
         }
     }
 }

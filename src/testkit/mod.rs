@@ -32,8 +32,8 @@ use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
 pub use crate::exchanges::simulation::{
-    no_management, CannedAnswer, RecordedRequest, Scenario, SimulatedKey, SimulatedState,
-    Simulation, SERVER_TIME_MS,
+    CannedAnswer, Management, RecordedRequest, Scenario, SimulatedKey, SimulatedState, Simulation,
+    SERVER_TIME_MS,
 };
 
 use crate::adapter::KeyAdapter;
@@ -132,7 +132,7 @@ impl Respond for Responder {
                 return answer.clone();
             }
         }
-        if let Some(answer) = (sim.manage)(&mut shared.state, &request) {
+        if let Some(answer) = (sim.manage.answer)(self.scenario, &mut shared.state, &request) {
             return template(&answer);
         }
         if request.path == sim.key_info_path {

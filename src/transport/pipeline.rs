@@ -16,7 +16,7 @@ use super::scrub::{Scrub, Scrubber};
 use super::signing::SigningKey;
 use super::{Answer, HttpTransport, Limiter, Request, RetryPolicy};
 use crate::clock::{CorrectedClock, MAX_CLOCK_OFFSET_MS};
-use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, ErrorContext, Result};
+use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, ErrorContext, Result, TransportKind};
 use crate::id::{Environment, ExchangeId};
 
 /// One call of an exchange's API, as data.
@@ -220,7 +220,14 @@ impl Pipeline {
                 self.correct_clock().await?;
                 continue;
             }
-            if !endpoint.idempotent || !error.is_retryable() || timestamp_rejected {
+            if !endpoint.idempotent {
+                return Err(outcome_unknown_unless_refused(
+                    self.exchange(),
+                    &request,
+                    error,
+                ));
+            }
+            if !error.is_retryable() || timestamp_rejected {
                 return Err(error);
             }
             let wait = delays
@@ -300,6 +307,26 @@ impl Pipeline {
     /// Scrubs an outcome built from this pipeline's answers.
     pub(crate) fn scrubbed<T: Scrub>(&self, outcome: Result<T>) -> Result<T> {
         self.scrubber.outcome(outcome)
+    }
+}
+
+/// A write that failed before the exchange could answer it clearly (a timeout, a dropped
+/// connection, a 5xx or an answer nobody can read) may have been carried out:
+/// [`Error::OutcomeUnknown`]. A refusal the exchange spelled out (auth, rate limit, a code),
+/// or a connection never made, is certain: the error stays as it is.
+fn outcome_unknown_unless_refused(exchange: ExchangeId, request: &Request, error: Error) -> Error {
+    let unclear = match &error {
+        Error::Unavailable { .. } | Error::Decode { .. } => true,
+        Error::Transport { kind, .. } => *kind != TransportKind::Connect,
+        _ => false,
+    };
+    if !unclear {
+        return error;
+    }
+    Error::OutcomeUnknown {
+        exchange,
+        call: request.endpoint(),
+        source: Box::new(error),
     }
 }
 

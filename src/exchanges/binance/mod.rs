@@ -148,7 +148,7 @@ impl Venue for Binance {
 
     fn manual_step(&self, operation: Operation) -> Option<&'static str> {
         Some(match operation {
-            Operation::Revoke => {
+            Operation::Revoke | Operation::RevokeOwn => {
                 "Binance has no API to delete a key: log in to binance.com, open Account > API Management, and delete it there"
             }
             Operation::CreateKey => {

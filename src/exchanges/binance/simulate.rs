@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use crate::credentials::Credentials;
 use crate::exchanges::simulation::{
-    fixture, no_management, patched, CannedAnswer, Scenario, Simulation,
+    fixture, patched, CannedAnswer, Management, Scenario, Simulation,
 };
 
 const DOCUMENTED: &str = include_str!("../../../tests/fixtures/binance/api_restrictions.json");
@@ -32,7 +32,7 @@ pub(crate) fn simulation() -> Simulation {
             }
         },
         api_key_of: |request| request.header("x-mbx-apikey").map(str::to_owned),
-        manage: no_management,
+        manage: Management::NONE,
         error_body: |code, message| json!({ "code": code_value(code), "msg": message }),
     }
 }

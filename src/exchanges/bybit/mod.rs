@@ -21,7 +21,7 @@ use super::{Environment, ExchangeId};
 use async_trait::async_trait;
 
 use crate::adapter::{Capabilities, KeyRef, Operation, RevokeConfirm, Revoked, Support};
-use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, Result};
+use crate::error::{AuthReason, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::decode;
 use crate::transport::pipeline::{Conventions, Endpoint};
@@ -133,7 +133,7 @@ impl Venue for Bybit {
             reports_enabled: Support::Emulated,
             reports_account_kind: Support::Native,
             reports_delegation: Support::Native,
-            revoke: Support::Native,
+            revoke_own: Support::Native,
             sandbox: Support::Native,
             ..Capabilities::NONE
         }
@@ -160,7 +160,10 @@ impl Venue for Bybit {
     fn manual_step(&self, operation: Operation) -> Option<&'static str> {
         Some(match operation {
             Operation::Revoke => {
-                "delete the key on bybit.com under Account > API Management (through the API, a master key holding a transfer or withdrawal right can delete itself)"
+                "not yet implemented in this crate (a master key deletes sub-account keys through delete-sub-api): delete the key on bybit.com under Account > API Management"
+            }
+            Operation::RevokeOwn => {
+                "delete the key on bybit.com under Account > API Management (through the API, only a master key holding Account Transfer, Subaccount Transfer or Withdrawal can delete itself)"
             }
             Operation::CreateKey => {
                 "not yet implemented in this crate (Bybit creates sub-account keys through the API, never master keys): create it on bybit.com under Account > API Management, bound to your IP addresses"
@@ -178,40 +181,24 @@ impl Venue for Bybit {
     async fn revoke(
         &self,
         adapter: &VenueAdapter,
-        target: KeyRef,
-        confirm: RevokeConfirm,
+        _own_key: KeyRef,
+        _: RevokeConfirm,
     ) -> Result<Revoked> {
-        let RevokeConfirm::IUnderstandThisIsIrreversible = confirm;
-        if target != KeyRef::Own {
-            return Err(Error::Unsupported {
-                exchange: ExchangeId::Bybit,
-                operation: Operation::Revoke,
-                manual_step: "this crate revokes only the key in use on Bybit (sub-account keys through delete-sub-api are not yet implemented): delete the sub-account key on bybit.com under Account > API Management".to_owned(),
-            });
-        }
-        match adapter
+        adapter
             .call(&DELETE_OWN_KEY, String::new(), "{}".to_owned())
             .await
-        {
-            Ok(_) => {
-                adapter.own_key_revoked();
-                Ok(Revoked {
-                    exchange: ExchangeId::Bybit,
-                    key_id: Some(adapter.api_key().to_owned()),
-                })
-            }
-            Err(mut error) => {
+            .map_err(|mut error| {
                 if error.auth_reason() == Some(AuthReason::PermissionDenied) {
-                    if let Some(context) = error.context_mut() {
-                        let said = context.message.take().unwrap_or_default();
-                        context.message = Some(format!(
-                            "{said} (delete-api needs a master key holding Account Transfer, Subaccount Transfer or Withdrawal)"
-                        ));
-                    }
+                    error.add_to_message(
+                        "delete-api needs a master key holding Account Transfer, Subaccount Transfer or Withdrawal",
+                    );
                 }
-                Err(error)
-            }
-        }
+                error
+            })?;
+        Ok(Revoked {
+            exchange: ExchangeId::Bybit,
+            key_id: Some(adapter.api_key().to_owned()),
+        })
     }
 
     #[cfg(feature = "testkit")]

@@ -4,7 +4,8 @@ use serde_json::{json, Value};
 
 use crate::credentials::Credentials;
 use crate::exchanges::simulation::{
-    fixture, patched, CannedAnswer, RecordedRequest, Scenario, SimulatedState, Simulation,
+    fixture, patched, CannedAnswer, Management, RecordedRequest, Scenario, SimulatedState,
+    Simulation,
 };
 
 const DOCUMENTED: &str = include_str!("../../../tests/fixtures/bybit/query_api.json");
@@ -38,7 +39,10 @@ pub(crate) fn simulation() -> Simulation {
             }
         },
         api_key_of: |request| request.header("x-bapi-api-key").map(str::to_owned),
-        manage,
+        manage: Management {
+            answer: manage,
+            is_write: |request| request.path == "/v5/user/delete-api",
+        },
         error_body: |code, message| {
             let code = code
                 .parse::<i64>()
@@ -113,7 +117,11 @@ fn answer(scenario: Scenario) -> CannedAnswer {
 
 /// `POST /v5/user/delete-api` revokes the calling key; other management calls are not
 /// simulated yet.
-fn manage(state: &mut SimulatedState, request: &RecordedRequest) -> Option<CannedAnswer> {
+fn manage(
+    _: Scenario,
+    state: &mut SimulatedState,
+    request: &RecordedRequest,
+) -> Option<CannedAnswer> {
     match (request.method.as_str(), request.path.as_str()) {
         ("POST", "/v5/user/delete-api") => {
             let caller = request.header("x-bapi-api-key")?.to_owned();

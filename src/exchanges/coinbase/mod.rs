@@ -145,7 +145,7 @@ impl Venue for Coinbase {
 
     fn manual_step(&self, operation: Operation) -> Option<&'static str> {
         Some(match operation {
-            Operation::Revoke => {
+            Operation::Revoke | Operation::RevokeOwn => {
                 "Coinbase has no API to delete a key: delete it in the CDP portal (portal.cdp.coinbase.com > API keys)"
             }
             Operation::CreateKey => {

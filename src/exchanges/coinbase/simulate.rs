@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::credentials::Credentials;
 use crate::exchanges::simulation::{
-    fixture, no_management, patched, CannedAnswer, RecordedRequest, Scenario, Simulation,
+    fixture, patched, CannedAnswer, Management, RecordedRequest, Scenario, Simulation,
 };
 
 const DOCUMENTED: &str = include_str!("../../../tests/fixtures/coinbase/key_permissions.json");
@@ -35,7 +35,7 @@ pub(crate) fn simulation() -> Simulation {
             }
         },
         api_key_of: key_name_of,
-        manage: no_management,
+        manage: Management::NONE,
         error_body: |code, message| json!({ "error": code, "error_details": message, "message": message }),
     }
 }

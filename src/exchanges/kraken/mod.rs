@@ -162,7 +162,7 @@ impl Venue for Kraken {
 
     fn manual_step(&self, operation: Operation) -> Option<&'static str> {
         Some(match operation {
-            Operation::Revoke => {
+            Operation::Revoke | Operation::RevokeOwn => {
                 "Kraken has no API to delete a key: log in to kraken.com, open Settings > API, and delete it there"
             }
             Operation::CreateKey => {

@@ -160,7 +160,7 @@ impl Venue for Okx {
 
     fn manual_step(&self, operation: Operation) -> Option<&'static str> {
         Some(match operation {
-            Operation::Revoke => {
+            Operation::Revoke | Operation::RevokeOwn => {
                 "OKX has no API to delete the key in use (a master key can delete sub-account keys): log in to okx.com, open Profile > API keys, and delete it there"
             }
             Operation::CreateKey => {

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use crate::credentials::Credentials;
 use crate::exchanges::simulation::{
-    fixture, no_management, patched, CannedAnswer, Scenario, Simulation,
+    fixture, patched, CannedAnswer, Management, Scenario, Simulation,
 };
 
 const DOCUMENTED: &str = include_str!("../../../tests/fixtures/okx/account_config.json");
@@ -34,7 +34,7 @@ pub(crate) fn simulation() -> Simulation {
             }
         },
         api_key_of: |request| request.header("ok-access-key").map(str::to_owned),
-        manage: no_management,
+        manage: Management::NONE,
         error_body: |code, message| json!({ "code": code, "msg": message, "data": [] }),
     }
 }
