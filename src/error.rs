@@ -52,6 +52,10 @@ pub enum AuthReason {
     /// The exchange uses one answer for several of the reasons above (Binance `-2015`: invalid
     /// key, IP not allowed, or missing permission). This crate does not guess which.
     Ambiguous,
+    /// The account asks for its second factor on this call (Deribit's security-key challenge
+    /// on key management): the call must be sent again with a one-time code, which this crate
+    /// cannot produce. The error's message names what the exchange asks for.
+    SecondFactorRequired,
 }
 
 impl fmt::Display for AuthReason {
@@ -70,6 +74,9 @@ impl fmt::Display for AuthReason {
             AuthReason::TimestampOutOfWindow => "request timestamp outside the exchange's window",
             AuthReason::Ambiguous => {
                 "ambiguous: invalid key, IP not allowed, or missing permission (the exchange does not say which)"
+            }
+            AuthReason::SecondFactorRequired => {
+                "the account asks for its second factor (a one-time code) on this call"
             }
         })
     }

@@ -56,6 +56,7 @@ conformance_suite! {
     "bybit" => bybit: ExchangeId::Bybit,
     "kraken" => kraken: ExchangeId::Kraken,
     "coinbase" => coinbase: ExchangeId::Coinbase,
+    "deribit" => deribit: ExchangeId::Deribit,
 }
 
 /// Every adapter of this build is in the suite above.
@@ -72,6 +73,8 @@ fn every_registered_exchange_is_in_the_suite() {
         ExchangeId::Kraken,
         #[cfg(feature = "coinbase")]
         ExchangeId::Coinbase,
+        #[cfg(feature = "deribit")]
+        ExchangeId::Deribit,
     ];
     assert_eq!(ExchangeId::supported(), listed);
 }

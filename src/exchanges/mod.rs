@@ -27,6 +27,8 @@ pub mod binance;
 pub mod bybit;
 #[cfg(feature = "coinbase")]
 pub mod coinbase;
+#[cfg(feature = "deribit")]
+pub mod deribit;
 #[cfg(feature = "kraken")]
 pub mod kraken;
 #[cfg(feature = "okx")]
@@ -289,6 +291,8 @@ static REGISTRY: &[&dyn Venue] = &[
     &kraken::Kraken,
     #[cfg(feature = "coinbase")]
     &coinbase::Coinbase,
+    #[cfg(feature = "deribit")]
+    &deribit::Deribit,
 ];
 
 #[cfg(feature = "testkit")]

@@ -247,6 +247,10 @@ pub struct Simulation {
     /// Where the key information sits in a successful answer, as a JSON pointer (`""`,
     /// `"/data/0"`, `"/result"`).
     pub payload_pointer: &'static str,
+    /// Where the answer lists several keys, the field of the key information that tells the
+    /// key in use from the others (Deribit's `client_id`): changing it loses the key, which is
+    /// an error rather than a field to read, so the mutation checks leave it alone.
+    pub own_key_field: Option<&'static str>,
     /// Adds a granted permission the adapter cannot know, named `token`, to a successful
     /// answer: a flag, a token or a group, in the exchange's own shape.
     pub plant_permission: fn(&mut Value, &str),

@@ -16,7 +16,7 @@ use crate::adapter::{
 use crate::clock::{CorrectedClock, SystemClock};
 use crate::credentials::Credentials;
 use crate::error::{AuthReason, Error, ErrorContext, Result};
-use crate::model::KeyInfo;
+use crate::model::{IpEntry, IpRestriction, KeyInfo};
 use crate::transport::pipeline::{interpret, Conventions, Endpoint, Pipeline};
 use crate::transport::scrub::Scrubber;
 use crate::transport::signing::SigningKey;
@@ -60,6 +60,14 @@ pub(crate) trait Venue: Conventions {
         None
     }
 
+    /// The key in use's part of the key-information payload, where the exchange answers with
+    /// several keys (Deribit lists them all); `Err` says why it is not there. The default keeps
+    /// the payload whole. What this returns is the evidence.
+    fn own_entry(&self, payload: Value, api_key: &str) -> std::result::Result<Value, String> {
+        let _ = api_key;
+        Ok(payload)
+    }
+
     /// Maps the key-information payload, for the key whose public id is `api_key`, to a
     /// [`KeyInfo`]; `Err` says why the payload is not key information at all. Pure.
     fn map_key_info(&self, payload: &Value, api_key: &str) -> std::result::Result<KeyInfo, String>;
@@ -99,6 +107,25 @@ pub(crate) trait Venue: Conventions {
     fn simulation(&self) -> super::simulation::Simulation;
 }
 
+/// A new key must be bound to addresses, and to addresses only: an unrestricted key is the
+/// risk this crate exists to find, so an empty list, a wildcard or a `/0` network is refused
+/// before anything is sent.
+fn check_allowed_ips(exchange: ExchangeId, spec: &NewKeySpec) -> Result<()> {
+    let why = match IpRestriction::from_entries(spec.allowed_ips.iter().map(String::as_str)) {
+        _ if spec.allowed_ips.is_empty() => "a new key needs the addresses it may be called from (NewKeySpec::allowed_ips)",
+        IpRestriction::AllowList(entries)
+            if entries.iter().all(|entry| matches!(entry, IpEntry::Net(_))) =>
+        {
+            return Ok(())
+        }
+        IpRestriction::Unrestricted | IpRestriction::AllowList(_) => {
+            "the allowed addresses of a new key must be addresses or networks, not a wildcard or a network covering every address"
+        }
+        _ => "an allowed address of the new key is not an IP address or network",
+    };
+    Err(Error::config(exchange, why))
+}
+
 /// Maps a key-information payload as received and attaches it as the evidence. The caller
 /// scrubs the outcome, once: map first, scrub after, so a secret equal to a vendor word never
 /// changes a right.
@@ -107,6 +134,7 @@ pub(crate) fn key_info_from(
     payload: Value,
     api_key: &str,
 ) -> std::result::Result<KeyInfo, String> {
+    let payload = venue.own_entry(payload, api_key)?;
     let mut info = venue.map_key_info(&payload, api_key)?;
     info.raw = payload;
     Ok(info)
@@ -361,6 +389,7 @@ impl KeyAdapter for VenueAdapter {
         if !self.capabilities().create_key.is_available() {
             return Err(self.unsupported(Operation::CreateKey));
         }
+        check_allowed_ips(self.exchange(), spec)?;
         // The new key's secret is the caller's to keep: only errors are scrubbed.
         self.venue
             .create_key(self, spec)

@@ -788,7 +788,14 @@ pub async fn single_field_mutations_never_panic_and_never_fail_the_key_informati
         Some(serde_json::json!([])),
         Some(serde_json::json!({})),
     ];
-    for path in &paths {
+    let selector: Option<Vec<String>> = subject.simulation.own_key_field.map(|field| {
+        payload
+            .iter()
+            .cloned()
+            .chain(std::iter::once(field.to_owned()))
+            .collect()
+    });
+    for path in paths.iter().filter(|path| Some(*path) != selector.as_ref()) {
         let inside = path.len() > payload.len() && path.starts_with(&payload);
         for replacement in &replacements {
             let mut body = documented.clone();

@@ -68,6 +68,12 @@ pub fn payload_pointer(exchange: ExchangeId) -> Result<&'static str> {
     Ok(simulation(exchange)?.payload_pointer)
 }
 
+/// In an answer of `exchange` listing several keys, the field that tells the key in use from
+/// the others (Deribit's `client_id`), if there is one.
+pub fn own_key_field(exchange: ExchangeId) -> Result<Option<&'static str>> {
+    Ok(simulation(exchange)?.own_key_field)
+}
+
 /// Adds to a successful answer of `exchange` a granted permission named `token` that no adapter
 /// knows, in the exchange's own shape (a Binance flag, an OKX `perm` token, a Bybit group).
 pub fn plant_unknown_permission(

@@ -26,6 +26,7 @@ pub(crate) fn simulation() -> Simulation {
         server_time_path: "/api/v3/time",
         key_info_path: "/sapi/v1/account/apiRestrictions",
         payload_pointer: "",
+        own_key_field: None,
         plant_permission: |answer, token| {
             if let Some(flags) = answer.as_object_mut() {
                 flags.insert(token.to_owned(), Value::Bool(true));

@@ -33,6 +33,7 @@ pub(crate) fn simulation() -> Simulation {
         server_time_path: "/v5/market/time",
         key_info_path: "/v5/user/query-api",
         payload_pointer: "/result",
+        own_key_field: None,
         plant_permission: |answer, token| {
             if let Some(Value::Object(groups)) = answer.pointer_mut("/result/permissions") {
                 groups.insert(token.to_owned(), json!([token]));

@@ -29,6 +29,7 @@ pub(crate) fn simulation() -> Simulation {
         server_time_path: "/api/v3/brokerage/time",
         key_info_path: "/api/v3/brokerage/key_permissions",
         payload_pointer: "",
+        own_key_field: None,
         plant_permission: |answer, token| {
             if let Some(flags) = answer.as_object_mut() {
                 flags.insert(format!("can_{token}"), Value::Bool(true));

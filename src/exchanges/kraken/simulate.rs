@@ -25,6 +25,7 @@ pub(crate) fn simulation() -> Simulation {
         server_time_path: "/0/public/Time",
         key_info_path: "/0/private/GetApiKeyInfo",
         payload_pointer: "/result",
+        own_key_field: None,
         plant_permission: |answer, token| {
             if let Some(Value::Array(tokens)) = answer.pointer_mut("/result/permissions") {
                 tokens.push(token.into());

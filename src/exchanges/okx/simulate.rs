@@ -27,6 +27,7 @@ pub(crate) fn simulation() -> Simulation {
         server_time_path: "/api/v5/public/time",
         key_info_path: "/api/v5/account/config",
         payload_pointer: "/data/0",
+        own_key_field: None,
         plant_permission: |answer, token| {
             if let Some(Value::String(perm)) = answer.pointer_mut("/data/0/perm") {
                 perm.push(',');

@@ -1,0 +1,491 @@
+//! Deribit (v2, JSON-RPC over HTTP): `GET /api/v2/private/list_api_keys`, each request signed
+//! on its own (`deri-hmac-sha256`).
+//!
+//! Deribit has no "this key" call: the adapter lists the account's keys and keeps the entry
+//! whose `client_id` is its own. The list needs the `account:read` scope, and Deribit sends the
+//! `client_secret` of every key in it: the evidence carries none of them. What a key may do is
+//! its `max_scope` (`trade:read_write wallet:none …`); its allowlist, name and enabled state
+//! come with it. Deribit keys do not expire, and the list tells no creation time this crate can
+//! trust (`timestamp` may be the last change) nor the last use.
+//!
+//! Keys are managed through the API with a key holding `account:read_write`: `list_keys`,
+//! `revoke` of another key (`remove_api_key`) and `create_key` (`create_api_key`, then
+//! `edit_api_key` for the allowlist, which is checked before the key is handed over) are
+//! native. Removing the key in use is not documented, so it is left to the web interface.
+//! Where the account has two-factor authentication, Deribit asks for a one-time code on key
+//! management (its "security key" challenge): that is
+//! [`crate::AuthReason::SecondFactorRequired`], with what Deribit asks for in the message.
+
+mod map;
+mod sign;
+#[cfg(feature = "testkit")]
+pub(crate) mod simulate;
+mod wire;
+
+use async_trait::async_trait;
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::Value;
+
+pub use sign::signature;
+
+use super::common::{as_code, message_of, take_envelope_field};
+use super::venue::{self, Venue, VenueAdapter};
+use super::{Environment, ExchangeId};
+use crate::adapter::{
+    Capabilities, KeyAdapter, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm, Revoked,
+    Support,
+};
+use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, ErrorContext, Result};
+use crate::model::{IpRestriction, KeyInfo, Permission};
+use crate::transport::answer::decode;
+use crate::transport::pipeline::{Conventions, Endpoint};
+use crate::transport::signing::{random_hex, SigningKey};
+use crate::transport::{RateLimit, Request};
+
+/// The Deribit venue.
+#[derive(Debug)]
+pub(crate) struct Deribit;
+
+const LIST_KEYS: Endpoint = Endpoint::read("GET", "/api/v2/private/list_api_keys");
+const SERVER_TIME: Endpoint = Endpoint::read("GET", "/api/v2/public/get_time");
+const CREATE_KEY: Endpoint = Endpoint::write("GET", "/api/v2/private/create_api_key");
+const EDIT_KEY: Endpoint = Endpoint::write("GET", "/api/v2/private/edit_api_key");
+const REMOVE_KEY: Endpoint = Endpoint::write("GET", "/api/v2/private/remove_api_key");
+
+impl Conventions for Deribit {
+    fn exchange(&self) -> ExchangeId {
+        ExchangeId::Deribit
+    }
+
+    fn sign(
+        &self,
+        request: &mut Request,
+        key: &SigningKey,
+        _: Environment,
+        now_ms: i64,
+    ) -> Result<()> {
+        let timestamp = now_ms.to_string();
+        let nonce = random_hex(8)?;
+        let sig = signature(
+            key.hmac_key(),
+            &timestamp,
+            &nonce,
+            request.method.as_str(),
+            &request.path_and_query(),
+            &request.body,
+        );
+        request.header(
+            "authorization",
+            sign::authorization(key.api_key(), &timestamp, &nonce, &sig),
+        );
+        Ok(())
+    }
+
+    /// A JSON-RPC `error`, or Deribit's security-key challenge: a successful answer whose
+    /// `result` asks for the account's second factor instead of carrying the result.
+    fn error_in(&self, payload: &Value) -> Option<(String, String)> {
+        if let Some(error) = payload.get("error").filter(|e| e.is_object()) {
+            let code = error.get("code").and_then(as_code).unwrap_or_default();
+            let mut message = message_of(error, "message");
+            if let Some(reason) = error.pointer("/data/reason").and_then(Value::as_str) {
+                message = format!("{message}: {reason}");
+            }
+            if let Some(param) = error.pointer("/data/param").and_then(Value::as_str) {
+                message = format!("{message} (parameter `{param}`)");
+            }
+            return Some((code, message));
+        }
+        let result = payload.get("result")?;
+        if result.get("security_key_authorization_required") != Some(&Value::Bool(true)) {
+            return None;
+        }
+        let factors: Vec<String> = result
+            .get("security_keys")
+            .and_then(Value::as_array)
+            .map(|keys| {
+                keys.iter()
+                    .filter_map(|key| key.get("type").and_then(Value::as_str))
+                    .map(|kind| match kind {
+                        "tfa" => {
+                            "a TOTP code of the account's two-factor authentication".to_owned()
+                        }
+                        other => format!("a `{other}` security key"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let asked = if factors.is_empty() {
+            "the account's second factor".to_owned()
+        } else {
+            factors.join(" or ")
+        };
+        Some((
+            SECOND_FACTOR.to_owned(),
+            format!(
+                "Deribit asks for {asked}: the call must be sent again within a minute with `authorization_data` (the code) and the challenge; this crate does not answer the challenge, so manage keys of a two-factor account on deribit.com, or give the application a key of an account Deribit does not challenge"
+            ),
+        ))
+    }
+
+    fn error_codes(&self) -> &'static [ErrorCode] {
+        ERROR_CODES
+    }
+
+    fn unwrap_payload(&self, payload: Value) -> std::result::Result<Value, String> {
+        take_envelope_field(payload, "result")
+    }
+
+    fn server_time(&self) -> Option<Endpoint> {
+        Some(SERVER_TIME)
+    }
+
+    fn server_time_ms(&self, payload: &Value) -> Option<i64> {
+        payload.as_i64()
+    }
+}
+
+/// The code this crate gives Deribit's security-key challenge, which comes without one.
+const SECOND_FACTOR: &str = "security_key_authorization_required";
+
+#[async_trait]
+impl Venue for Deribit {
+    fn sandbox(&self) -> Environment {
+        Environment::Testnet
+    }
+
+    // Deribit meters non-matching-engine calls by credits; 20 a second stays under its
+    // default refill (ccxt's figure; Deribit's own is per account).
+    fn rate_limit(&self) -> RateLimit {
+        RateLimit::per_second(20)
+    }
+
+    fn capabilities(&self, _: Environment) -> Capabilities {
+        Capabilities {
+            key_info: Support::Native,
+            list_keys: Support::Native,
+            revoke: Support::Native,
+            create_key: Support::Native,
+            reports_key_id: Support::Native,
+            reports_label: Support::Native,
+            reports_ip_restriction: Support::Native,
+            reports_ip_list: Support::Native,
+            reports_enabled: Support::Native,
+            sandbox: Support::Native,
+            ..Capabilities::NONE
+        }
+    }
+
+    fn base_url(&self, environment: Environment) -> Option<&'static str> {
+        match environment {
+            Environment::Production => Some("https://www.deribit.com"),
+            Environment::Testnet => Some("https://test.deribit.com"),
+            _ => None,
+        }
+    }
+
+    fn key_info_endpoint(&self) -> Endpoint {
+        LIST_KEYS
+    }
+
+    /// The entry of the key in use: the one whose `client_id` is ours. Offline, without a key
+    /// to look for, a lone entry (or an entry given on its own) is taken.
+    fn own_entry(&self, payload: Value, api_key: &str) -> std::result::Result<Value, String> {
+        let entries = match payload {
+            Value::Array(entries) => entries,
+            entry @ Value::Object(_) if api_key.is_empty() => return Ok(entry),
+            _ => return Err("`result` is not a list of API keys".to_owned()),
+        };
+        if api_key.is_empty() && entries.len() == 1 {
+            return Ok(entries.into_iter().next().unwrap_or_default());
+        }
+        let mut ours = entries
+            .into_iter()
+            .filter(|entry| map::client_id_of(entry) == Some(api_key));
+        match (ours.next(), ours.next()) {
+            (Some(entry), None) => Ok(entry),
+            (None, _) => Err(
+                "the account's list of API keys holds no key with this key's client id".to_owned(),
+            ),
+            (Some(_), Some(_)) => {
+                Err("the account's list of API keys holds this key's client id twice".to_owned())
+            }
+        }
+    }
+
+    fn map_key_info(&self, payload: &Value, _: &str) -> std::result::Result<KeyInfo, String> {
+        let wire: wire::ApiKey = decode(payload, "list_api_keys entry")?;
+        map::map_api_key(wire)
+    }
+
+    fn manual_step(&self, operation: Operation) -> Option<&'static str> {
+        Some(match operation {
+            Operation::RevokeOwn => {
+                "this crate does not remove the key in use through the API (Deribit does not document whether it may): remove it on deribit.com under Account > API, or from another key holding account:read_write"
+            }
+            _ => return None,
+        })
+    }
+
+    async fn list_keys(&self, adapter: &VenueAdapter) -> Result<Vec<KeyInfo>> {
+        let (payload, context) = adapter
+            .call(&LIST_KEYS, String::new(), String::new())
+            .await?;
+        let Value::Array(entries) = payload else {
+            return Err(Error::decode("`result` is not a list of API keys", context));
+        };
+        entries
+            .into_iter()
+            .enumerate()
+            .map(|(index, entry)| {
+                venue::key_info_from(self, entry, "")
+                    .map_err(|what| Error::decode(format!("key {index}: {what}"), context.clone()))
+            })
+            .collect()
+    }
+
+    /// Removes another key (`remove_api_key`), found by its client id in the account's list.
+    async fn revoke(
+        &self,
+        adapter: &VenueAdapter,
+        target: KeyRef,
+        _: RevokeConfirm,
+    ) -> Result<Revoked> {
+        let KeyRef::Other { key_id, .. } = target else {
+            return Err(adapter.unsupported(Operation::RevokeOwn));
+        };
+        let number = key_number(adapter, &key_id).await?;
+        adapter
+            .call(&REMOVE_KEY, format!("id={number}"), String::new())
+            .await
+            .map_err(|error| needs_account_write(error, "remove_api_key"))?;
+        Ok(Revoked {
+            exchange: ExchangeId::Deribit,
+            key_id: Some(key_id),
+        })
+    }
+
+    /// `create_api_key` with the scope the permissions need, then `edit_api_key` to bind it to
+    /// the addresses. The key is handed over only once Deribit's answer shows exactly those
+    /// addresses; otherwise it is removed, and the error says so.
+    async fn create_key(&self, adapter: &VenueAdapter, spec: &NewKeySpec) -> Result<NewKey> {
+        let scope = max_scope(&spec.permissions)?;
+        check_name(&spec.label)?;
+        let wanted = IpRestriction::from_entries(spec.allowed_ips.iter().map(String::as_str));
+        let query = form(&[("max_scope", &scope), ("name", &spec.label)]);
+        let (created, context) = adapter
+            .call(&CREATE_KEY, query, String::new())
+            .await
+            .map_err(|error| needs_account_write(error, "create_api_key"))?;
+        let created: Created = decode(&created, "create_api_key result").map_err(|what| {
+            Error::decode(
+                format!("{what}: a key may have been created; look for it on deribit.com under Account > API and remove it"),
+                context,
+            )
+        })?;
+        let number = created.id;
+        let bound = async {
+            let whitelist = serde_json::to_string(&spec.allowed_ips).unwrap_or_default();
+            let query = form(&[
+                ("id", &number.to_string()),
+                ("max_scope", &scope),
+                ("ip_whitelist", &whitelist),
+            ]);
+            let (edited, context) = adapter.call(&EDIT_KEY, query, String::new()).await?;
+            let shown = venue::key_info_from(self, edited, "")
+                .map(|info| info.ip_restriction)
+                .unwrap_or(IpRestriction::NotReported);
+            if same_addresses(&shown, &wanted) {
+                Ok(())
+            } else {
+                Err(Error::Rejected {
+                    context: Box::new(ErrorContext {
+                        message: Some(format!(
+                            "Deribit's answer does not show the new key bound to exactly {}",
+                            spec.allowed_ips.join(", ")
+                        )),
+                        ..context
+                    }),
+                })
+            }
+        }
+        .await;
+        match bound {
+            Ok(()) => Ok(NewKey {
+                exchange: ExchangeId::Deribit,
+                api_key: created.client_id,
+                secret: SecretString::from(created.client_secret),
+                passphrase: None,
+            }),
+            Err(error) => Err(unbound_key_removed(adapter, number, error).await),
+        }
+    }
+
+    #[cfg(feature = "testkit")]
+    fn simulation(&self) -> crate::exchanges::simulation::Simulation {
+        simulate::simulation()
+    }
+}
+
+/// What `create_api_key` answers that this crate keeps.
+#[derive(Deserialize)]
+struct Created {
+    id: u64,
+    client_id: String,
+    client_secret: String,
+}
+
+/// The number Deribit's management calls take for the key whose client id is `client_id`.
+async fn key_number(adapter: &VenueAdapter, client_id: &str) -> Result<u64> {
+    let (payload, context) = adapter
+        .call(&LIST_KEYS, String::new(), String::new())
+        .await?;
+    let entry = Deribit.own_entry(payload, client_id).map_err(|_| {
+        Error::config(
+            ExchangeId::Deribit,
+            format!("the account lists no key with client id `{client_id}`: nothing was removed"),
+        )
+    })?;
+    entry.get("id").and_then(Value::as_u64).ok_or_else(|| {
+        Error::decode(
+            format!("the key with client id `{client_id}` is listed without its number"),
+            context,
+        )
+    })
+}
+
+/// A key created but not bound to its addresses is removed before the error is returned.
+async fn unbound_key_removed(adapter: &VenueAdapter, number: u64, cause: Error) -> Error {
+    let removed = adapter
+        .call(&REMOVE_KEY, format!("id={number}"), String::new())
+        .await;
+    let what = match removed {
+        Ok(_) => format!("the new key (number {number}) could not be bound to its addresses and was removed"),
+        Err(_) => format!("the new key (number {number}) could not be bound to its addresses, and removing it failed: remove it on deribit.com under Account > API"),
+    };
+    let mut error = cause;
+    match error.context_mut() {
+        Some(_) => error.add_to_message(&what),
+        None => {
+            error = Error::Rejected {
+                context: Box::new(ErrorContext {
+                    message: Some(format!("{what}: {error}")),
+                    ..ErrorContext::new(ExchangeId::Deribit)
+                }),
+            }
+        }
+    }
+    error
+}
+
+/// Whether `shown` is an allowlist of exactly the addresses of `wanted`.
+fn same_addresses(shown: &IpRestriction, wanted: &IpRestriction) -> bool {
+    match (shown, wanted) {
+        (IpRestriction::AllowList(shown), IpRestriction::AllowList(wanted)) => {
+            shown.len() == wanted.len() && wanted.iter().all(|entry| shown.contains(entry))
+        }
+        _ => false,
+    }
+}
+
+/// Adds what a management call needs to a permission refusal.
+fn needs_account_write(mut error: Error, call: &str) -> Error {
+    if error.auth_reason() == Some(AuthReason::PermissionDenied) {
+        error.add_to_message(&format!(
+            "{call} needs a key with the account:read_write scope"
+        ));
+    }
+    error
+}
+
+/// The `max_scope` that grants `permissions` and nothing Deribit can withhold: every area is
+/// named, at `none` unless asked for.
+fn max_scope(permissions: &[Permission]) -> Result<String> {
+    let mut account = "none";
+    let mut trade = "none";
+    let mut wallet = "none";
+    for permission in permissions {
+        match permission {
+            Permission::Read => {
+                for area in [&mut account, &mut trade, &mut wallet] {
+                    if *area == "none" {
+                        *area = "read";
+                    }
+                }
+            }
+            Permission::SpotTrade
+            | Permission::MarginTrade
+            | Permission::FuturesTrade
+            | Permission::OptionsTrade => trade = "read_write",
+            Permission::Withdraw
+            | Permission::InternalTransfer
+            | Permission::UniversalTransfer
+            | Permission::Payment => wallet = "read_write",
+            Permission::SubAccountManagement | Permission::KeyManagement => account = "read_write",
+            other => {
+                return Err(Error::config(
+                    ExchangeId::Deribit,
+                    format!("Deribit has no scope granting `{other}`"),
+                ))
+            }
+        }
+    }
+    Ok(format!(
+        "account:{account} trade:{trade} wallet:{wallet} block_trade:none"
+    ))
+}
+
+/// Deribit's rule for key names: letters, digits and underscores, at most 16.
+fn check_name(name: &str) -> Result<()> {
+    let fits = name.len() <= 16 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if fits {
+        Ok(())
+    } else {
+        Err(Error::config(
+            ExchangeId::Deribit,
+            "a Deribit key name has only letters, digits and underscores, at most 16",
+        ))
+    }
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+const ERRORS: &str = "https://docs.deribit.com/articles/errors (complete RPC error codes table)";
+const SECURITY_KEYS: &str = "https://docs.deribit.com/articles/security-keys";
+const CCXT: &str = "ccxt 4.5.90 deribit.py exceptions (from Deribit's older docs)";
+
+/// Deribit's JSON-RPC error codes, and the security-key challenge. Deribit documents no code
+/// of its own for a caller outside a key's allowlist.
+pub const ERROR_CODES: &[ErrorCode] = &[
+    ErrorCode::code("10000", ErrorClass::Auth(AuthReason::Ambiguous), "authorization_required: Authorization issue, invalid or absent signature etc.", ERRORS),
+    ErrorCode::code("10028", ErrorClass::RateLimited, "too_many_requests: Allowed request rate has been exceeded.", ERRORS),
+    ErrorCode::code("10040", ErrorClass::Unavailable, "retry: Request can't be processed right now and should be retried.", ERRORS),
+    ErrorCode::code("11029", ErrorClass::Rejected, "invalid_arguments: Some invalid input has been detected.", ERRORS),
+    ErrorCode::code("11050", ErrorClass::Rejected, "bad_request: Request has not been parsed properly.", ERRORS),
+    ErrorCode::code("12000", ErrorClass::Auth(AuthReason::SecondFactorRequired), "bad_tfa: Wrong TFA code", CCXT),
+    ErrorCode::code("12998", ErrorClass::RateLimited, "security_key_authorization_over_limit: Too many failed security key authorizations. The client should wait for `wait` seconds to try again.", ERRORS),
+    ErrorCode::code("12999", ErrorClass::Auth(AuthReason::SecondFactorRequired), "tfa_used: TFA code is correct but it is already used. Please, use next code.", CCXT),
+    ErrorCode::code("13003", ErrorClass::Auth(AuthReason::SecondFactorRequired), "tfa_required: This action requires TFA authentication.", CCXT),
+    ErrorCode::code("13004", ErrorClass::Auth(AuthReason::InvalidKey), "invalid_credentials: Invalid credentials have been used.", ERRORS),
+    ErrorCode::code("13007", ErrorClass::Auth(AuthReason::InvalidKey), "user_not_found: User's security code has been changed or wrong.", ERRORS),
+    ErrorCode::code("13009", ErrorClass::Auth(AuthReason::Ambiguous), "unauthorized: Wrong or expired authorization token or bad signature.", ERRORS),
+    ErrorCode::code("13021", ErrorClass::Auth(AuthReason::PermissionDenied), "forbidden: Not enough permissions to execute the request, forbidden.", ERRORS),
+    ErrorCode::code("13025", ErrorClass::Unavailable, "method_switched_off_by_admin: API method temporarily switched off by the administrator.", ERRORS),
+    ErrorCode::code("13403", ErrorClass::Auth(AuthReason::PermissionDenied), "scope_exceeded: the calling key's scope is below that of the key it tries to create, edit or delete", ERRORS),
+    ErrorCode::code("13668", ErrorClass::Auth(AuthReason::SecondFactorRequired), "security_key_authorization_error: the one-time code or the challenge was refused (data.reason: tfa_code_not_matched, used_tfa_code, challenge_timeout, tfa_code_is_required)", SECURITY_KEYS),
+    ErrorCode::code("13777", ErrorClass::Rejected, "replaced: Edit request was replaced by other one.", ERRORS),
+    ErrorCode::code("-32000", ErrorClass::Rejected, "Missing params", ERRORS),
+    ErrorCode::code("-32601", ErrorClass::Rejected, "Method not found", ERRORS),
+    ErrorCode::code("-32602", ErrorClass::Rejected, "Invalid params", ERRORS),
+    ErrorCode::code(SECOND_FACTOR, ErrorClass::Auth(AuthReason::SecondFactorRequired), "security_key_authorization_required: a successful answer asking for the account's second factor (a TOTP code) before the call is carried out", SECURITY_KEYS),
+];
+
+/// Maps one entry of Deribit's `list_api_keys` result (or a list holding only it) to a
+/// [`KeyInfo`], without any I/O. `client_secret` is scrubbed from `raw`.
+pub fn map_key_info(entry: &Value) -> Result<KeyInfo> {
+    venue::map_offline(&Deribit, entry)
+}
