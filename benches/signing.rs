@@ -5,13 +5,18 @@
 //!   query parameters, headers), the part comparable to ccxt's `sign()`, which
 //!   `benches/ccxt_signing.py` measures.
 //!
+//! - `floor/*`: ES256 and Ed25519 signing alone, with the key already parsed: the floor of a
+//!   Coinbase JWT, as the bare HMAC is the floor of the HMAC schemes.
+//!
 //! Targets (DESIGN.md): within 2x of the bare primitive with key set-up (about 0.2 µs here), and
-//! at least 20x faster than ccxt's Python signing.
+//! at least 20x faster than ccxt's Python signing. `request/coinbase_*` parses the private key
+//! on every call (as `ExchangeId::sign_request` does, given credentials); an adapter parses it
+//! once, when it is built.
 //!
 //! `cargo bench --bench signing`
 
 use divan::black_box;
-use exchange_keys::exchanges::{binance, bybit, okx};
+use exchange_keys::exchanges::{binance, bybit, coinbase, deribit, kraken, okx};
 use exchange_keys::{Credentials, Environment, ExchangeId, UnsignedRequest};
 use hmac::{Hmac, Mac};
 use secrecy::SecretString;
@@ -57,6 +62,70 @@ mod signature {
         });
     }
 
+    /// One Coinbase token with the key parsed once, as an adapter signs: compare with
+    /// `floor/ed25519`.
+    #[divan::bench]
+    fn coinbase_ed25519(bencher: divan::Bencher) {
+        let credentials =
+            Credentials::coinbase_cdp("organizations/sim-org/apiKeys/sim-key", ED25519_KEY);
+        let signer = coinbase::CdpSigner::new(&credentials).unwrap();
+        bencher.bench(|| {
+            signer
+                .token(
+                    "GET",
+                    "/api/v3/brokerage/key_permissions",
+                    black_box(1_700_000_000),
+                    "0123456789abcdef0123456789abcdef",
+                )
+                .unwrap()
+        });
+    }
+
+    /// The same with an ES256 key: compare with `floor/es256`.
+    #[divan::bench]
+    fn coinbase_es256(bencher: divan::Bencher) {
+        let credentials =
+            Credentials::coinbase_cdp("organizations/sim-org/apiKeys/sim-key", es256_pem());
+        let signer = coinbase::CdpSigner::new(&credentials).unwrap();
+        bencher.bench(|| {
+            signer
+                .token(
+                    "GET",
+                    "/api/v3/brokerage/key_permissions",
+                    black_box(1_700_000_000),
+                    "0123456789abcdef0123456789abcdef",
+                )
+                .unwrap()
+        });
+    }
+
+    #[divan::bench]
+    fn kraken(bencher: divan::Bencher) {
+        let secret = [0x5au8; 64];
+        bencher.bench(|| {
+            kraken::signature(
+                black_box(&secret),
+                "/0/private/GetApiKeyInfo",
+                black_box("1616492376594"),
+                r#"{"nonce":"1616492376594"}"#,
+            )
+        });
+    }
+
+    #[divan::bench]
+    fn deribit(bencher: divan::Bencher) {
+        bencher.bench(|| {
+            deribit::signature(
+                black_box(b"ABCD"),
+                black_box("1554883365000"),
+                "fdbmmz79",
+                "GET",
+                "/api/v2/private/list_api_keys",
+                "",
+            )
+        });
+    }
+
     #[divan::bench]
     fn bybit(bencher: divan::Bencher) {
         let secret = SecretString::from("test_secret");
@@ -69,6 +138,40 @@ mod signature {
                 "",
             )
         });
+    }
+}
+
+/// A JWT signing input of the size Coinbase's tokens have (header, claims with `uri`).
+const JWT_INPUT: &str = "eyJhbGciOiJFZERTQSIsImtpZCI6Im9yZ2FuaXphdGlvbnMvc2ltLW9yZy9hcGlLZXlzL3NpbS1rZXkiLCJub25jZSI6IjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmIiwidHlwIjoiSldUIn0.eyJzdWIiOiJvcmdhbml6YXRpb25zL3NpbS1vcmcvYXBpS2V5cy9zaW0ta2V5IiwiaXNzIjoiY2RwIiwibmJmIjoxNzAwMDAwMDAwLCJleHAiOjE3MDAwMDAxMjAsInVyaSI6IkdFVCBhcGkuY29pbmJhc2UuY29tL2FwaS92My9icm9rZXJhZ2Uva2V5X3Blcm1pc3Npb25zIn0";
+
+/// The Ed25519 test key of the reference notes (seed 0..31, base64 of seed and public key).
+const ED25519_KEY: &str =
+    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8DoQe/884Qvh1w3RjnS8CZZ+TWMJulDV8d3IZkElUxuA==";
+
+/// A P-256 key for benching only, as the SEC1 PEM the CDP portal hands out.
+fn es256_pem() -> String {
+    let key = p256::SecretKey::from_slice(&[7u8; 32]).unwrap();
+    key.to_sec1_pem(p256::pkcs8::LineEnding::LF)
+        .unwrap()
+        .to_string()
+}
+
+mod floor {
+    use super::*;
+
+    #[divan::bench]
+    fn es256(bencher: divan::Bencher) {
+        use p256::ecdsa::signature::Signer as _;
+        let key = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
+        bencher.bench(|| -> p256::ecdsa::Signature { key.sign(black_box(JWT_INPUT).as_bytes()) });
+    }
+
+    #[divan::bench]
+    fn ed25519(bencher: divan::Bencher) {
+        use ed25519_dalek::Signer as _;
+        let seed: [u8; 32] = std::array::from_fn(|i| i as u8);
+        let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+        bencher.bench(|| key.sign(black_box(JWT_INPUT).as_bytes()));
     }
 }
 
@@ -130,6 +233,55 @@ mod request {
             ExchangeId::Bybit,
             credentials,
             "/v5/user/query-api",
+        );
+    }
+
+    #[divan::bench]
+    fn kraken(bencher: divan::Bencher) {
+        let credentials = Credentials::new(
+            "k",
+            "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==",
+        );
+        bench(
+            bencher,
+            ExchangeId::Kraken,
+            credentials,
+            "/0/private/GetApiKeyInfo",
+        );
+    }
+
+    #[divan::bench]
+    fn deribit(bencher: divan::Bencher) {
+        let credentials = Credentials::new("aD-KFx-H", "ABCD");
+        bench(
+            bencher,
+            ExchangeId::Deribit,
+            credentials,
+            "/api/v2/private/list_api_keys",
+        );
+    }
+
+    #[divan::bench]
+    fn coinbase_ed25519(bencher: divan::Bencher) {
+        let credentials =
+            Credentials::coinbase_cdp("organizations/sim-org/apiKeys/sim-key", ED25519_KEY);
+        bench(
+            bencher,
+            ExchangeId::Coinbase,
+            credentials,
+            "/api/v3/brokerage/key_permissions",
+        );
+    }
+
+    #[divan::bench]
+    fn coinbase_es256(bencher: divan::Bencher) {
+        let credentials =
+            Credentials::coinbase_cdp("organizations/sim-org/apiKeys/sim-key", es256_pem());
+        bench(
+            bencher,
+            ExchangeId::Coinbase,
+            credentials,
+            "/api/v3/brokerage/key_permissions",
         );
     }
 }

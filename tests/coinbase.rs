@@ -127,6 +127,36 @@ async fn each_request_carries_a_fresh_jwt_bound_to_its_call() {
 }
 
 #[test]
+fn a_signer_outside_an_adapter_makes_the_same_token_and_shows_no_key() {
+    let credentials = exchange_keys::testkit::credentials(ExchangeId::Coinbase).unwrap();
+    let signer = coinbase::CdpSigner::new(&credentials).unwrap();
+    let token = signer
+        .token(
+            "GET",
+            "/api/v3/brokerage/key_permissions",
+            1_700_000_000,
+            "n",
+        )
+        .unwrap();
+    let (signed, signature) = token.rsplit_once('.').unwrap();
+    let seed: [u8; 32] = std::array::from_fn(|i| i as u8);
+    let public = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
+    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(signature)
+        .unwrap();
+    public
+        .verify(
+            signed.as_bytes(),
+            &ed25519_dalek::Signature::from_slice(&signature).unwrap(),
+        )
+        .unwrap();
+    let shown = format!("{signer:?}");
+    assert!(!shown.contains("AAECAwQF"), "{shown}");
+    let hmac_only = exchange_keys::Credentials::new("k", "s");
+    assert!(coinbase::CdpSigner::new(&hmac_only).is_err());
+}
+
+#[test]
 fn only_a_cdp_key_that_parses_builds_an_adapter() {
     let err = ExchangeId::Coinbase
         .builder()

@@ -19,7 +19,7 @@ mod wire;
 
 use serde_json::Value;
 
-pub use sign::{HOST, LIFETIME_S};
+pub use sign::{CdpSigner, HOST, LIFETIME_S};
 
 use super::common::{as_code, message_of};
 use super::venue::{self, Venue};

@@ -3,8 +3,29 @@
 //! method, host and path, and valid 120 s (coinbase/coinbase-advanced-py
 //! `coinbase/jwt_generator.py`).
 
+use crate::credentials::Credentials;
 use crate::error::Result;
+use crate::exchanges::venue::Venue as _;
 use crate::transport::signing::SigningKey;
+
+/// A CDP key parsed once, for signing Coinbase requests outside an adapter (and for measuring
+/// what one token costs). `Debug` shows no key material.
+#[derive(Debug)]
+pub struct CdpSigner(SigningKey);
+
+impl CdpSigner {
+    /// Parses the CDP key of `credentials` ([`Credentials::coinbase_cdp`]): a PEM EC P-256 or
+    /// a base64 / PKCS#8 PEM Ed25519 private key.
+    pub fn new(credentials: &Credentials) -> Result<CdpSigner> {
+        super::Coinbase.prepare(credentials).map(CdpSigner)
+    }
+
+    /// The token for `method path` (no query) at `now_s` (unix seconds), with the header nonce
+    /// `nonce`: `Authorization: Bearer <token>`.
+    pub fn token(&self, method: &str, path: &str, now_s: i64, nonce: &str) -> Result<String> {
+        token(&self.0, method, path, now_s, nonce)
+    }
+}
 
 /// The host named in every token's `uri` claim.
 pub const HOST: &str = "api.coinbase.com";
