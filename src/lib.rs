@@ -9,7 +9,8 @@
 //! - [`KeyInfo`], [`Reported`], [`Permissions`], [`Grant`], [`IpRestriction`], [`Expiry`],
 //!   [`Delegation`], [`Anomaly`]: the uniform answer.
 //! - [`Error`]: semantic variants ([`Error::AuthRejected`] with an [`AuthReason`],
-//!   [`Error::RateLimited`], [`Error::Unsupported`] with the manual step, …), each with an
+//!   [`Error::RateLimited`], [`Error::Unsupported`] with the manual step,
+//!   [`Error::OutcomeUnknown`] for a write with no clear answer, …), each with an
 //!   [`ErrorContext`]; each exchange's code table as [`ErrorCode`] rows
 //!   ([`ExchangeId::error_codes`]).
 //! - [`Credentials`]: secrets in `secrecy` types; [`Credentials::from_env`].
@@ -18,7 +19,8 @@
 //!   signing primitives.
 //! - [`exchanges`]: one module per exchange, each with its pure `map_key_info` and its field
 //!   table.
-//! - `testkit` (feature `testkit`): a simulated exchange for offline tests.
+//! - `testkit` (feature `testkit`): a stateful simulated exchange for offline tests, and
+//!   `testkit::conformance`, the suite every adapter passes, for adapters written elsewhere.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]

@@ -20,8 +20,8 @@
 //! - every documented error body maps to the class its code-table row claims;
 //! - a call that changes something is sent exactly once, whatever goes wrong.
 //!
-//! For an adapter outside the crate, build a [`Subject`] by hand: its exchange id, a
-//! [`Simulation`] of its exchange, and a function building the adapter against the simulator.
+//! For an adapter outside the crate, build a [`Subject`] with [`Subject::new`]: its exchange id,
+//! a [`Simulation`] of its exchange, and a function building the adapter against the simulator.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -76,6 +76,42 @@ pub struct Subject {
 }
 
 impl Subject {
+    /// A subject for an adapter written outside this crate: its exchange, a [`Simulation`] of
+    /// that exchange, and how to build the adapter against the simulator. Add its code table,
+    /// request-id headers and error fixtures with the `with_…` methods, where it has them.
+    pub fn new(
+        exchange: ExchangeId,
+        simulation: Simulation,
+        build: fn(Setup) -> Result<Arc<dyn KeyAdapter>>,
+    ) -> Subject {
+        Subject {
+            exchange,
+            simulation,
+            build,
+            error_codes: &[],
+            request_id_headers: &[],
+            fixtures: None,
+        }
+    }
+
+    /// The adapter's code table, checked against the error fixtures.
+    pub fn with_error_codes(mut self, error_codes: &'static [ErrorCode]) -> Subject {
+        self.error_codes = error_codes;
+        self
+    }
+
+    /// The headers the adapter reads a request id from (secrets are planted there too).
+    pub fn with_request_id_headers(mut self, headers: &'static [&'static str]) -> Subject {
+        self.request_id_headers = headers;
+        self
+    }
+
+    /// The folder of the exchange's documented error bodies (`error_*.json`).
+    pub fn with_fixtures(mut self, folder: impl Into<std::path::PathBuf>) -> Subject {
+        self.fixtures = Some(folder.into());
+        self
+    }
+
     /// A subject for an adapter of this crate's registry.
     pub fn registered(exchange: ExchangeId) -> Result<Subject> {
         let simulation = crate::exchanges::simulation(exchange).ok_or_else(|| {
