@@ -313,12 +313,12 @@ impl Permissions {
 
     /// Records a vendor permission token, group or flag the mapper does not know, as
     /// `Other(vendor_name)` with `grant` (`Granted` when the exchange says it is on), and turns
-    /// every write right that is `Denied` into `NotReported`: nobody can say what an unknown
-    /// token grants, so it could grant any of them (the open-world rule). Call it after every
-    /// other right is set.
+    /// every right that is `Denied` into `NotReported`: nobody can say what an unknown token
+    /// grants, so it could grant any of them, reading included (the open-world rule). Call it
+    /// after every other right is set.
     pub fn unrecognized(&mut self, vendor_name: impl Into<String>, grant: Grant) -> &mut Self {
         self.set(Permission::Other(vendor_name.into()), grant);
-        self.relax(&Permission::WRITE)
+        self.relax(&Permission::NORMALIZED)
     }
 
     /// Whether any right that moves funds ([`Permission::moves_funds`]) is granted: `Granted`

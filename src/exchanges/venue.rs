@@ -68,6 +68,14 @@ pub(crate) trait Venue: Conventions {
         Ok(payload)
     }
 
+    /// Secrets of other keys the exchange sends in a key-information answer (Deribit lists every
+    /// key with its `client_secret`): scrubbed wherever else they are echoed, as the adapter's
+    /// own secrets are. The default finds none.
+    fn echoed_secrets<'a>(&self, payload: &'a Value) -> Vec<&'a str> {
+        let _ = payload;
+        Vec::new()
+    }
+
     /// Maps the key-information payload, for the key whose public id is `api_key`, to a
     /// [`KeyInfo`]; `Err` says why the payload is not key information at all. Pure.
     fn map_key_info(&self, payload: &Value, api_key: &str) -> std::result::Result<KeyInfo, String>;
@@ -134,9 +142,12 @@ pub(crate) fn key_info_from(
     payload: Value,
     api_key: &str,
 ) -> std::result::Result<KeyInfo, String> {
+    let others = Scrubber::new(venue.echoed_secrets(&payload));
     let payload = venue.own_entry(payload, api_key)?;
     let mut info = venue.map_key_info(&payload, api_key)?;
     info.raw = payload;
+    // Mapped first: a secret equal to a vendor word changes no right.
+    others.key_info(&mut info);
     Ok(info)
 }
 
@@ -363,10 +374,20 @@ impl KeyAdapter for VenueAdapter {
     }
 
     async fn revoke(&self, target: KeyRef, confirm: RevokeConfirm) -> Result<Revoked> {
+        if let KeyRef::Other { key_id, .. } = &target {
+            if key_id.trim().is_empty() {
+                return Err(Error::config(
+                    self.exchange(),
+                    "the key to revoke has an empty id: nothing was revoked",
+                ));
+            }
+        }
         // Naming the key in use by its id is revoking it: the same gate, the same cut-off.
         let own = match &target {
             KeyRef::Own => true,
-            KeyRef::Other { key_id, .. } => key_id == self.api_key(),
+            KeyRef::Other { key_id, .. } => {
+                key_id.trim().eq_ignore_ascii_case(self.api_key().trim())
+            }
         };
         let capabilities = self.capabilities();
         let (support, operation) = if own {

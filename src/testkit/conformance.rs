@@ -1433,7 +1433,7 @@ pub async fn writes_are_sent_exactly_once(subject: &Subject) {
     .collect();
     for write in writes {
         for fault in [Fault::Status503, Fault::Timeout, Fault::Reset] {
-            let door = FaultyDoor::start(subject, fault).await;
+            let door = FaultyDoor::start(subject, fault, 0).await;
             let target = match write {
                 "revoke another key" => Some(a_key_to_revoke(subject, &door.sim).await),
                 _ => None,
@@ -1474,6 +1474,50 @@ pub async fn writes_are_sent_exactly_once(subject: &Subject) {
             );
         }
     }
+    if caps.create_key.is_available() {
+        // The create goes through and what follows it fails (Deribit binds the new key in a
+        // second call, and removes it when that fails): no call is sent twice, the caller is
+        // not told to retry, and the new key's secret is in no error.
+        for fault in [Fault::Status503, Fault::Timeout, Fault::Reset] {
+            let door = FaultyDoor::start(subject, fault, 1).await;
+            let adapter = subject.adapter_with(Setup {
+                base_url: door.url.clone(),
+                retry: retrying,
+                timeout: Some(Duration::from_millis(300)),
+                ..subject.setup(&door.sim)
+            });
+            let outcome = adapter.create_key(&creatable()).await;
+            let sent = door.write_paths();
+            let mut unique = sent.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(
+                unique.len(),
+                sent.len(),
+                "{id}: under {fault:?} after the create, a write was sent twice: {sent:?}"
+            );
+            if let Err(err) = outcome {
+                assert!(!err.is_retryable(), "{id}: {fault:?}: {err}");
+                let text = format!("{err} {err:?}");
+                let secrets = door
+                    .sim
+                    .with_state(|state| {
+                        state
+                            .keys
+                            .iter()
+                            .map(|k| k.secret.clone())
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default();
+                for secret in secrets {
+                    assert!(
+                        !leaks(&text, &secret),
+                        "{id}: {fault:?}: the new key's secret is in the error"
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// How [`FaultyDoor`] fails a write.
@@ -1483,21 +1527,21 @@ enum Fault {
     Status503,
     /// Answers nothing for longer than the adapter waits.
     Timeout,
-    /// Reads the request and drops the connection.
+    /// Reads the request and resets the connection (RST, not an orderly close).
     Reset,
 }
 
-/// A simulated exchange behind a front door that fails every write one way and counts the
-/// writes; reads pass through to the simulator (so a write may first look a key up).
+/// A simulated exchange behind a front door that fails writes one way (after letting the
+/// first `spared` through) and records them; reads, and the spared writes, pass through to
+/// the simulator (so a write may first look a key up).
 struct FaultyDoor {
     sim: SimulatedExchange,
     url: String,
-    writes: Arc<std::sync::atomic::AtomicUsize>,
+    writes: Arc<Mutex<Vec<String>>>,
 }
 
 impl FaultyDoor {
-    async fn start(subject: &Subject, fault: Fault) -> FaultyDoor {
-        use std::sync::atomic::{AtomicUsize, Ordering};
+    async fn start(subject: &Subject, fault: Fault, spared: usize) -> FaultyDoor {
         let sim = subject.simulator(Scenario::DocumentedExample).await;
         let upstream = sim
             .base_url()
@@ -1506,7 +1550,7 @@ impl FaultyDoor {
             .to_owned();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let writes = Arc::new(AtomicUsize::new(0));
+        let writes = Arc::new(Mutex::new(Vec::new()));
         let counter = writes.clone();
         let is_write = subject.simulation.manage.is_write;
         std::thread::spawn(move || {
@@ -1514,11 +1558,12 @@ impl FaultyDoor {
                 let (upstream, counter) = (upstream.clone(), counter.clone());
                 std::thread::spawn(move || {
                     let _ = pass_or_fail(client, &upstream, |request| {
-                        let write = is_write(request);
-                        if write {
-                            counter.fetch_add(1, Ordering::SeqCst);
+                        if !is_write(request) {
+                            return None;
                         }
-                        write.then_some(fault)
+                        let mut writes = counter.lock().unwrap_or_else(|e| e.into_inner());
+                        writes.push(request.path.clone());
+                        (writes.len() > spared).then_some(fault)
                     });
                 });
             }
@@ -1526,8 +1571,16 @@ impl FaultyDoor {
         FaultyDoor { sim, url, writes }
     }
 
+    /// The paths of the writes received, in order.
+    fn write_paths(&self) -> Vec<String> {
+        self.writes
+            .lock()
+            .map(|writes| writes.clone())
+            .unwrap_or_default()
+    }
+
     fn writes(&self) -> usize {
-        self.writes.load(std::sync::atomic::Ordering::SeqCst)
+        self.write_paths().len()
     }
 }
 
@@ -1592,7 +1645,11 @@ fn pass_or_fail(
             std::thread::sleep(Duration::from_secs(3));
             Ok(())
         }
-        Some(Fault::Reset) => Ok(()),
+        Some(Fault::Reset) => {
+            // Linger 0: closing sends RST, as a crashed gateway would.
+            socket2::SockRef::from(&client).set_linger(Some(Duration::ZERO))?;
+            Ok(())
+        }
         None => {
             // One request per connection: the simulator closes after answering.
             let request_line_end = raw.windows(2).position(|w| w == b"\r\n").unwrap_or(0) + 2;

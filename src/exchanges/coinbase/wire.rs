@@ -26,22 +26,52 @@ pub(crate) struct KeyPermissions {
     pub(crate) unknown_flags: Vec<(String, Value)>,
 }
 
+const KNOWN_FLAGS: [&str; 4] = ["can_view", "can_trade", "can_transfer", "can_receive"];
+
 impl KeyPermissions {
-    /// Decodes `payload`, keeping the `can_…` flags it does not name.
+    /// Decodes `payload`. Flag names compare without regard to case: a known flag sent in
+    /// another case is read, one sent twice in different cases is unreadable, and every other
+    /// `can_…` flag is kept as unknown.
     pub(crate) fn read(payload: &Value) -> Result<KeyPermissions, String> {
         let mut wire: KeyPermissions = decode(payload, "key_permissions answer")?;
-        if let Value::Object(fields) = payload {
-            wire.unknown_flags = fields
+        let Value::Object(fields) = payload else {
+            return Ok(wire);
+        };
+        for known in KNOWN_FLAGS {
+            let sent: Vec<&Value> = fields
                 .iter()
-                .filter(|(name, _)| {
-                    name.starts_with("can_")
-                        && !["can_view", "can_trade", "can_transfer", "can_receive"]
-                            .contains(&name.as_str())
-                })
-                .map(|(name, value)| (name.clone(), value.clone()))
+                .filter(|(name, _)| name.trim().eq_ignore_ascii_case(known))
+                .map(|(_, value)| value)
                 .collect();
+            let field = match sent.as_slice() {
+                [] => continue,
+                [value] => flag(value),
+                _ => Field::Invalid(format!("`{known}` sent more than once, in different cases")),
+            };
+            match known {
+                "can_view" => wire.can_view = field,
+                "can_trade" => wire.can_trade = field,
+                "can_transfer" => wire.can_transfer = field,
+                _ => wire.can_receive = field,
+            }
         }
+        wire.unknown_flags = fields
+            .iter()
+            .filter(|(name, _)| {
+                let name = name.trim().to_ascii_lowercase();
+                name.starts_with("can_") && !KNOWN_FLAGS.contains(&name.as_str())
+            })
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
         Ok(wire)
+    }
+}
+
+fn flag(value: &Value) -> Field<bool> {
+    match value {
+        Value::Null => Field::Absent,
+        Value::Bool(on) => Field::Present(*on),
+        _ => Field::Invalid("not a boolean".to_owned()),
     }
 }
 

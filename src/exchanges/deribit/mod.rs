@@ -37,9 +37,10 @@ use crate::adapter::{
     Support,
 };
 use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, ErrorContext, Result};
-use crate::model::{IpRestriction, KeyInfo, Permission};
+use crate::model::{Anomaly, AnomalyKind, IpRestriction, KeyInfo, Permission, Reported};
 use crate::transport::answer::decode;
 use crate::transport::pipeline::{Conventions, Endpoint};
+use crate::transport::scrub::Scrubber;
 use crate::transport::signing::{random_hex, SigningKey};
 use crate::transport::{RateLimit, Request};
 
@@ -97,7 +98,10 @@ impl Conventions for Deribit {
             return Some((code, message));
         }
         let result = payload.get("result")?;
-        if result.get("security_key_authorization_required") != Some(&Value::Bool(true)) {
+        if !result
+            .get("security_key_authorization_required")
+            .is_some_and(truthy)
+        {
             return None;
         }
         let factors: Vec<String> = result
@@ -142,6 +146,16 @@ impl Conventions for Deribit {
 
     fn server_time_ms(&self, payload: &Value) -> Option<i64> {
         payload.as_i64()
+    }
+}
+
+/// `true`, `"true"` or a non-zero number: a flag sent in any of the shapes it could take.
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Bool(flag) => *flag,
+        Value::String(text) => text.trim().eq_ignore_ascii_case("true") || text.trim() == "1",
+        Value::Number(number) => number.as_f64().is_some_and(|n| n != 0.0),
+        _ => false,
     }
 }
 
@@ -213,6 +227,18 @@ impl Venue for Deribit {
         }
     }
 
+    /// Every key's `client_secret` in the list, scrubbed wherever else the answer echoes it.
+    fn echoed_secrets<'a>(&self, payload: &'a Value) -> Vec<&'a str> {
+        let entries = match payload {
+            Value::Array(entries) => entries.as_slice(),
+            entry => std::slice::from_ref(entry),
+        };
+        entries
+            .iter()
+            .filter_map(|entry| entry.get("client_secret").and_then(Value::as_str))
+            .collect()
+    }
+
     fn map_key_info(&self, payload: &Value, _: &str) -> std::result::Result<KeyInfo, String> {
         let wire: wire::ApiKey = decode(payload, "list_api_keys entry")?;
         map::map_api_key(wire)
@@ -234,14 +260,28 @@ impl Venue for Deribit {
         let Value::Array(entries) = payload else {
             return Err(Error::decode("`result` is not a list of API keys", context));
         };
-        entries
+        let others = Value::Array(entries);
+        let secrets = Scrubber::new(self.echoed_secrets(&others));
+        let Value::Array(entries) = others else {
+            return Ok(Vec::new());
+        };
+        // One unreadable entry costs only itself: a breach response still sees every other key.
+        Ok(entries
             .into_iter()
-            .enumerate()
-            .map(|(index, entry)| {
-                venue::key_info_from(self, entry, "")
-                    .map_err(|what| Error::decode(format!("key {index}: {what}"), context.clone()))
+            .map(|entry| {
+                venue::key_info_from(self, entry.clone(), "").unwrap_or_else(|what| {
+                    let mut info = KeyInfo::new(ExchangeId::Deribit);
+                    if let Some(client_id) = map::client_id_of(&entry) {
+                        info.key_id = Reported::Known(client_id.to_owned());
+                    }
+                    info.anomalies
+                        .push(Anomaly::new(AnomalyKind::Invalid, "result", what));
+                    info.raw = entry;
+                    secrets.key_info(&mut info);
+                    info
+                })
             })
-            .collect()
+            .collect())
     }
 
     /// Removes another key (`remove_api_key`), found by its client id in the account's list.
@@ -255,8 +295,7 @@ impl Venue for Deribit {
             return Err(adapter.unsupported(Operation::RevokeOwn));
         };
         let number = key_number(adapter, &key_id).await?;
-        adapter
-            .call(&REMOVE_KEY, format!("id={number}"), String::new())
+        remove(adapter, number)
             .await
             .map_err(|error| needs_account_write(error, "remove_api_key"))?;
         Ok(Revoked {
@@ -271,53 +310,43 @@ impl Venue for Deribit {
     async fn create_key(&self, adapter: &VenueAdapter, spec: &NewKeySpec) -> Result<NewKey> {
         let scope = max_scope(&spec.permissions)?;
         check_name(&spec.label)?;
-        let wanted = IpRestriction::from_entries(spec.allowed_ips.iter().map(String::as_str));
         let query = form(&[("max_scope", &scope), ("name", &spec.label)]);
         let (created, context) = adapter
             .call(&CREATE_KEY, query, String::new())
             .await
             .map_err(|error| needs_account_write(error, "create_api_key"))?;
-        let created: Created = decode(&created, "create_api_key result").map_err(|what| {
-            Error::decode(
-                format!("{what}: a key may have been created; look for it on deribit.com under Account > API and remove it"),
-                context,
-            )
-        })?;
-        let number = created.id;
-        let bound = async {
-            let whitelist = serde_json::to_string(&spec.allowed_ips).unwrap_or_default();
-            let query = form(&[
-                ("id", &number.to_string()),
-                ("max_scope", &scope),
-                ("ip_whitelist", &whitelist),
-            ]);
-            let (edited, context) = adapter.call(&EDIT_KEY, query, String::new()).await?;
-            let shown = venue::key_info_from(self, edited, "")
-                .map(|info| info.ip_restriction)
-                .unwrap_or(IpRestriction::NotReported);
-            if same_addresses(&shown, &wanted) {
-                Ok(())
-            } else {
-                Err(Error::Rejected {
-                    context: Box::new(ErrorContext {
-                        message: Some(format!(
-                            "Deribit's answer does not show the new key bound to exactly {}",
-                            spec.allowed_ips.join(", ")
-                        )),
-                        ..context
-                    }),
-                })
+        let Some(number) = created.get("id").and_then(Value::as_u64) else {
+            return Err(Error::OutcomeUnknown {
+                exchange: ExchangeId::Deribit,
+                call: CREATE_KEY.describe(),
+                source: Box::new(Error::decode(
+                    "the answer names no key number: a key may have been created without an allowlist; look for it on deribit.com under Account > API and remove it",
+                    context,
+                )),
+            });
+        };
+        let created = match decode::<Created>(&created, "create_api_key result") {
+            Ok(created) => created,
+            Err(what) => {
+                let error = Error::decode(format!("{what}: the new key cannot be used"), context);
+                return Err(unbound_key_removed(adapter, number, error).await);
             }
-        }
-        .await;
-        match bound {
+        };
+        // From here on the new secret is known: no error may carry it.
+        let new_secret = Scrubber::new([created.client_secret.as_str()]);
+        match bind(adapter, number, &scope, spec).await {
             Ok(()) => Ok(NewKey {
                 exchange: ExchangeId::Deribit,
                 api_key: created.client_id,
                 secret: SecretString::from(created.client_secret),
                 passphrase: None,
             }),
-            Err(error) => Err(unbound_key_removed(adapter, number, error).await),
+            Err(mut error) => {
+                new_secret.error(&mut error);
+                let mut error = unbound_key_removed(adapter, number, error).await;
+                new_secret.error(&mut error);
+                Err(error)
+            }
         }
     }
 
@@ -330,59 +359,143 @@ impl Venue for Deribit {
 /// What `create_api_key` answers that this crate keeps.
 #[derive(Deserialize)]
 struct Created {
-    id: u64,
     client_id: String,
     client_secret: String,
 }
 
-/// The number Deribit's management calls take for the key whose client id is `client_id`.
+/// The number Deribit's management calls take for the key whose client id is exactly
+/// `client_id`. Refused when the list holds it twice, or when the number is the key in use's.
 async fn key_number(adapter: &VenueAdapter, client_id: &str) -> Result<u64> {
     let (payload, context) = adapter
         .call(&LIST_KEYS, String::new(), String::new())
         .await?;
-    let entry = Deribit.own_entry(payload, client_id).map_err(|_| {
-        Error::config(
-            ExchangeId::Deribit,
-            format!("the account lists no key with client id `{client_id}`: nothing was removed"),
-        )
-    })?;
-    entry.get("id").and_then(Value::as_u64).ok_or_else(|| {
-        Error::decode(
-            format!("the key with client id `{client_id}` is listed without its number"),
+    let entries = payload.as_array().map(Vec::as_slice).unwrap_or_default();
+    let numbers_of = |wanted: &str| -> Vec<Option<u64>> {
+        entries
+            .iter()
+            .filter(|entry| map::client_id_of(entry) == Some(wanted))
+            .map(|entry| entry.get("id").and_then(Value::as_u64))
+            .collect()
+    };
+    let refused = |why: String| Err(Error::config(ExchangeId::Deribit, why));
+    let number = match numbers_of(client_id).as_slice() {
+        [Some(number)] => *number,
+        [] => {
+            return refused(format!(
+                "the account lists no key with client id `{client_id}`: nothing was removed"
+            ))
+        }
+        [None] => {
+            return Err(Error::decode(
+                format!("the key with client id `{client_id}` is listed without its number: nothing was removed"),
+                context,
+            ))
+        }
+        _ => {
+            return refused(format!(
+                "the account lists client id `{client_id}` more than once: nothing was removed"
+            ))
+        }
+    };
+    if numbers_of(adapter.api_key()).contains(&Some(number)) {
+        return refused(format!(
+            "the key with client id `{client_id}` has the number of the key in use: nothing was removed"
+        ));
+    }
+    Ok(number)
+}
+
+/// `remove_api_key` for key `number`. Only the documented `"ok"` is success; any other answer
+/// leaves the outcome unknown.
+async fn remove(adapter: &VenueAdapter, number: u64) -> Result<()> {
+    let (answer, context) = adapter
+        .call(&REMOVE_KEY, format!("id={number}"), String::new())
+        .await?;
+    if answer.as_str() == Some("ok") {
+        return Ok(());
+    }
+    Err(Error::OutcomeUnknown {
+        exchange: ExchangeId::Deribit,
+        call: REMOVE_KEY.describe(),
+        source: Box::new(Error::decode(
+            "the answer is not the documented \"ok\"",
             context,
-        )
+        )),
     })
 }
 
-/// A key created but not bound to its addresses is removed before the error is returned.
-async fn unbound_key_removed(adapter: &VenueAdapter, number: u64, cause: Error) -> Error {
-    let removed = adapter
-        .call(&REMOVE_KEY, format!("id={number}"), String::new())
-        .await;
-    let what = match removed {
-        Ok(_) => format!("the new key (number {number}) could not be bound to its addresses and was removed"),
-        Err(_) => format!("the new key (number {number}) could not be bound to its addresses, and removing it failed: remove it on deribit.com under Account > API"),
-    };
-    let mut error = cause;
-    match error.context_mut() {
-        Some(_) => error.add_to_message(&what),
-        None => {
-            error = Error::Rejected {
-                context: Box::new(ErrorContext {
-                    message: Some(format!("{what}: {error}")),
-                    ..ErrorContext::new(ExchangeId::Deribit)
-                }),
-            }
-        }
+/// `edit_api_key` binding key `number` to the spec's addresses; `Ok` only if Deribit's answer
+/// shows exactly those addresses.
+async fn bind(adapter: &VenueAdapter, number: u64, scope: &str, spec: &NewKeySpec) -> Result<()> {
+    let wanted = IpRestriction::from_entries(spec.allowed_ips.iter().map(String::as_str));
+    let whitelist = serde_json::to_string(&spec.allowed_ips).unwrap_or_default();
+    let query = form(&[
+        ("id", &number.to_string()),
+        ("max_scope", scope),
+        ("ip_whitelist", &whitelist),
+    ]);
+    let (edited, context) = adapter
+        .call(&EDIT_KEY, query, String::new())
+        .await
+        .map_err(|error| needs_account_write(error, "edit_api_key"))?;
+    let shown = venue::key_info_from(&Deribit, edited, "")
+        .map(|info| info.ip_restriction)
+        .unwrap_or(IpRestriction::NotReported);
+    if same_addresses(&shown, &wanted) {
+        return Ok(());
     }
-    error
+    Err(Error::Rejected {
+        context: Box::new(ErrorContext {
+            message: Some(format!(
+                "Deribit's answer does not show the new key bound to exactly {}",
+                spec.allowed_ips.join(", ")
+            )),
+            ..context
+        }),
+    })
 }
 
-/// Whether `shown` is an allowlist of exactly the addresses of `wanted`.
+/// A key created but not bound to its addresses is removed before the error is returned. The
+/// error says what became of it: removed, still there, or unknown.
+async fn unbound_key_removed(adapter: &VenueAdapter, number: u64, cause: Error) -> Error {
+    match remove(adapter, number).await {
+        Ok(()) => Error::Rejected {
+            context: Box::new(ErrorContext {
+                message: Some(format!(
+                    "the new key (number {number}) could not be bound to its addresses and was removed: no key was created ({cause})"
+                )),
+                ..cause
+                    .context()
+                    .cloned()
+                    .unwrap_or_else(|| ErrorContext::new(ExchangeId::Deribit))
+            }),
+        },
+        // The key may still be there, unbound: the caller must look.
+        Err(removal) if removal.is_outcome_unknown() => Error::OutcomeUnknown {
+            exchange: ExchangeId::Deribit,
+            call: format!(
+                "removing the new key number {number}, which is not bound to its addresses (if deribit.com still lists it under Account > API, remove it there),"
+            ),
+            source: Box::new(removal),
+        },
+        Err(removal) => Error::Rejected {
+            context: Box::new(ErrorContext {
+                message: Some(format!(
+                    "the new key (number {number}) is on the account NOT bound to its addresses, and removing it failed ({removal}): remove it on deribit.com under Account > API ({cause})"
+                )),
+                ..ErrorContext::new(ExchangeId::Deribit)
+            }),
+        },
+    }
+}
+
+/// Whether `shown` is an allowlist of exactly the addresses of `wanted`: each holds every entry
+/// of the other.
 fn same_addresses(shown: &IpRestriction, wanted: &IpRestriction) -> bool {
     match (shown, wanted) {
         (IpRestriction::AllowList(shown), IpRestriction::AllowList(wanted)) => {
-            shown.len() == wanted.len() && wanted.iter().all(|entry| shown.contains(entry))
+            wanted.iter().all(|entry| shown.contains(entry))
+                && shown.iter().all(|entry| wanted.contains(entry))
         }
         _ => false,
     }

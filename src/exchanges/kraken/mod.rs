@@ -72,13 +72,18 @@ impl Conventions for Kraken {
 
     /// Kraken answers errors with HTTP 200 and a list of `E…` strings; `W…` entries are
     /// warnings beside a result.
+    /// An `error` that is not a list (a lone string, an object) is an error too, never a
+    /// success: an answer that may be refusing is not read as key information.
     fn error_in(&self, payload: &Value) -> Option<(String, String)> {
-        let errors: Vec<String> = payload
-            .get("error")?
-            .as_array()?
+        let entries = match payload.get("error")? {
+            Value::Null => return None,
+            Value::Array(entries) => entries.as_slice(),
+            single => std::slice::from_ref(single),
+        };
+        let errors: Vec<String> = entries
             .iter()
-            .filter_map(as_code)
-            .filter(|e| !e.starts_with('W'))
+            .map(|entry| as_code(entry).unwrap_or_else(|| entry.to_string()))
+            .filter(|e| !e.trim().is_empty() && !e.starts_with('W'))
             .collect();
         let (code, rest) = errors.split_first()?;
         Some((code.clone(), rest.join("; ")))
