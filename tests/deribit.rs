@@ -362,3 +362,16 @@ async fn another_key_is_removed_by_its_number_and_the_key_in_use_never() {
     }
     assert_eq!(sim.received_requests().await.len(), sent);
 }
+
+#[tokio::test]
+async fn another_keys_secret_echoed_in_a_third_entry_is_scrubbed_from_the_list() {
+    let sim = sim_start(Scenario::DocumentedExample).await;
+    let mut body = fixture("deribit", "list_api_keys.json");
+    // The first key's secret, echoed inside the key in use's entry.
+    body["result"][1]["public_key"] = DOCUMENTED_SECRETS[0].into();
+    sim.serve(CannedAnswer::ok(body)).await;
+    let listed = sim.adapter().unwrap().list_keys().await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_no_documented_secret("list_keys Debug", &format!("{listed:?}"));
+    assert_no_documented_secret("list_keys JSON", &serde_json::to_string(&listed).unwrap());
+}

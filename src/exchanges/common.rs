@@ -231,6 +231,19 @@ pub(crate) fn split_tokens(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// A flag sent in any of the shapes exchanges use: `Some(true)` for `true`, `1`, `"true"`,
+/// `"1"`; `Some(false)` for `false`, `0`, `"false"`, `"0"`; `None` for anything else.
+pub(crate) fn loose_flag(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(flag) => Some(*flag),
+        Value::Number(n) if n.as_f64() == Some(1.0) => Some(true),
+        Value::Number(n) if n.as_f64() == Some(0.0) => Some(false),
+        Value::String(s) if same_token(s, "true") || s.trim() == "1" => Some(true),
+        Value::String(s) if same_token(s, "false") || s.trim() == "0" => Some(false),
+        _ => None,
+    }
+}
+
 /// Whether two vendor tokens are the same, ignoring ASCII case and surrounding white space.
 pub(crate) fn same_token(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())

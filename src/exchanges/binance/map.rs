@@ -25,7 +25,7 @@
 
 use serde_json::Value;
 
-use crate::exchanges::common::Reading;
+use crate::exchanges::common::{loose_flag, Reading};
 use crate::model::{Grant, IpRestriction, KeyInfo, Permission, Permissions, Reported};
 use crate::ExchangeId;
 
@@ -237,13 +237,9 @@ fn unknown_flag(name: &str, value: &Value) -> Option<Grant> {
         || ["trade", "withdraw", "transfer", "pay"]
             .iter()
             .any(|word| lower.contains(word));
-    match value {
-        Value::Bool(false) | Value::Null => None,
-        Value::Number(n) if n.as_f64() == Some(0.0) => None,
-        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => None,
-        Value::Bool(true) => Some(Grant::Granted),
-        Value::Number(n) if n.as_f64() == Some(1.0) => Some(Grant::Granted),
-        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Some(Grant::Granted),
+    match (value, loose_flag(value)) {
+        (Value::Null, _) | (_, Some(false)) => None,
+        (_, Some(true)) => Some(Grant::Granted),
         _ if named_like_a_right => Some(Grant::NotReported),
         _ => None,
     }

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::exchanges::common::Field;
+use crate::exchanges::common::{same_token, Field};
 use crate::transport::answer::decode;
 
 /// `GET /api/v3/brokerage/key_permissions`. Every field is read on its own ([`Field`]).
@@ -40,7 +40,7 @@ impl KeyPermissions {
         for known in KNOWN_FLAGS {
             let sent: Vec<&Value> = fields
                 .iter()
-                .filter(|(name, _)| name.trim().eq_ignore_ascii_case(known))
+                .filter(|(name, _)| same_token(name, known))
                 .map(|(_, value)| value)
                 .collect();
             let field = match sent.as_slice() {

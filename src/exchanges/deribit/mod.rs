@@ -29,7 +29,7 @@ use serde_json::Value;
 
 pub use sign::signature;
 
-use super::common::{as_code, message_of, take_envelope_field};
+use super::common::{as_code, loose_flag, message_of, take_envelope_field};
 use super::venue::{self, Venue, VenueAdapter};
 use super::{Environment, ExchangeId};
 use crate::adapter::{
@@ -98,9 +98,10 @@ impl Conventions for Deribit {
             return Some((code, message));
         }
         let result = payload.get("result")?;
-        if !result
+        if result
             .get("security_key_authorization_required")
-            .is_some_and(truthy)
+            .and_then(loose_flag)
+            != Some(true)
         {
             return None;
         }
@@ -146,16 +147,6 @@ impl Conventions for Deribit {
 
     fn server_time_ms(&self, payload: &Value) -> Option<i64> {
         payload.as_i64()
-    }
-}
-
-/// `true`, `"true"` or a non-zero number: a flag sent in any of the shapes it could take.
-fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Bool(flag) => *flag,
-        Value::String(text) => text.trim().eq_ignore_ascii_case("true") || text.trim() == "1",
-        Value::Number(number) => number.as_f64().is_some_and(|n| n != 0.0),
-        _ => false,
     }
 }
 
@@ -257,29 +248,28 @@ impl Venue for Deribit {
         let (payload, context) = adapter
             .call(&LIST_KEYS, String::new(), String::new())
             .await?;
+        // Every key's secret, wherever in the list it is echoed (in another key's entry too).
+        let secrets = Scrubber::new(self.echoed_secrets(&payload));
         let Value::Array(entries) = payload else {
             return Err(Error::decode("`result` is not a list of API keys", context));
-        };
-        let others = Value::Array(entries);
-        let secrets = Scrubber::new(self.echoed_secrets(&others));
-        let Value::Array(entries) = others else {
-            return Ok(Vec::new());
         };
         // One unreadable entry costs only itself: a breach response still sees every other key.
         Ok(entries
             .into_iter()
             .map(|entry| {
-                venue::key_info_from(self, entry.clone(), "").unwrap_or_else(|what| {
-                    let mut info = KeyInfo::new(ExchangeId::Deribit);
-                    if let Some(client_id) = map::client_id_of(&entry) {
-                        info.key_id = Reported::Known(client_id.to_owned());
-                    }
-                    info.anomalies
-                        .push(Anomaly::new(AnomalyKind::Invalid, "result", what));
-                    info.raw = entry;
-                    secrets.key_info(&mut info);
-                    info
-                })
+                let mut info =
+                    venue::key_info_from(self, entry.clone(), "").unwrap_or_else(|what| {
+                        let mut info = KeyInfo::new(ExchangeId::Deribit);
+                        if let Some(client_id) = map::client_id_of(&entry) {
+                            info.key_id = Reported::Known(client_id.to_owned());
+                        }
+                        info.anomalies
+                            .push(Anomaly::new(AnomalyKind::Invalid, "result", what));
+                        info.raw = entry;
+                        info
+                    });
+                secrets.key_info(&mut info);
+                info
             })
             .collect())
     }
