@@ -40,6 +40,7 @@
 )]
 
 pub mod adapter;
+pub mod audit;
 pub mod clock;
 pub mod credentials;
 pub mod error;

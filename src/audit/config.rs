@@ -1,0 +1,1 @@
+//! The audit's config file (being written).

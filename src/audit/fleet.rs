@@ -1,0 +1,1 @@
+//! Checking many keys at once (placeholder while the fleet API is written).
