@@ -123,7 +123,8 @@ pub struct Checked {
 /// limit; see the [module documentation](self).
 ///
 /// Cloning is cheap; clones share the HTTP client (and so its connection pool) and the
-/// [`Fleet::configure`] hook.
+/// [`Fleet::configure`] hook. A client's pooled connections belong to the Tokio runtime that
+/// opened them: use a fleet and its clones within one runtime.
 #[derive(Clone)]
 pub struct Fleet {
     concurrency: usize,
@@ -177,8 +178,8 @@ impl Fleet {
     }
 
     /// The HTTP client every adapter of the fleet uses (default: one
-    /// [`crate::transport::http_client`] for the whole fleet). A client's pooled connections
-    /// belong to the Tokio runtime that opened them: use a fleet within one runtime.
+    /// [`crate::transport::http_client`] for the whole fleet). A client of your own should not
+    /// follow redirects: one could carry signed headers to another host.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.client = Arc::new(OnceLock::from(client));
         self
