@@ -195,6 +195,11 @@ impl AdapterBuilder {
         Ok(AdapterBuilder::new(exchange).credentials(Credentials::from_env(exchange)?))
     }
 
+    /// The exchange this builder builds an adapter for.
+    pub fn exchange(&self) -> ExchangeId {
+        self.exchange
+    }
+
     /// The credentials to sign with.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
