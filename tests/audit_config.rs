@@ -446,6 +446,10 @@ fn a_secret_in_any_value_of_the_wrong_type_is_not_quoted() {
             "account[0].sandbox",
         ),
         (
+            format!("{account}sandbox = \"{secret}, expected {secret}\"\n"),
+            "account[0].sandbox",
+        ),
+        (
             format!("{account}passphrase = {{ command = 8675309042 }}\n"),
             "account[0].passphrase.command",
         ),

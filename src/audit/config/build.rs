@@ -181,8 +181,9 @@ fn shape_message(message: &str, field: Option<&str>) -> String {
         return "a date-time is not allowed here".to_owned();
     }
     // serde writes `invalid type: string "the value", expected …`: the value may be a secret
-    // typed into the wrong key, so only its kind is kept.
-    let message = match message.split_once(", expected ") {
+    // typed into the wrong key, so only its kind is kept. The last `, expected ` is serde's:
+    // the value itself may hold the same words.
+    let message = match message.rsplit_once(", expected ") {
         Some((found, expected))
             if found.starts_with("invalid type: string ")
                 || found.starts_with("invalid value: string ") =>
