@@ -1,1 +1,0 @@
-//! The audit's config file (being written).
