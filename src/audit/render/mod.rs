@@ -117,7 +117,11 @@ pub struct RenderOptions {
 /// assert!(!color_wanted(false));
 /// ```
 pub fn color_wanted(is_terminal: bool) -> bool {
-    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+    color_wanted_with(is_terminal, std::env::var_os("NO_COLOR").as_deref())
+}
+
+fn color_wanted_with(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
 /// Writes `report` to `out` in `format`.
@@ -254,6 +258,19 @@ mod tests {
         for format in Format::ALL {
             assert!(error.contains(format.as_str()), "{error}");
         }
+    }
+
+    #[test]
+    fn color_only_for_a_terminal_without_no_color() {
+        use std::ffi::OsStr;
+        assert!(color_wanted_with(true, None));
+        assert!(!color_wanted_with(false, None));
+        assert!(
+            color_wanted_with(true, Some(OsStr::new(""))),
+            "an empty NO_COLOR does not count"
+        );
+        assert!(!color_wanted_with(true, Some(OsStr::new("1"))));
+        assert!(!color_wanted(false));
     }
 
     #[test]
