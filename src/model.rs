@@ -230,6 +230,7 @@ impl<'de> Deserialize<'de> for Permission {
 
 /// Whether a key holds a permission, as far as the exchange tells.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "reports", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Grant {
     /// The exchange reports the permission as granted.
@@ -265,7 +266,14 @@ impl Grant {
 /// The permissions of a key: a [`Grant`] for each normalized [`Permission`], plus the vendor's
 /// own names for what it granted (the evidence).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "reports", derive(schemars::JsonSchema))]
 pub struct Permissions {
+    #[cfg_attr(
+        feature = "reports",
+        schemars(
+            description = "What the exchange says about each permission; a permission absent here is not reported."
+        )
+    )]
     states: BTreeMap<Permission, Grant>,
     /// The exchange's own names of the rights it reports as granted, e.g. `enableWithdrawals`
     /// (Binance), `withdraw` (OKX), `Wallet.Withdraw` (Bybit).
@@ -584,6 +592,7 @@ impl<'de> Deserialize<'de> for IpEntry {
 /// From where a key may be used.
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "reports", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "entries", rename_all = "snake_case")]
 pub enum IpRestriction {
     /// The exchange reports that the key accepts calls from any address.
@@ -664,6 +673,7 @@ impl IpRestriction {
 
 /// When a key stops working.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "reports", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Expiry {
     /// The exchange reports that the key does not expire.
@@ -674,6 +684,7 @@ pub enum Expiry {
 
 /// Whether a key belongs to the master account or to a sub-account.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "reports", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AccountKind {
     /// The exchange account's main user.
@@ -699,6 +710,7 @@ impl AccountKind {
 /// a custodian, is used by someone the holder must trust with every right the key holds.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "reports", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Delegation {
     /// The holder uses the key: a personal key (Bybit `type` 1) on an account the holder
@@ -729,6 +741,7 @@ pub enum Delegation {
 /// What kind of surprise an [`Anomaly`] is.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "reports", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AnomalyKind {
     /// A field the adapter expects was absent (or `null`): what it decides is `NotReported`.
@@ -747,6 +760,7 @@ pub enum AnomalyKind {
 /// rather than silent.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "reports", derive(schemars::JsonSchema))]
 pub struct Anomaly {
     /// Missing, invalid or unrecognized.
     pub kind: AnomalyKind,
@@ -784,6 +798,7 @@ impl fmt::Display for Anomaly {
 /// `KeyInfo` may be stored, logged and diffed.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "reports", derive(schemars::JsonSchema))]
 pub struct KeyInfo {
     /// The exchange that answered.
     pub exchange: ExchangeId,

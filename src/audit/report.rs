@@ -93,7 +93,6 @@ pub struct KeyAudit {
     /// A hint of the public key (first characters and length); never the secret.
     pub key: String,
     /// What the exchange reported, secrets scrubbed; absent when the key could not be inspected.
-    #[cfg_attr(feature = "reports", schemars(with = "Option<serde_json::Value>"))]
     pub key_info: Option<KeyInfo>,
     /// Why the key could not be inspected.
     pub error: Option<String>,
