@@ -1,377 +1,463 @@
-//! `keyaudit`: what can each of my API keys do, from where, since when, until when?
+//! `keyaudit`: audits API keys against a security policy: what each key can do, from where,
+//! since when, until when, and whether that is what you meant.
 //!
-//! ```text
-//! cargo run --example keyaudit -- --demo                # simulated exchanges: no keys, no network
-//! BINANCE_API_KEY=… BINANCE_API_SECRET=… cargo run --example keyaudit
-//! cargo run --example keyaudit -- --exchange okx --json
-//! ```
-//!
-//! Credentials come from the environment (`<EXCHANGE>_API_KEY`, `<EXCHANGE>_API_SECRET` or
-//! `<EXCHANGE>_API_SECRET_COMMAND`, `<EXCHANGE>_API_PASSPHRASE`); every supported exchange with
-//! a key set is inspected. Exit status: 0 when every key was inspected, 1 when one could not be,
-//! 2 on a usage error or when no key is configured. `--demo` always exits 0 on success: its
-//! failing keys are part of the show.
+//! Run `cargo run --example keyaudit -- --help` for the options and examples.
 
+use std::fs::File;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use exchange_keys::testkit::{Scenario, SimulatedExchange};
-use exchange_keys::{
-    AdapterBuilder, Delegation, Error, ExchangeId, Expiry, Grant, IpRestriction, KeyAdapter,
-    KeyInfo, Permission, Reported,
-};
+use clap::Parser;
+use exchange_keys::audit::config::Config;
+use exchange_keys::audit::fleet::Fleet;
+use exchange_keys::audit::render::{self, Format, RenderOptions};
+use exchange_keys::audit::{Audit, Policy, Report, SecretStorage, Severity, Subject};
+use exchange_keys::testkit::{self, Scenario, SimulatedExchange};
+use exchange_keys::{Credentials, Error, ExchangeId, KeyAdapter, KeyInfo};
+use futures_util::StreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{json, Value};
 
+const EXAMPLES: &str = "\
+Examples:
+  keyaudit --demo                                   every rule firing on simulated exchanges
+  keyaudit --config keyaudit.toml                   the accounts and policy of a config file
+  keyaudit --config keyaudit.toml --fail-on high    CI: exit 1 on a high or critical finding
+  keyaudit --config keyaudit.toml --format json --output today.json
+  keyaudit --config keyaudit.toml --baseline yesterday.json --fail-on high
+  BINANCE_API_KEY=… BINANCE_API_SECRET_COMMAND='pass show binance' keyaudit --policy trading-bot
+
+Without --config, every exchange with <EXCHANGE>_API_KEY set in the environment is audited
+(secret from <EXCHANGE>_API_SECRET or <EXCHANGE>_API_SECRET_COMMAND, passphrase from
+<EXCHANGE>_API_PASSPHRASE).
+
+Exit status:
+  0  the audit ran, whatever it found (without --fail-on)
+  1  with --fail-on SEVERITY: a finding (or a change since the baseline) at or above SEVERITY
+     failed; with --unknown-fails, also one that could not be decided
+  2  usage or configuration error (bad option, invalid config file, unreadable baseline)";
+
+/// Audits crypto-exchange API keys: withdrawal and transfer rights, IP allowlists, rotation,
+/// expiry, labels, shared keys, plaintext secrets.
+#[derive(Parser, Debug)]
+#[command(name = "keyaudit", version, after_long_help = EXAMPLES, after_help = EXAMPLES)]
 struct Options {
+    /// Accounts and policy (TOML; see examples/keyaudit.toml).
+    #[arg(long, value_name = "FILE", conflicts_with = "demo")]
+    config: Option<PathBuf>,
+
+    /// Audit simulated keys on local simulated exchanges: no keys, no network.
+    #[arg(long)]
     demo: bool,
-    json: bool,
+
+    /// Report format.
+    #[arg(long, value_name = "FORMAT", default_value = "table",
+          value_parser = ["table", "json", "csv", "ocsf", "html"])]
+    format: String,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Exit 1 when a finding at or above SEVERITY fails (info, low, medium, high, critical).
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<Severity>,
+
+    /// With --fail-on, a finding that could not be decided at or above the severity fails too.
+    #[arg(long, requires = "fail_on")]
+    unknown_fails: bool,
+
+    /// A previous JSON report: flag what changed since (rights gained, allowlists widened or
+    /// removed, labels changed, keys gone).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Policy preset when no config file gives one: default, read-only, trading-bot.
+    #[arg(long, value_name = "PRESET")]
+    policy: Option<String>,
+
+    /// Only these exchanges (repeatable).
+    #[arg(long = "exchange", value_name = "ID")]
     exchanges: Vec<ExchangeId>,
+
+    /// Keys inspected at once.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
 }
 
-const USAGE: &str = "usage: keyaudit [--demo] [--json] [--exchange ID]...
+/// A usage or configuration error: exit status 2.
+struct UsageError(String);
 
-  --demo         inspect simulated keys on local simulated exchanges (no keys, no network)
-  --json         print the key information as JSON instead of a table
-  --exchange ID  only this exchange (repeatable); default: every exchange with a key in the environment";
-
-fn parse_args() -> Result<Options, String> {
-    let mut options = Options {
-        demo: false,
-        json: false,
-        exchanges: Vec::new(),
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--demo" => options.demo = true,
-            "--json" => options.json = true,
-            "--exchange" => {
-                let id = args.next().ok_or("--exchange needs an exchange id")?;
-                options.exchanges.push(
-                    id.parse()
-                        .map_err(|e: exchange_keys::UnknownExchange| e.to_string())?,
-                );
-            }
-            "-h" | "--help" => return Err(String::new()),
-            other => return Err(format!("unknown argument `{other}`")),
-        }
+impl<E: std::fmt::Display> From<E> for UsageError {
+    fn from(error: E) -> Self {
+        UsageError(error.to_string())
     }
-    Ok(options)
 }
 
-/// One row of the report: which key, and what inspecting it gave.
-struct Inspection {
-    exchange: ExchangeId,
-    key: String,
-    outcome: Result<KeyInfo, Error>,
+/// One key to inspect: who it is in the report, and the adapter that inspects it (or why
+/// there is none).
+struct Planned {
+    subject: Subject,
+    adapter: Result<Arc<dyn KeyAdapter>, Error>,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = match parse_args() {
-        Ok(options) => options,
-        Err(message) => {
-            if !message.is_empty() {
-                eprintln!("keyaudit: {message}");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
+    let options = Options::parse();
+    match run(options).await {
+        Ok(code) => code,
+        Err(UsageError(message)) => {
+            eprintln!("keyaudit: {message}");
+            ExitCode::from(2)
         }
-    };
-    let exchanges = if options.exchanges.is_empty() {
-        ExchangeId::supported()
-    } else {
-        options.exchanges.clone()
-    };
-    let (inspections, now) = if options.demo {
-        match demo(&exchanges).await {
-            Ok(inspections) => (
-                inspections,
-                DateTime::from_timestamp_millis(exchange_keys::testkit::SERVER_TIME_MS)
-                    .unwrap_or_else(Utc::now),
-            ),
-            Err(err) => {
-                eprintln!("keyaudit: could not start the simulated exchanges: {err}");
-                return ExitCode::FAILURE;
-            }
-        }
-    } else {
-        let configured: Vec<ExchangeId> = exchanges
-            .into_iter()
-            .filter(|id| exchange_keys::Credentials::env_has_key(*id))
-            .collect();
-        if configured.is_empty() {
-            eprintln!(
-                "keyaudit: no API key in the environment. Set e.g. BINANCE_API_KEY and BINANCE_API_SECRET \
-                 (OKX also needs OKX_API_PASSPHRASE), or try `--demo`."
-            );
-            return ExitCode::from(2);
-        }
-        (inspect_from_env(&configured).await, Utc::now())
-    };
-
-    if options.json {
-        print_json(&inspections);
-    } else {
-        print_table(&inspections, now);
     }
-    let failed = inspections.iter().filter(|i| i.outcome.is_err()).count();
-    if failed > 0 && !options.demo {
-        eprintln!("keyaudit: {failed} key(s) could not be inspected");
-        return ExitCode::FAILURE;
-    }
-    ExitCode::SUCCESS
 }
 
-async fn inspect_from_env(exchanges: &[ExchangeId]) -> Vec<Inspection> {
-    let mut inspections = Vec::new();
-    for &exchange in exchanges {
-        let built = AdapterBuilder::from_env(exchange).and_then(AdapterBuilder::build);
-        let key = exchange_keys::Credentials::from_env(exchange)
-            .map(|c| c.key_hint())
-            .unwrap_or_else(|_| "(env)".to_owned());
-        let outcome = match built {
-            Ok(adapter) => adapter.key_info().await,
-            Err(err) => Err(err),
-        };
-        inspections.push(Inspection {
-            exchange,
-            key,
-            outcome,
-        });
-    }
-    inspections
-}
-
-/// Simulated keys worth seeing: a safe one, risky ones, and ones that fail.
-const DEMO_SCENARIOS: [Scenario; 6] = [
-    Scenario::ReadOnly,
-    Scenario::Trading,
-    Scenario::WithdrawEnabled,
-    Scenario::NoIpRestriction,
-    Scenario::Expired,
-    Scenario::InvalidKey,
-];
-
-async fn demo(exchanges: &[ExchangeId]) -> exchange_keys::Result<Vec<Inspection>> {
-    let mut inspections = Vec::new();
-    for &exchange in exchanges {
-        for scenario in DEMO_SCENARIOS {
-            let sim = SimulatedExchange::start(exchange, scenario).await?;
-            let adapter: Arc<dyn KeyAdapter> = sim.adapter()?;
-            inspections.push(Inspection {
-                exchange,
-                key: scenario.to_string(),
-                outcome: adapter.key_info().await,
-            });
+async fn run(options: Options) -> Result<ExitCode, UsageError> {
+    let format: Format = options.format.parse()?;
+    let baseline = match &options.baseline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+            Some(
+                Report::from_json(&text)
+                    .map_err(|e| UsageError(format!("{}: {e}", path.display())))?,
+            )
         }
-    }
-    Ok(inspections)
-}
-
-fn print_json(inspections: &[Inspection]) {
-    let rows: Vec<serde_json::Value> = inspections
-        .iter()
-        .map(|i| match &i.outcome {
-            Ok(info) => serde_json::json!({ "key": i.key, "key_info": info }),
-            Err(err) => serde_json::json!({
-                "exchange": i.exchange, "key": i.key, "error": err.to_string()
+        None => None,
+    };
+    let preset = |name: &Option<String>| -> Result<Option<Policy>, UsageError> {
+        match name {
+            Some(name) => Policy::preset(name).map(Some).ok_or_else(|| {
+                UsageError(format!(
+                    "unknown policy preset `{name}`: expected default, read-only or trading-bot"
+                ))
             }),
+            None => Ok(None),
+        }
+    };
+
+    // The simulated exchanges live until the audit is over.
+    let mut simulators = Vec::new();
+    let (policy, planned, now) = if options.demo {
+        let policy = preset(&options.policy)?.unwrap_or_else(demo_policy);
+        let planned = demo(&options.exchanges, &mut simulators)
+            .await
+            .map_err(|e| UsageError(format!("could not start the simulated exchanges: {e}")))?;
+        let now = DateTime::from_timestamp_millis(testkit::SERVER_TIME_MS).unwrap_or_else(Utc::now);
+        (policy, planned, now)
+    } else if let Some(path) = &options.config {
+        let config = Config::from_path(path)?;
+        let policy = preset(&options.policy)?.unwrap_or(config.policy.clone());
+        (
+            policy,
+            from_config(&config, &options.exchanges)?,
+            Utc::now(),
+        )
+    } else {
+        let policy = preset(&options.policy)?.unwrap_or_default();
+        (policy, from_environment(&options.exchanges)?, Utc::now())
+    };
+
+    let mut report = inspect(policy, planned, now, options.concurrency).await;
+    drop(simulators);
+    if let Some(baseline) = &baseline {
+        report.compare_with(baseline);
+    }
+
+    let to_terminal = options.output.is_none() && io::stdout().is_terminal();
+    let render_options = RenderOptions {
+        color: render::color_wanted(to_terminal),
+    };
+    let written = match &options.output {
+        Some(path) => File::create(path)
+            .and_then(|mut file| {
+                render::write(&report, format, &render_options, &mut file)?;
+                file.flush()
+            })
+            .map_err(|e| UsageError(format!("{}: {e}", path.display()))),
+        None => {
+            let mut stdout = io::stdout().lock();
+            render::write(&report, format, &render_options, &mut stdout)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| UsageError(format!("standard output: {e}")))
+        }
+    };
+    written?;
+
+    let failed = options.fail_on.is_some_and(|severity| {
+        report.fails_at(severity) || (options.unknown_fails && report.unknown_at(severity))
+    });
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Inspects every planned key, a few at a time, with a progress bar on an interactive
+/// terminal, and audits the answers in the planned order.
+async fn inspect(
+    policy: Policy,
+    planned: Vec<Planned>,
+    now: DateTime<Utc>,
+    concurrency: usize,
+) -> Report {
+    let progress = if planned.len() > 5 && io::stderr().is_terminal() {
+        let bar = ProgressBar::new(planned.len() as u64);
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} keys {msg}") {
+            bar.set_style(style);
+        }
+        Some(bar)
+    } else {
+        None
+    };
+    let mut subjects = Vec::with_capacity(planned.len());
+    let mut outcomes: Vec<Option<Result<KeyInfo, Error>>> = Vec::with_capacity(planned.len());
+    let mut adapters = Vec::new();
+    for (index, plan) in planned.into_iter().enumerate() {
+        subjects.push(plan.subject);
+        match plan.adapter {
+            Ok(adapter) => {
+                outcomes.push(None);
+                adapters.push((index, adapter));
+            }
+            Err(err) => outcomes.push(Some(Err(err))),
+        }
+    }
+    let mut results = Box::pin(
+        Fleet::new()
+            .concurrency(concurrency)
+            .check_adapters(adapters),
+    );
+    while let Some((index, outcome)) = results.next().await {
+        outcomes[index] = Some(outcome);
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    let mut audit = Audit::new(policy).at(now);
+    for (subject, outcome) in subjects.into_iter().zip(outcomes) {
+        let outcome = outcome.unwrap_or_else(|| {
+            Err(Error::Config {
+                exchange: None,
+                message: "the inspection was not carried out".to_owned(),
+            })
+        });
+        audit.add(subject, outcome);
+    }
+    audit.finish()
+}
+
+fn wanted(only: &[ExchangeId], exchange: ExchangeId) -> bool {
+    only.is_empty() || only.contains(&exchange)
+}
+
+fn from_config(config: &Config, only: &[ExchangeId]) -> Result<Vec<Planned>, UsageError> {
+    let client = exchange_keys::transport::http_client()?;
+    let planned = config
+        .accounts
+        .iter()
+        .filter(|account| wanted(only, account.exchange))
+        .map(|account| match account.credentials() {
+            Ok(credentials) => Planned {
+                subject: account.subject(&credentials),
+                adapter: account
+                    .builder()
+                    .http_client(client.clone())
+                    .credentials(credentials)
+                    .build(),
+            },
+            // A secret that cannot be read makes this key uninspectable, not the audit.
+            Err(err) => {
+                let mut subject = Subject::new(account.name.clone(), account.exchange);
+                if let Some(application) = &account.application {
+                    subject = subject.application(application.clone());
+                }
+                Planned {
+                    subject,
+                    adapter: Err(Error::Config {
+                        exchange: Some(account.exchange),
+                        message: err.to_string(),
+                    }),
+                }
+            }
+        })
+        .collect::<Vec<_>>();
+    if planned.is_empty() {
+        return Err(UsageError(
+            "no account of the config file is selected".to_owned(),
+        ));
+    }
+    Ok(planned)
+}
+
+fn from_environment(only: &[ExchangeId]) -> Result<Vec<Planned>, UsageError> {
+    let client = exchange_keys::transport::http_client()?;
+    let planned: Vec<Planned> = ExchangeId::supported()
+        .into_iter()
+        .filter(|&id| wanted(only, id) && Credentials::env_has_key(id))
+        .map(|exchange| {
+            let prefix = exchange.env_prefix();
+            let storage = if std::env::var_os(format!("{prefix}_API_SECRET")).is_some() {
+                SecretStorage::Environment
+            } else {
+                SecretStorage::Command
+            };
+            let subject = Subject::new(exchange.to_string(), exchange).secret_storage(storage);
+            match Credentials::from_env(exchange) {
+                Ok(credentials) => Planned {
+                    subject: subject.credentials(&credentials),
+                    adapter: exchange
+                        .builder()
+                        .http_client(client.clone())
+                        .credentials(credentials)
+                        .build(),
+                },
+                Err(err) => Planned {
+                    subject,
+                    adapter: Err(err),
+                },
+            }
         })
         .collect();
-    match serde_json::to_string_pretty(&rows) {
-        Ok(text) => println!("{text}"),
-        Err(err) => eprintln!("keyaudit: {err}"),
+    if planned.is_empty() {
+        return Err(UsageError(
+            "no API key in the environment. Set e.g. BINANCE_API_KEY and BINANCE_API_SECRET \
+             (OKX also needs OKX_API_PASSPHRASE), give --config, or try --demo"
+                .to_owned(),
+        ));
     }
+    Ok(planned)
 }
 
-fn print_table(inspections: &[Inspection], now: DateTime<Utc>) {
-    let header = [
-        "EXCHANGE",
-        "KEY",
-        "LABEL",
-        "PERMISSIONS",
-        "IP ALLOWLIST",
-        "CREATED",
-        "EXPIRES",
-        "NOTES",
-    ];
-    let mut rows: Vec<[String; 8]> = Vec::new();
-    for inspection in inspections {
-        let mut row: [String; 8] = Default::default();
-        row[0] = inspection.exchange.to_string();
-        row[1] = inspection.key.clone();
-        match &inspection.outcome {
-            Ok(info) => {
-                row[2] = reported(&info.label, |l| {
-                    if l.is_empty() {
-                        "(empty)".into()
-                    } else {
-                        l.clone()
-                    }
-                });
-                row[3] = permissions(info);
-                row[4] = ip(&info.ip_restriction);
-                row[5] = reported(&info.created_at, |t| t.format("%Y-%m-%d").to_string());
-                row[6] = match (&info.expires_at, &info.trading_expires_at) {
-                    (Reported::NotReported, Reported::Known(t)) => {
-                        format!("trading {}", t.format("%Y-%m-%d"))
-                    }
-                    (expiry, _) => reported(expiry, |e| match e {
-                        Expiry::Never => "never".into(),
-                        Expiry::At(t) => t.format("%Y-%m-%d").to_string(),
-                    }),
-                };
-                row[7] = notes(info, now);
-            }
-            Err(err) => {
-                row[3] = "-".into();
-                row[7] = format!("COULD NOT INSPECT: {}", short_error(err));
-            }
-        }
-        rows.push(row);
-    }
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &[String]| {
-        let text: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        println!("{}", text.join("  ").trim_end());
+/// The demo's policy: a trading bot running from 203.0.113.0/28.
+fn demo_policy() -> Policy {
+    let mut policy = Policy::trading_bot();
+    policy.name = "demo: trading-bot from 203.0.113.0/28".to_owned();
+    policy.allowed_networks = "203.0.113.0/28".parse().ok().map(|net| vec![net]);
+    policy
+}
+
+/// A JSON pointer into the answer, and the value to put there.
+type Change = (&'static str, fn() -> Value);
+
+/// A simulated key beyond the scenarios: a scenario's answer with some fields changed, to
+/// make the rules the scenarios leave silent fire.
+struct Variant {
+    exchange: ExchangeId,
+    base: Scenario,
+    name: &'static str,
+    changes: &'static [Change],
+}
+
+const VARIANTS: &[Variant] = &[
+    Variant {
+        exchange: ExchangeId::Bybit,
+        base: Scenario::Trading,
+        name: "third-party-app",
+        changes: &[
+            ("/result/type", || json!(2)),
+            ("/result/note", || json!("copy-trading")),
+        ],
+    },
+    Variant {
+        exchange: ExchangeId::Bybit,
+        base: Scenario::Trading,
+        name: "expiring",
+        changes: &[
+            ("/result/expiredAt", || json!("2026-11-08T00:00:00Z")),
+            ("/result/note", || json!("arb-bot@fra-2")),
+        ],
+    },
+    Variant {
+        exchange: ExchangeId::Bybit,
+        base: Scenario::ReadOnly,
+        name: "foreign-address",
+        changes: &[("/result/ips", || json!(["203.0.113.10", "198.51.100.7"]))],
+    },
+    Variant {
+        exchange: ExchangeId::Kraken,
+        base: Scenario::ReadOnly,
+        name: "unused",
+        changes: &[("/result/lastUsed", || json!(1_780_000_000))],
+    },
+];
+
+/// Every supported exchange's simulated keys, plus the variants, plus one key configured for
+/// two applications with its secret in plain text. The simulated exchanges answer for any
+/// key: each demo account is given a public key of its own, as a config file would.
+async fn demo(
+    only: &[ExchangeId],
+    simulators: &mut Vec<SimulatedExchange>,
+) -> exchange_keys::Result<Vec<Planned>> {
+    let mut planned = Vec::new();
+    let subject = |exchange: ExchangeId, account: &str, application: &str| {
+        Subject::new(account, exchange)
+            .application(application)
+            .credentials(&Credentials::new(format!("demo-{account}"), "demo-secret"))
+            .secret_storage(SecretStorage::Environment)
     };
-    line(&header.map(String::from));
-    for row in &rows {
-        line(row);
-    }
-    println!();
-    println!("n/r = not reported by the exchange (never read as safe); `?` marks rights the exchange does not report.");
-}
-
-fn reported<T>(value: &Reported<T>, show: impl Fn(&T) -> String) -> String {
-    match value {
-        Reported::Known(v) => show(v),
-        Reported::NotReported => "n/r".into(),
-    }
-}
-
-fn short_name(permission: &Permission) -> String {
-    match permission {
-        Permission::Read => "read".into(),
-        Permission::SpotTrade => "spot".into(),
-        Permission::MarginTrade => "margin".into(),
-        Permission::FuturesTrade => "futures".into(),
-        Permission::OptionsTrade => "options".into(),
-        Permission::Withdraw => "WITHDRAW".into(),
-        Permission::InternalTransfer => "sub-transfer".into(),
-        Permission::UniversalTransfer => "transfer".into(),
-        Permission::SubAccountManagement => "sub-accounts".into(),
-        Permission::KeyManagement => "keys".into(),
-        Permission::Payment => "PAY".into(),
-        other => other.to_string(),
-    }
-}
-
-fn permissions(info: &KeyInfo) -> String {
-    let mut granted = Vec::new();
-    let mut unknown = Vec::new();
-    let mut others = 0;
-    for (permission, grant) in info.permissions.iter() {
-        match (permission, grant) {
-            (Permission::Other(_), Grant::Granted) => others += 1,
-            (Permission::Other(_), _) => {}
-            (p, Grant::Granted) => granted.push(short_name(p)),
-            (p, Grant::NotReported) => unknown.push(format!("{}?", short_name(p))),
-            (_, Grant::Denied) => {}
+    for exchange in ExchangeId::supported()
+        .into_iter()
+        .filter(|&id| wanted(only, id))
+    {
+        // Every scenario that describes a key (a rate limit or a refused address says
+        // nothing about one).
+        let scenarios = Scenario::ALL.into_iter().filter(|s| {
+            !matches!(
+                s,
+                Scenario::DocumentedExample | Scenario::IpNotAllowed | Scenario::RateLimited
+            )
+        });
+        for scenario in scenarios {
+            let sim = SimulatedExchange::start(exchange, scenario).await?;
+            let account = format!("{exchange}-{scenario}");
+            planned.push(Planned {
+                subject: subject(exchange, &account, &format!("{scenario} app")),
+                adapter: sim.adapter(),
+            });
+            simulators.push(sim);
+        }
+        for variant in VARIANTS.iter().filter(|v| v.exchange == exchange) {
+            let sim = SimulatedExchange::start(exchange, variant.base).await?;
+            let mut answer = testkit::scenario_answer(exchange, variant.base)?;
+            for (pointer, value) in variant.changes {
+                if let Some(field) = answer.body.pointer_mut(pointer) {
+                    *field = value();
+                } else if let Some((parent, name)) = pointer.rsplit_once('/') {
+                    if let Some(Value::Object(object)) = answer.body.pointer_mut(parent) {
+                        object.insert(name.to_owned(), value());
+                    }
+                }
+            }
+            sim.serve(answer).await;
+            let account = format!("{exchange}-{}", variant.name);
+            planned.push(Planned {
+                subject: subject(exchange, &account, &format!("{} app", variant.name)),
+                adapter: sim.adapter(),
+            });
+            simulators.push(sim);
+        }
+        if exchange == ExchangeId::Binance {
+            // The same key as `binance-trading`, configured for a second application, its
+            // secret written in the config file.
+            let sim = SimulatedExchange::start(exchange, Scenario::Trading).await?;
+            planned.push(Planned {
+                subject: Subject::new("binance-dca", exchange)
+                    .application("dca-bot")
+                    .credentials(&Credentials::new("demo-binance-trading", "demo-secret"))
+                    .secret_storage(SecretStorage::Plaintext),
+                adapter: sim.adapter(),
+            });
+            simulators.push(sim);
         }
     }
-    let mut text = granted.join(",");
-    if others > 0 {
-        text.push_str(&format!(" +{others} other"));
-    }
-    if !unknown.is_empty() {
-        text.push_str(&format!(" {}", unknown.join(",")));
-    }
-    text
-}
-
-fn ip(restriction: &IpRestriction) -> String {
-    match restriction {
-        IpRestriction::Unrestricted => "ANY IP".into(),
-        IpRestriction::Restricted => "set (list not shown)".into(),
-        IpRestriction::AllowList(entries) if entries.len() <= 2 => entries
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(","),
-        IpRestriction::AllowList(entries) => {
-            format!("{} and {} more", entries[0], entries.len() - 1)
-        }
-        IpRestriction::NotReported => "n/r".into(),
-        _ => "?".into(),
-    }
-}
-
-fn notes(info: &KeyInfo, now: DateTime<Utc>) -> String {
-    let mut notes = Vec::new();
-    match info.is_read_only() {
-        Reported::Known(true) => notes.push("read-only".to_owned()),
-        Reported::NotReported => notes.push("read-only: unknown".to_owned()),
-        Reported::Known(false) => {}
-    }
-    if info.can_withdraw() == Grant::Granted {
-        notes.push("can withdraw".into());
-    }
-    if info.permissions.get(&Permission::Payment) == Grant::Granted {
-        notes.push("can pay other parties".into());
-    }
-    match &info.delegation {
-        Reported::Known(Delegation::ThirdPartyApp) => {
-            notes.push("connected to a third-party app".into())
-        }
-        Reported::Known(Delegation::ManagedTrading { .. }) => {
-            notes.push("managed trading account".into())
-        }
-        Reported::Known(Delegation::Custody { .. }) => notes.push("custody account".into()),
-        Reported::Known(Delegation::Unrecognized { value }) => {
-            notes.push(format!("unknown delegation `{value}`"))
-        }
-        _ => {}
-    }
-    if !info.anomalies.is_empty() {
-        let fields: Vec<&str> = info.anomalies.iter().map(|a| a.field.as_str()).collect();
-        notes.push(format!("answer not as documented: {}", fields.join(", ")));
-    }
-    if info.ip_restriction == IpRestriction::Unrestricted {
-        notes.push("no IP restriction".into());
-    }
-    if let Reported::Known(Some(left)) = info.time_to_expiry_at(now) {
-        if left.num_seconds() <= 0 {
-            notes.push("expired".into());
-        } else if left.num_days() <= 7 {
-            notes.push(format!("expires in {} days", left.num_days()));
-        }
-    }
-    if let Reported::Known(at) = info.trading_expires_at {
-        let left = at - now;
-        if left.num_seconds() <= 0 {
-            notes.push("trading right expired".into());
-        } else if left.num_days() <= 7 {
-            notes.push(format!("trading right expires in {} days", left.num_days()));
-        }
-    }
-    notes.join("; ")
-}
-
-fn short_error(err: &Error) -> String {
-    let text = err.to_string();
-    let without_exchange = text
-        .split_once(": ")
-        .map_or(text.as_str(), |(_, rest)| rest);
-    without_exchange.to_owned()
+    Ok(planned)
 }

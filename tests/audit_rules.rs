@@ -604,6 +604,20 @@ fn drift_flags_rights_gained_allowlists_widened_or_removed_labels_and_keys_gone(
     assert!(widened.detail.contains("198.51.100.0/24"));
     assert_eq!(current.summary.drift.get(&Severity::Critical), Some(&2));
 
+    // A change fails `--fail-on` by itself: with every rule ignored, a key gone (medium)
+    // still fails the medium bar and not the high one.
+    let mut silent = policy();
+    silent.ignore = RuleId::all().collect();
+    let mut audit = Audit::new(silent).at(now());
+    audit.add(
+        Subject::new("bot", ExchangeId::Binance).credentials(&credentials("bot")),
+        Ok(safe_key()),
+    );
+    let mut quiet = audit.finish();
+    quiet.compare_with(&baseline);
+    assert!(quiet.fails_at(Severity::Medium));
+    assert!(!quiet.fails_at(Severity::High));
+
     // Nothing changed: no drift; a narrowed allowlist is not a widening.
     let mut same = audit_of(vec![
         ("bot", safe_key()),

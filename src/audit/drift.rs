@@ -39,7 +39,6 @@ pub struct Drift {
     /// The account.
     pub account: String,
     /// The exchange.
-    #[cfg_attr(feature = "reports", schemars(with = "String"))]
     pub exchange: ExchangeId,
     /// The key hint.
     pub key: String,
@@ -52,11 +51,14 @@ pub struct Drift {
 }
 
 fn same_key(a: &KeyAudit, b: &KeyAudit) -> bool {
-    a.account == b.account && a.exchange == b.exchange && a.key == b.key
+    a.account == b.account
+        && a.application == b.application
+        && a.exchange == b.exchange
+        && a.key == b.key
 }
 
 /// The changes from `previous` to `current`, key by key (a key is the same when its account,
-/// exchange and key hint are). A key that could not be inspected in either report is compared
+/// application, exchange and key hint are). A key that could not be inspected in either report is compared
 /// on nothing but its presence: an inspection failure is not a change of the key.
 pub fn compare(previous: &Report, current: &Report) -> Vec<Drift> {
     let mut changes = Vec::new();

@@ -181,6 +181,13 @@ impl Policy {
             .filter(|finding| !self.ignore.contains(&finding.rule))
             .map(|mut finding| {
                 finding.severity = self.severity_of(finding.rule);
+                if finding.outcome == Outcome::Unknown {
+                    // A fix for a failure that may not exist would mislead: say how to find out.
+                    finding.remediation = format!(
+                        "Undecided, not passed. Check it in the exchange's web interface, or declare what the policy lacks; if it fails there: {}",
+                        finding.remediation
+                    );
+                }
                 finding
             })
             .collect()
@@ -671,7 +678,9 @@ fn generic_label(policy: &Policy, info: &KeyInfo) -> Finding {
     let (outcome, detail) = match &info.label {
         Reported::Known(label) => {
             let stem = label_stem(label);
-            if stem.is_empty() {
+            if label.trim().is_empty() {
+                (Outcome::Fail, "the label is empty".to_owned())
+            } else if stem.is_empty() {
                 (Outcome::Fail, format!("the label `{label}` says nothing"))
             } else if policy.generic_labels.iter().any(|g| label_stem(g) == stem) {
                 (Outcome::Fail, format!("the label `{label}` is generic"))

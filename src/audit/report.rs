@@ -88,7 +88,6 @@ pub struct KeyAudit {
     /// The application using the key, when given.
     pub application: Option<String>,
     /// The exchange.
-    #[cfg_attr(feature = "reports", schemars(with = "String"))]
     pub exchange: ExchangeId,
     /// A hint of the public key (first characters and length); never the secret.
     pub key: String,

@@ -6,6 +6,7 @@ use std::io;
 use comfy_table::{presets, Cell, ColumnConstraint, Table, Width};
 
 use super::{change_id, open_findings, RenderOptions, UNKNOWN_LEGEND};
+use crate::audit::finding::Finding;
 use crate::audit::report::{KeyAudit, Report};
 use crate::audit::rules::{Outcome, Severity};
 
@@ -71,6 +72,11 @@ fn clean(text: &str) -> Cow<'_, str> {
 
 /// Columns of free text wrap at this width: error messages can run to hundreds of characters.
 const TEXT_WIDTH: u16 = 72;
+/// Lists of rule ids wrap at this width.
+const RULES_WIDTH: u16 = 40;
+/// What the row of undecided rules says.
+const UNDECIDED: &str =
+    "undecided: the exchange does not report what these rules read, or the policy does not declare it (details: --format json or html)";
 /// Account names (with the application) wrap at this width.
 const NAME_WIDTH: u16 = 36;
 
@@ -129,7 +135,11 @@ pub(super) fn write(
             &[
                 "EXCHANGE", "ACCOUNT", "KEY", "SEVERITY", "RESULT", "RULE", "DETAIL",
             ],
-            &[("ACCOUNT", NAME_WIDTH), ("DETAIL", TEXT_WIDTH)],
+            &[
+                ("ACCOUNT", NAME_WIDTH),
+                ("RULE", RULES_WIDTH),
+                ("DETAIL", TEXT_WIDTH),
+            ],
         );
         for key in &report.keys {
             add_key_rows(&mut table, key, &paint);
@@ -183,7 +193,11 @@ fn add_key_rows(table: &mut Table, key: &KeyAudit, paint: &Painter) {
             "every rule evaluated passed".to_owned(),
         ]]
     } else {
-        open.iter()
+        let (failed, unknown): (Vec<&Finding>, Vec<&Finding>) = open
+            .into_iter()
+            .partition(|finding| finding.outcome == Outcome::Fail);
+        let mut rows: Vec<[String; 4]> = failed
+            .iter()
             .map(|finding| {
                 [
                     paint.severity(finding.severity),
@@ -192,7 +206,22 @@ fn add_key_rows(table: &mut Table, key: &KeyAudit, paint: &Painter) {
                     clean(&finding.detail).into_owned(),
                 ]
             })
-            .collect()
+            .collect();
+        // Undecided rules share one row: on a terminal the same "not reported" line per rule
+        // and key buries the failures. Each one's reason is in the other formats.
+        if let Some(worst) = unknown.iter().map(|finding| finding.severity).max() {
+            let rules: Vec<&str> = unknown
+                .iter()
+                .map(|finding| finding.rule.as_str())
+                .collect();
+            rows.push([
+                paint.severity(worst),
+                paint.outcome(Outcome::Unknown),
+                rules.join(", "),
+                UNDECIDED.to_owned(),
+            ]);
+        }
+        rows
     };
     for (index, [severity, result, rule, detail]) in rows.into_iter().enumerate() {
         // The key is named on its first row only, so each key reads as one block.
