@@ -178,6 +178,13 @@ fn no_ip_restriction_is_critical_and_a_hidden_list_still_counts_as_restricted() 
     );
     info.ip_restriction = IpRestriction::Restricted;
     assert_eq!(outcome(&info, RuleId::NoIpRestriction), Outcome::Pass);
+    // An allowlist with no entry is no answer: neither restricted nor inside the policy.
+    info.ip_restriction = IpRestriction::AllowList(Vec::new());
+    assert_eq!(outcome(&info, RuleId::NoIpRestriction), Outcome::Unknown);
+    assert_eq!(
+        outcome(&info, RuleId::AllowlistOutsidePolicy),
+        Outcome::Unknown
+    );
 }
 
 #[test]

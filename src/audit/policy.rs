@@ -338,6 +338,12 @@ fn transfer(info: &KeyInfo) -> Finding {
 fn ip_restriction(info: &KeyInfo) -> Finding {
     let (outcome, detail) = match &info.ip_restriction {
         IpRestriction::Unrestricted => (Outcome::Fail, "the key accepts calls from any address"),
+        // An allowlist with no entry would mean no address may call: no exchange says that,
+        // so it is an answer nobody can vouch for.
+        IpRestriction::AllowList(entries) if entries.is_empty() => (
+            Outcome::Unknown,
+            "the exchange reports an allowlist with no entry",
+        ),
         IpRestriction::AllowList(_) | IpRestriction::Restricted => {
             (Outcome::Pass, "the key is bound to an allowlist")
         }
@@ -398,7 +404,12 @@ fn allowlist_outside(policy: &Policy, info: &KeyInfo) -> Finding {
                     IpEntry::Pattern(pattern) => masked.push(pattern.clone()),
                 }
             }
-            if !outside.is_empty() {
+            if entries.is_empty() {
+                finding(
+                    Outcome::Unknown,
+                    "the exchange reports an allowlist with no entry".to_owned(),
+                )
+            } else if !outside.is_empty() {
                 finding(
                     Outcome::Fail,
                     format!("outside the allowed networks: {}", outside.join(", ")),
