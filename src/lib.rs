@@ -19,6 +19,10 @@
 //!   signing primitives.
 //! - [`exchanges`]: one module per exchange, each with its pure `map_key_info` and its field
 //!   table.
+//! - [`audit`]: rules, [`audit::Policy`], findings, reports with drift, and
+//!   [`audit::fleet`] verification of many keys; `audit::config` (feature `config`) reads the
+//!   audit's TOML file, `audit::render` (feature `reports`) writes tables, JSON, CSV, OCSF and
+//!   HTML.
 //! - `testkit` (feature `testkit`): a stateful simulated exchange for offline tests, and
 //!   `testkit::conformance`, the suite every adapter passes, for adapters written elsewhere.
 
