@@ -59,6 +59,12 @@ pub struct Capabilities {
     pub revoke_own: Support,
     /// [`KeyAdapter::create_key`].
     pub create_key: Support,
+    /// [`KeyAdapter::update_key`]: label, permissions or allowlist of a key.
+    pub update_key: Support,
+    /// [`KeyAdapter::set_key_enabled`]: disable a key without deleting it, and enable it again.
+    pub set_key_enabled: Support,
+    /// [`KeyAdapter::reset_secret`]: a new secret for the same key id.
+    pub reset_secret: Support,
     /// The key's id appears in [`KeyInfo::key_id`].
     pub reports_key_id: Support,
     /// [`KeyInfo::label`].
@@ -93,6 +99,9 @@ impl Capabilities {
         revoke: Support::Unsupported,
         revoke_own: Support::Unsupported,
         create_key: Support::Unsupported,
+        update_key: Support::Unsupported,
+        set_key_enabled: Support::Unsupported,
+        reset_secret: Support::Unsupported,
         reports_key_id: Support::Unsupported,
         reports_label: Support::Unsupported,
         reports_ip_restriction: Support::Unsupported,
@@ -108,13 +117,16 @@ impl Capabilities {
     };
 
     /// Every entry as `(name, support)`, in a stable order, for tables and checks.
-    pub fn entries(&self) -> [(&'static str, Support); 17] {
+    pub fn entries(&self) -> [(&'static str, Support); 20] {
         [
             ("key_info", self.key_info),
             ("list_keys", self.list_keys),
             ("revoke", self.revoke),
             ("revoke_own", self.revoke_own),
             ("create_key", self.create_key),
+            ("update_key", self.update_key),
+            ("set_key_enabled", self.set_key_enabled),
+            ("reset_secret", self.reset_secret),
             ("key_id", self.reports_key_id),
             ("label", self.reports_label),
             ("ip_restriction", self.reports_ip_restriction),
@@ -216,6 +228,110 @@ impl NewKeySpec {
     }
 }
 
+/// What to change on an existing key: each field set replaces the key's own; fields left
+/// `None` stay as they are.
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyChange {
+    /// A new label.
+    pub label: Option<String>,
+    /// The complete new set of permissions.
+    pub permissions: Option<Vec<Permission>>,
+    /// The complete new allowlist. Empty, wildcard or all-covering lists are refused, as for
+    /// new keys.
+    pub allowed_ips: Option<Vec<String>>,
+}
+
+impl KeyChange {
+    /// No change yet.
+    pub fn new() -> Self {
+        KeyChange::default()
+    }
+
+    /// Sets a new label.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Replaces the permissions.
+    pub fn permissions(mut self, permissions: Vec<Permission>) -> Self {
+        self.permissions = Some(permissions);
+        self
+    }
+
+    /// Replaces the allowlist.
+    pub fn allowed_ips<I: Into<String>>(mut self, ips: impl IntoIterator<Item = I>) -> Self {
+        self.allowed_ips = Some(ips.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Whether nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.label.is_none() && self.permissions.is_none() && self.allowed_ips.is_none()
+    }
+}
+
+/// How an exchange asks for a second factor.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChallengeMethod {
+    /// A time-based one-time code from an authenticator app.
+    Totp,
+    /// A code sent by e-mail.
+    EmailCode,
+    /// A code sent by SMS.
+    SmsCode,
+    /// Another method, as the exchange names it (a hardware security key, …).
+    Other(String),
+}
+
+/// An exchange's request for a second factor before a sensitive call (Deribit's
+/// security-key challenge on key management; HTX's one-time code for sub-user keys).
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Challenge {
+    /// The exchange asking.
+    pub exchange: ExchangeId,
+    /// The operation waiting for the answer.
+    pub operation: Operation,
+    /// How the code is obtained.
+    pub method: ChallengeMethod,
+    /// What the exchange said, for a person to read.
+    pub prompt: String,
+}
+
+impl Challenge {
+    /// A challenge of `exchange` for `operation`.
+    pub fn new(
+        exchange: ExchangeId,
+        operation: Operation,
+        method: ChallengeMethod,
+        prompt: impl Into<String>,
+    ) -> Self {
+        Challenge {
+            exchange,
+            operation,
+            method,
+            prompt: prompt.into(),
+        }
+    }
+}
+
+/// Answers an exchange's second-factor challenge: a prompt on a terminal, a TOTP generator
+/// holding the seed, an approval queue. Given to an adapter with
+/// [`AdapterBuilder::second_factor`](crate::AdapterBuilder::second_factor); without one, a
+/// challenged call fails with [`crate::AuthReason::SecondFactorRequired`].
+///
+/// The answer is sent once, with the challenged call; a refused answer is an error, never
+/// a loop.
+#[async_trait]
+pub trait SecondFactor: fmt::Debug + Send + Sync {
+    /// The code answering `challenge`. An error abandons the call; nothing was carried out.
+    async fn answer(&self, challenge: &Challenge) -> Result<SecretString>;
+}
+
 /// A newly created key. The secret is only ever returned here: store it before anything else.
 #[non_exhaustive]
 pub struct NewKey {
@@ -285,9 +401,30 @@ pub trait KeyAdapter: fmt::Debug + Send + Sync + 'static {
         Err(self.unsupported(Operation::CreateKey))
     }
 
-    /// Lists the keys the adapter's key can see.
+    /// Lists the keys the adapter's key can see (a master key: its sub-accounts' keys too,
+    /// where the exchange lets it).
     async fn list_keys(&self) -> Result<Vec<KeyInfo>> {
         Err(self.unsupported(Operation::ListKeys))
+    }
+
+    /// Changes a key's label, permissions or allowlist. Never retried blindly.
+    async fn update_key(&self, target: KeyRef, change: &KeyChange) -> Result<()> {
+        let _ = (target, change);
+        Err(self.unsupported(Operation::UpdateKey))
+    }
+
+    /// Disables (`false`) or enables (`true`) a key without deleting it.
+    async fn set_key_enabled(&self, target: KeyRef, enabled: bool) -> Result<()> {
+        let _ = (target, enabled);
+        Err(self.unsupported(Operation::SetKeyEnabled))
+    }
+
+    /// Gives a key a new secret, keeping its id. The old secret stops working at once: every
+    /// application using it is cut off until it gets the new one. Irreversible; see
+    /// [`RevokeConfirm`].
+    async fn reset_secret(&self, target: KeyRef, confirm: RevokeConfirm) -> Result<NewKey> {
+        let _ = (target, confirm);
+        Err(self.unsupported(Operation::ResetSecret))
     }
 
     /// The [`Error::Unsupported`] for `operation`, with this adapter's manual step.

@@ -97,6 +97,12 @@ pub enum Operation {
     RevokeOwn,
     /// [`crate::KeyAdapter::create_key`].
     CreateKey,
+    /// [`crate::KeyAdapter::update_key`].
+    UpdateKey,
+    /// [`crate::KeyAdapter::set_key_enabled`].
+    SetKeyEnabled,
+    /// [`crate::KeyAdapter::reset_secret`].
+    ResetSecret,
 }
 
 impl fmt::Display for Operation {
@@ -107,6 +113,9 @@ impl fmt::Display for Operation {
             Operation::Revoke => "revoking a key",
             Operation::RevokeOwn => "revoking the key in use",
             Operation::CreateKey => "creating a key",
+            Operation::UpdateKey => "changing a key",
+            Operation::SetKeyEnabled => "enabling or disabling a key",
+            Operation::ResetSecret => "resetting a key's secret",
         })
     }
 }

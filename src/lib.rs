@@ -56,8 +56,8 @@ pub mod testkit;
 pub mod transport;
 
 pub use adapter::{
-    Capabilities, KeyAdapter, KeyAdapterExt, KeyRef, NewKey, NewKeySpec, NotReadOnly, Operation,
-    RevokeConfirm, Revoked, Support,
+    Capabilities, Challenge, ChallengeMethod, KeyAdapter, KeyAdapterExt, KeyChange, KeyRef, NewKey,
+    NewKeySpec, NotReadOnly, Operation, RevokeConfirm, Revoked, SecondFactor, Support,
 };
 pub use credentials::{CredentialForm, Credentials};
 pub use error::{AuthReason, Error, ErrorClass, ErrorCode, ErrorContext, Result};

@@ -8,7 +8,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::adapter::{Capabilities, KeyAdapter, Operation};
+use crate::adapter::{Capabilities, KeyAdapter, Operation, SecondFactor};
 use crate::clock::Clock;
 use crate::credentials::Credentials;
 use crate::error::{Error, ErrorCode, Result};
@@ -173,6 +173,7 @@ pub struct AdapterBuilder {
     pub(crate) timeout: Duration,
     /// `None`: the exchange's default; `Some(None)`: no limit.
     pub(crate) rate_limit: Option<Option<RateLimit>>,
+    pub(crate) second_factor: Option<Arc<dyn SecondFactor>>,
 }
 
 impl AdapterBuilder {
@@ -187,6 +188,7 @@ impl AdapterBuilder {
             retry: RetryPolicy::default(),
             timeout: DEFAULT_REQUEST_TIMEOUT,
             rate_limit: None,
+            second_factor: None,
         }
     }
 
@@ -255,6 +257,14 @@ impl AdapterBuilder {
     /// each exchange stays well inside its published per-address limit.
     pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
         self.rate_limit = Some(limit);
+        self
+    }
+
+    /// Answers the exchange's second-factor challenges on key management (Deribit's security
+    /// keys). Without it, a challenged call fails with
+    /// [`AuthReason::SecondFactorRequired`](crate::AuthReason::SecondFactorRequired).
+    pub fn second_factor(mut self, answerer: impl SecondFactor + 'static) -> Self {
+        self.second_factor = Some(Arc::new(answerer));
         self
     }
 

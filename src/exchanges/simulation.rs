@@ -162,6 +162,8 @@ pub struct SimulatedKey {
     pub enabled: bool,
     /// When it was created, in ms.
     pub created_ms: i64,
+    /// The sub-account the key belongs to; `None` for the account the caller signs for.
+    pub sub_account: Option<String>,
 }
 
 /// What a simulated exchange remembers between calls: the keys created through its API, and
@@ -199,6 +201,44 @@ impl SimulatedState {
         }
     }
 
+    /// A held key.
+    pub fn key(&self, api_key: &str) -> Option<&SimulatedKey> {
+        self.keys.iter().find(|k| k.api_key == api_key)
+    }
+
+    /// A held key, to change it.
+    pub fn key_mut(&mut self, api_key: &str) -> Option<&mut SimulatedKey> {
+        self.keys.iter_mut().find(|k| k.api_key == api_key)
+    }
+
+    /// Whether `api_key` is held and disabled.
+    pub fn is_disabled(&self, api_key: &str) -> bool {
+        self.key(api_key).is_some_and(|k| !k.enabled)
+    }
+
+    /// Gives a held key a new secret and returns the key as changed.
+    pub fn reset_secret(&mut self, api_key: &str) -> Option<SimulatedKey> {
+        let key = self.keys.iter_mut().find(|k| k.api_key == api_key)?;
+        key.secret = format!("{}-reset{}", key.secret, key.secret.len());
+        Some(key.clone())
+    }
+
+    /// Adds a key of `sub_account` with fresh public and secret values, and returns it.
+    pub fn create_for(
+        &mut self,
+        sub_account: Option<&str>,
+        label: &str,
+        permissions: Vec<String>,
+        ips: Vec<String>,
+    ) -> SimulatedKey {
+        let mut key = self.create(label, permissions, ips);
+        key.sub_account = sub_account.map(str::to_owned);
+        if let Some(held) = self.key_mut(&key.api_key) {
+            held.sub_account = key.sub_account.clone();
+        }
+        key
+    }
+
     /// Adds a key with fresh public and secret values, and returns it.
     pub fn create(
         &mut self,
@@ -220,6 +260,7 @@ impl SimulatedState {
             ips,
             enabled: true,
             created_ms: SERVER_TIME_MS,
+            sub_account: None,
         };
         self.keys.push(key.clone());
         key

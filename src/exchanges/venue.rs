@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use super::{AdapterBuilder, Environment, ExchangeId, SignedRequest, UnsignedRequest};
 use crate::adapter::{
-    Capabilities, KeyAdapter, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm, Revoked,
+    Capabilities, KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm,
+    Revoked, SecondFactor,
 };
 use crate::clock::{CorrectedClock, SystemClock};
 use crate::credentials::Credentials;
@@ -110,6 +111,40 @@ pub(crate) trait Venue: Conventions {
         Err(adapter.unsupported(Operation::ListKeys))
     }
 
+    /// Changes a key, where the exchange allows it. `change` is not empty and its allowlist,
+    /// if any, has been checked.
+    async fn update_key(
+        &self,
+        adapter: &VenueAdapter,
+        target: KeyRef,
+        change: &KeyChange,
+    ) -> Result<()> {
+        let _ = (target, change);
+        Err(adapter.unsupported(Operation::UpdateKey))
+    }
+
+    /// Disables or enables a key, where the exchange allows it.
+    async fn set_key_enabled(
+        &self,
+        adapter: &VenueAdapter,
+        target: KeyRef,
+        enabled: bool,
+    ) -> Result<()> {
+        let _ = (target, enabled);
+        Err(adapter.unsupported(Operation::SetKeyEnabled))
+    }
+
+    /// Gives a key a new secret, where the exchange allows it.
+    async fn reset_secret(
+        &self,
+        adapter: &VenueAdapter,
+        target: KeyRef,
+        confirm: RevokeConfirm,
+    ) -> Result<NewKey> {
+        let _ = (target, confirm);
+        Err(adapter.unsupported(Operation::ResetSecret))
+    }
+
     /// How the testkit simulates this exchange.
     #[cfg(feature = "testkit")]
     fn simulation(&self) -> super::simulation::Simulation;
@@ -118,16 +153,16 @@ pub(crate) trait Venue: Conventions {
 /// A new key must be bound to addresses, and to addresses only: an unrestricted key is the
 /// risk this crate exists to find, so an empty list, a wildcard or a `/0` network is refused
 /// before anything is sent.
-fn check_allowed_ips(exchange: ExchangeId, spec: &NewKeySpec) -> Result<()> {
-    let why = match IpRestriction::from_entries(spec.allowed_ips.iter().map(String::as_str)) {
-        _ if spec.allowed_ips.is_empty() => "a new key needs the addresses it may be called from (NewKeySpec::allowed_ips)",
+fn check_allowed_ips(exchange: ExchangeId, allowed_ips: &[String]) -> Result<()> {
+    let why = match IpRestriction::from_entries(allowed_ips.iter().map(String::as_str)) {
+        _ if allowed_ips.is_empty() => "a key needs the addresses it may be called from (NewKeySpec::allowed_ips, KeyChange::allowed_ips)",
         IpRestriction::AllowList(entries)
             if entries.iter().all(|entry| matches!(entry, IpEntry::Net(_))) =>
         {
             return Ok(())
         }
         IpRestriction::Unrestricted | IpRestriction::AllowList(_) => {
-            "the allowed addresses of a new key must be addresses or networks, not a wildcard or a network covering every address"
+            "the allowed addresses of a key must be addresses or networks, not a wildcard or a network covering every address"
         }
         _ => "an allowed address of the new key is not an IP address or network",
     };
@@ -233,6 +268,9 @@ pub(crate) struct VenueAdapter {
     pub(crate) pipeline: Pipeline,
     /// Set once this adapter has revoked its own key: every later call is refused at once.
     own_key_revoked: AtomicBool,
+    /// Answers second-factor challenges, when the caller gave one.
+    #[allow(dead_code)] // Read by the venues whose calls are challenged.
+    pub(crate) second_factor: Option<Arc<dyn SecondFactor>>,
 }
 
 impl std::fmt::Debug for VenueAdapter {
@@ -296,6 +334,7 @@ impl VenueAdapter {
             venue,
             pipeline,
             own_key_revoked: AtomicBool::new(false),
+            second_factor: builder.second_factor,
         }))
     }
 
@@ -410,7 +449,7 @@ impl KeyAdapter for VenueAdapter {
         if !self.capabilities().create_key.is_available() {
             return Err(self.unsupported(Operation::CreateKey));
         }
-        check_allowed_ips(self.exchange(), spec)?;
+        check_allowed_ips(self.exchange(), &spec.allowed_ips)?;
         // The new key's secret is the caller's to keep: only errors are scrubbed.
         self.venue
             .create_key(self, spec)
@@ -427,5 +466,89 @@ impl KeyAdapter for VenueAdapter {
         }
         let outcome = self.venue.list_keys(self).await;
         self.scrubbed(outcome)
+    }
+
+    async fn update_key(&self, target: KeyRef, change: &KeyChange) -> Result<()> {
+        let target = self.managed_target(target, Operation::UpdateKey)?;
+        if change.is_empty() {
+            return Err(Error::config(
+                self.exchange(),
+                "the change names nothing to change: nothing was sent",
+            ));
+        }
+        if let Some(ips) = &change.allowed_ips {
+            check_allowed_ips(self.exchange(), ips)?;
+        }
+        let outcome = self.venue.update_key(self, target, change).await;
+        self.scrubbed(outcome)
+    }
+
+    async fn set_key_enabled(&self, target: KeyRef, enabled: bool) -> Result<()> {
+        let target = self.managed_target(target, Operation::SetKeyEnabled)?;
+        let outcome = self.venue.set_key_enabled(self, target, enabled).await;
+        self.scrubbed(outcome)
+    }
+
+    async fn reset_secret(&self, target: KeyRef, confirm: RevokeConfirm) -> Result<NewKey> {
+        let target = self.managed_target(target, Operation::ResetSecret)?;
+        let own = target == KeyRef::Own;
+        // The new secret is the caller's to keep: only errors are scrubbed.
+        let outcome = self
+            .venue
+            .reset_secret(self, target, confirm)
+            .await
+            .map_err(|mut error| {
+                self.pipeline.scrubber.error(&mut error);
+                error
+            });
+        if own && outcome.is_ok() {
+            // The secret this adapter signs with died with the reset.
+            self.own_key_revoked();
+        }
+        outcome
+    }
+}
+
+impl VenueAdapter {
+    /// Checks that `operation` is available and that `target` names a key: an empty id is
+    /// refused, and the key in use named by its id is `KeyRef::Own`.
+    fn managed_target(&self, target: KeyRef, operation: Operation) -> Result<KeyRef> {
+        if !self.capabilities().entries().iter().any(|(name, support)| {
+            *name == operation_capability(operation) && support.is_available()
+        }) {
+            return Err(self.unsupported(operation));
+        }
+        match target {
+            KeyRef::Other { key_id, .. } if key_id.trim().is_empty() => Err(Error::config(
+                self.exchange(),
+                "the key named has an empty id: nothing was sent",
+            )),
+            KeyRef::Other { key_id, .. }
+                if key_id.trim().eq_ignore_ascii_case(self.api_key().trim()) =>
+            {
+                Ok(KeyRef::Own)
+            }
+            target => Ok(target),
+        }
+    }
+
+    /// The second-factor answerer the caller gave, if any.
+    #[allow(dead_code)] // Read by the venues whose calls are challenged.
+    pub(crate) fn second_factor(&self) -> Option<&dyn SecondFactor> {
+        self.second_factor.as_deref()
+    }
+}
+
+/// The capability entry that gates `operation`.
+fn operation_capability(operation: Operation) -> &'static str {
+    match operation {
+        Operation::KeyInfo => "key_info",
+        Operation::ListKeys => "list_keys",
+        Operation::Revoke => "revoke",
+        Operation::RevokeOwn => "revoke_own",
+        Operation::CreateKey => "create_key",
+        Operation::UpdateKey => "update_key",
+        Operation::SetKeyEnabled => "set_key_enabled",
+        Operation::ResetSecret => "reset_secret",
     }
 }

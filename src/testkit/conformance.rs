@@ -31,7 +31,7 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use super::{CannedAnswer, RecordedRequest, Scenario, SimulatedExchange, SERVER_TIME_MS};
-use crate::adapter::{KeyAdapter, KeyRef, NewKeySpec, RevokeConfirm, Support};
+use crate::adapter::{KeyAdapter, KeyChange, KeyRef, NewKeySpec, RevokeConfirm, Support};
 use crate::clock::{Clock, FixedClock};
 use crate::credentials::Credentials;
 use crate::error::{AuthReason, Error, ErrorCode, Result};
@@ -364,6 +364,33 @@ pub async fn unavailable_operations_return_unsupported_with_a_manual_step(subjec
         ),
         (caps.create_key, adapter.create_key(&spec).await.err()),
         (caps.list_keys, adapter.list_keys().await.err()),
+        (
+            caps.update_key,
+            adapter
+                .update_key(
+                    KeyRef::other("conformance-other-key"),
+                    &KeyChange::new().label("renamed"),
+                )
+                .await
+                .err(),
+        ),
+        (
+            caps.set_key_enabled,
+            adapter
+                .set_key_enabled(KeyRef::other("conformance-other-key"), false)
+                .await
+                .err(),
+        ),
+        (
+            caps.reset_secret,
+            adapter
+                .reset_secret(
+                    KeyRef::other("conformance-other-key"),
+                    RevokeConfirm::IUnderstandThisIsIrreversible,
+                )
+                .await
+                .err(),
+        ),
     ];
     for (support, err) in outcomes {
         if support == Support::Unsupported {
@@ -1343,6 +1370,15 @@ pub async fn native_operations_work(subject: &Subject) {
             );
         }
     }
+    if caps.update_key.is_available() {
+        update_key_works(subject).await;
+    }
+    if caps.set_key_enabled.is_available() {
+        set_key_enabled_works(subject).await;
+    }
+    if caps.reset_secret.is_available() {
+        reset_secret_works(subject).await;
+    }
     if caps.revoke_own.is_available() {
         let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
         let revoked = adapter
@@ -1380,6 +1416,121 @@ pub async fn native_operations_work(subject: &Subject) {
         assert!(err.is_unsupported(), "{id}: {err}");
         assert!(sim.received_requests().await.is_empty(), "{id}");
     }
+}
+
+/// A native `update_key` changes the label and the allowlist the simulated exchange holds,
+/// refuses an empty change and an unbound allowlist without sending anything, and leaves the
+/// key in use working.
+async fn update_key_works(subject: &Subject) {
+    let id = subject.exchange;
+    let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
+    let target = a_key_to_revoke(subject, &sim).await;
+    let sent = sim.received_requests().await.len();
+    for refused in [
+        KeyChange::new(),
+        KeyChange::new().allowed_ips(Vec::<String>::new()),
+        KeyChange::new().allowed_ips(["0.0.0.0/0"]),
+    ] {
+        let err = adapter
+            .update_key(KeyRef::other(target.clone()), &refused)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Config { .. }),
+            "{id}: {refused:?}: {err}"
+        );
+    }
+    assert_eq!(
+        sim.received_requests().await.len(),
+        sent,
+        "{id}: nothing sent"
+    );
+    adapter
+        .update_key(
+            KeyRef::other(target.clone()),
+            &KeyChange::new()
+                .label("conformance_renamed")
+                .allowed_ips(["203.0.113.8"]),
+        )
+        .await
+        .unwrap_or_else(|err| panic!("{id}: update_key: {err}"));
+    let held = sim
+        .with_state(|state| state.key(&target).cloned())
+        .flatten()
+        .unwrap_or_else(|| panic!("{id}: the simulator still holds the key"));
+    assert_eq!(held.label, "conformance_renamed", "{id}: the label changed");
+    assert_eq!(
+        held.ips,
+        vec!["203.0.113.8".to_owned()],
+        "{id}: the allowlist changed"
+    );
+    adapter
+        .key_info()
+        .await
+        .unwrap_or_else(|err| panic!("{id}: changing another key leaves this one: {err}"));
+}
+
+/// A native `set_key_enabled` disables a key (the exchange then refuses it) and enables it
+/// again.
+async fn set_key_enabled_works(subject: &Subject) {
+    let id = subject.exchange;
+    let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
+    let target = a_key_to_revoke(subject, &sim).await;
+    let enabled = |sim: &SimulatedExchange| {
+        sim.with_state(|state| state.key(&target).map(|k| k.enabled))
+            .flatten()
+    };
+    adapter
+        .set_key_enabled(KeyRef::other(target.clone()), false)
+        .await
+        .unwrap_or_else(|err| panic!("{id}: disabling: {err}"));
+    assert_eq!(
+        enabled(&sim),
+        Some(false),
+        "{id}: the simulator saw the key disabled"
+    );
+    adapter
+        .set_key_enabled(KeyRef::other(target.clone()), true)
+        .await
+        .unwrap_or_else(|err| panic!("{id}: enabling: {err}"));
+    assert_eq!(enabled(&sim), Some(true), "{id}: and enabled again");
+    let err = adapter
+        .set_key_enabled(KeyRef::other(" "), false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Config { .. }),
+        "{id}: an empty id: {err}"
+    );
+}
+
+/// A native `reset_secret` hands over a new secret (kept out of `Debug`) for the same key id.
+async fn reset_secret_works(subject: &Subject) {
+    let id = subject.exchange;
+    let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
+    let target = a_key_to_revoke(subject, &sim).await;
+    let before = sim.with_state(|state| state.secret_of(&target)).flatten();
+    let reset = adapter
+        .reset_secret(
+            KeyRef::other(target.clone()),
+            RevokeConfirm::IUnderstandThisIsIrreversible,
+        )
+        .await
+        .unwrap_or_else(|err| panic!("{id}: reset_secret: {err}"));
+    assert_eq!(reset.exchange, id);
+    assert_eq!(reset.api_key, target, "{id}: the key keeps its id");
+    let secret = reset.secret.expose_secret().to_owned();
+    assert!(!secret.is_empty(), "{id}: the new secret is handed over");
+    assert_ne!(Some(secret.clone()), before, "{id}: and it is new");
+    assert_eq!(
+        sim.with_state(|state| state.secret_of(&target)).flatten(),
+        Some(secret.clone()),
+        "{id}: the simulator holds the new secret"
+    );
+    assert!(
+        !format!("{reset:?}").contains(&secret),
+        "{id}: the new secret stays out of Debug"
+    );
 }
 
 /// What the suite asks a native `create_key` for: a read-only key bound to a documentation

@@ -130,7 +130,8 @@ impl Respond for Responder {
             return shared.server_time.clone();
         }
         let caller = (sim.api_key_of)(&request);
-        if caller.is_some_and(|key| shared.state.is_revoked(&key)) {
+        if caller.is_some_and(|key| shared.state.is_revoked(&key) || shared.state.is_disabled(&key))
+        {
             return template(&(sim.answer)(Scenario::InvalidKey));
         }
         if request.path == sim.key_info_path {

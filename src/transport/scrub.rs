@@ -253,6 +253,11 @@ pub(crate) trait Scrub {
     fn scrub(&mut self, scrubber: &Scrubber);
 }
 
+/// Nothing to scrub in a bare acknowledgement; its errors are scrubbed like any other.
+impl Scrub for () {
+    fn scrub(&mut self, _: &Scrubber) {}
+}
+
 impl Scrub for KeyInfo {
     fn scrub(&mut self, scrubber: &Scrubber) {
         scrubber.key_info(self);

@@ -157,6 +157,12 @@ impl Venue for Binance {
             Operation::ListKeys => {
                 "Binance does not list keys through the API: see binance.com, Account > API Management"
             }
+            Operation::UpdateKey | Operation::SetKeyEnabled => {
+                "Binance has no API to change a key: on binance.com under Account > API Management, choose Edit restrictions on the key"
+            }
+            Operation::ResetSecret => {
+                "Binance cannot give a key a new secret: create a new key on binance.com under Account > API Management, switch your application to it, then delete the old key"
+            }
             _ => return None,
         })
     }

@@ -157,6 +157,9 @@ impl Venue for Coinbase {
             Operation::KeyInfo => {
                 "check the key's IP allowlist, creation date and expiry in the CDP portal (portal.cdp.coinbase.com > API keys): Coinbase's API does not report them"
             }
+            Operation::UpdateKey | Operation::SetKeyEnabled | Operation::ResetSecret => {
+                "Coinbase has no API to change a key: in the CDP portal (portal.cdp.coinbase.com > API keys), edit or disable the key there, or create a new one and delete the old"
+            }
         })
     }
 

@@ -176,6 +176,12 @@ impl Venue for Kraken {
             Operation::ListKeys => {
                 "Kraken does not list keys through the API: see kraken.com, Settings > API"
             }
+            Operation::UpdateKey | Operation::SetKeyEnabled => {
+                "Kraken has no API to change a key: on kraken.com under Settings > API, edit the key (permissions, IP allowlist, expiry) there"
+            }
+            Operation::ResetSecret => {
+                "Kraken cannot give a key a new secret: create a new key on kraken.com under Settings > API, switch your application to it, then delete the old key"
+            }
             _ => return None,
         })
     }
