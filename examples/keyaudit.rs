@@ -75,8 +75,9 @@ struct Options {
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
 
-    /// Policy preset when no config file gives one: default, read-only, trading-bot.
-    #[arg(long, value_name = "PRESET")]
+    /// Policy preset: default, read-only, trading-bot. Not with --config, whose `[policy]`
+    /// table sets the policy (a preset and what it changes).
+    #[arg(long, value_name = "PRESET", conflicts_with = "config")]
     policy: Option<String>,
 
     /// Only these exchanges (repeatable).
@@ -147,13 +148,18 @@ async fn run(options: Options) -> Result<ExitCode, UsageError> {
         let planned = demo(&options.exchanges, &mut simulators)
             .await
             .map_err(|e| UsageError(format!("could not start the simulated exchanges: {e}")))?;
+        if planned.is_empty() {
+            // As with a config or the environment: no key selected is no audit, not a pass.
+            return Err(UsageError(
+                "this build simulates none of the exchanges selected with --exchange".to_owned(),
+            ));
+        }
         let now = DateTime::from_timestamp_millis(testkit::SERVER_TIME_MS).unwrap_or_else(Utc::now);
         (policy, planned, now)
     } else if let Some(path) = &options.config {
         let config = Config::from_path(path)?;
-        let policy = preset(&options.policy)?.unwrap_or(config.policy.clone());
         (
-            policy,
+            config.policy.clone(),
             from_config(&config, &options.exchanges)?,
             Utc::now(),
         )

@@ -527,6 +527,29 @@ fn is_wildcard_text(text: &str) -> bool {
     text.contains('*') && text.chars().all(|c| matches!(c, '*' | '.' | ':'))
 }
 
+/// `::ffff:a.b.c.d/(96+n)` is the IPv4 network `a.b.c.d/n`: a dual-stack host admits the
+/// same callers through either. Any other network is returned as it is.
+pub(crate) fn canonical_net(net: IpNet) -> IpNet {
+    if let IpNet::V6(v6) = net {
+        if let (Some(v4), Some(prefix)) = (
+            v6.network().to_ipv4_mapped(),
+            v6.prefix_len().checked_sub(96),
+        ) {
+            if let Ok(mapped) = ipnet::Ipv4Net::new(v4, prefix) {
+                return IpNet::V4(mapped);
+            }
+        }
+    }
+    net
+}
+
+/// Whether `entries` admit every caller of a family: a wildcard, a zero-length prefix, or
+/// networks that together cover all of IPv4 or all of IPv6. The same test the shared parser
+/// applies, for allowlists that did not come through it (built by hand, read back from JSON).
+pub(crate) fn admits_every_address(entries: &[IpEntry]) -> bool {
+    entries.iter().any(IpEntry::is_wildcard) || covers_a_whole_family(entries)
+}
+
 /// Whether the networks among `entries` together cover all of IPv4 or all of IPv6.
 fn covers_a_whole_family(entries: &[IpEntry]) -> bool {
     let mut v4 = Vec::new();

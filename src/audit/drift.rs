@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::report::{KeyAudit, Report};
 use super::rules::Severity;
 use crate::id::ExchangeId;
-use crate::model::{Grant, IpEntry, IpRestriction, KeyInfo};
+use crate::model::{admits_every_address, canonical_net, Grant, IpEntry, IpRestriction, KeyInfo};
 
 /// The kind of a change.
 #[non_exhaustive]
@@ -162,9 +162,12 @@ fn compare_info(key: &KeyAudit, old: &KeyInfo, new: &KeyInfo, changes: &mut Vec<
 /// patterns) shown identically.
 fn admitted(entry: &IpEntry, old: &[IpEntry]) -> bool {
     match entry {
-        IpEntry::Net(net) => old
-            .iter()
-            .any(|o| matches!(o, IpEntry::Net(old_net) if old_net.contains(net))),
+        IpEntry::Net(net) => {
+            let net = canonical_net(*net);
+            old.iter().any(
+                |o| matches!(o, IpEntry::Net(old_net) if canonical_net(*old_net).contains(&net)),
+            )
+        }
         IpEntry::Pattern(pattern) => old
             .iter()
             .any(|o| matches!(o, IpEntry::Pattern(p) if p == pattern)),
@@ -178,9 +181,16 @@ fn compare_allowlists(
     changes: &mut Vec<Drift>,
 ) {
     let value = |r: &IpRestriction| serde_json::to_value(r).unwrap_or_default();
-    let was_restricted = matches!(old, IpRestriction::AllowList(_) | IpRestriction::Restricted);
+    // An allowlist admitting every address restricts nothing.
+    let open = |r: &IpRestriction| match r {
+        IpRestriction::Unrestricted => true,
+        IpRestriction::AllowList(entries) => admits_every_address(entries),
+        _ => false,
+    };
+    let was_restricted =
+        matches!(old, IpRestriction::AllowList(_) | IpRestriction::Restricted) && !open(old);
     match new {
-        IpRestriction::Unrestricted if was_restricted => changes.push(change(
+        _ if open(new) && was_restricted => changes.push(change(
             key,
             ChangeKind::AllowlistRemoved,
             Severity::Critical,

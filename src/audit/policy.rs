@@ -10,7 +10,8 @@ use super::finding::Finding;
 use super::rules::{Outcome, RuleId, Severity};
 use crate::error::{AuthReason, Error};
 use crate::model::{
-    Delegation, Expiry, Grant, IpEntry, IpRestriction, KeyInfo, Permission, Reported,
+    admits_every_address, canonical_net, Delegation, Expiry, Grant, IpEntry, IpRestriction,
+    KeyInfo, Permission, Reported,
 };
 
 /// Labels that say nothing about a key's use, compared after [`label_stem`].
@@ -344,6 +345,11 @@ fn ip_restriction(info: &KeyInfo) -> Finding {
             Outcome::Unknown,
             "the exchange reports an allowlist with no entry",
         ),
+        // `*`, `0.0.0.0/0`, or networks covering a whole family: an allowlist in name only
+        // (one built by hand or read back from JSON, not through the shared parser).
+        IpRestriction::AllowList(entries) if admits_every_address(entries) => {
+            (Outcome::Fail, "the key's allowlist admits every address")
+        }
         IpRestriction::AllowList(_) | IpRestriction::Restricted => {
             (Outcome::Pass, "the key is bound to an allowlist")
         }
@@ -354,21 +360,6 @@ fn ip_restriction(info: &KeyInfo) -> Finding {
     };
     Finding::new(RuleId::NoIpRestriction, outcome, detail)
         .with_evidence("ip_restriction", &info.ip_restriction)
-}
-
-/// `::ffff:a.b.c.d` is the IPv4 address `a.b.c.d`.
-fn canonical(net: IpNet) -> IpNet {
-    if let IpNet::V6(v6) = net {
-        if let Some(v4) = v6.addr().to_ipv4_mapped() {
-            let prefix = v6.prefix_len().saturating_sub(96);
-            if v6.prefix_len() >= 96 {
-                if let Ok(mapped) = ipnet::Ipv4Net::new(v4, prefix) {
-                    return IpNet::V4(mapped);
-                }
-            }
-        }
-    }
-    net
 }
 
 fn allowlist_outside(policy: &Policy, info: &KeyInfo) -> Finding {
@@ -384,11 +375,16 @@ fn allowlist_outside(policy: &Policy, info: &KeyInfo) -> Finding {
             "the policy declares no allowed networks (set `allowed_networks`)".to_owned(),
         );
     };
-    let allowed: Vec<IpNet> = allowed.iter().copied().map(canonical).collect();
+    let allowed: Vec<IpNet> = allowed.iter().copied().map(canonical_net).collect();
     match &info.ip_restriction {
         IpRestriction::Unrestricted => finding(
             Outcome::Fail,
             "the key accepts every address, including those outside the policy".to_owned(),
+        ),
+        IpRestriction::AllowList(entries) if admits_every_address(entries) => finding(
+            Outcome::Fail,
+            "the key's allowlist admits every address, including those outside the policy"
+                .to_owned(),
         ),
         IpRestriction::AllowList(entries) => {
             let mut outside = Vec::new();
@@ -396,7 +392,7 @@ fn allowlist_outside(policy: &Policy, info: &KeyInfo) -> Finding {
             for entry in entries {
                 match entry {
                     IpEntry::Net(net) => {
-                        let net = canonical(*net);
+                        let net = canonical_net(*net);
                         if !allowed.iter().any(|a| a.contains(&net)) {
                             outside.push(net.to_string());
                         }
@@ -546,9 +542,25 @@ fn days(duration: chrono::Duration) -> i64 {
     duration.num_days()
 }
 
+/// How far in the future a reported past event (creation, last use) may lie before it
+/// contradicts itself: clocks differ, a day does not.
+const CLOCK_SKEW_DAYS: i64 = 1;
+
+/// Whether `at`, reported as a past event, lies too far after `now` to be believed.
+fn in_the_future(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    at - now > chrono::Duration::days(CLOCK_SKEW_DAYS)
+}
+
 fn too_old(policy: &Policy, info: &KeyInfo, now: DateTime<Utc>) -> Finding {
     let rule = RuleId::KeyTooOld;
     let (outcome, detail) = match info.age_at(now) {
+        // A creation date in the future is no evidence of a young key.
+        Reported::Known(_) if matches!(info.created_at, Reported::Known(at) if in_the_future(at, now)) => {
+            (
+                Outcome::Unknown,
+                "the exchange reports a creation time in the future".to_owned(),
+            )
+        }
         Reported::Known(age) if days(age) > i64::from(policy.max_age_days) => (
             Outcome::Fail,
             format!(
@@ -649,6 +661,10 @@ fn expired(info: &KeyInfo, now: DateTime<Utc>) -> Finding {
 fn unused(policy: &Policy, info: &KeyInfo, now: DateTime<Utc>) -> Finding {
     let rule = RuleId::Unused;
     let (outcome, detail) = match &info.last_used_at {
+        Reported::Known(at) if in_the_future(*at, now) => (
+            Outcome::Unknown,
+            "the exchange reports a last use in the future".to_owned(),
+        ),
         Reported::Known(at) if days(now - *at) > i64::from(policy.max_unused_days) => (
             Outcome::Fail,
             format!(

@@ -15,7 +15,7 @@ use crate::audit::policy::Policy;
 use crate::audit::rules::{RuleId, Severity};
 use crate::error::Error;
 use crate::id::ExchangeId;
-use crate::model::Permission;
+use crate::model::{admits_every_address, IpEntry, Permission};
 
 /// The exchanges whose keys carry a passphrase.
 const NEEDS_PASSPHRASE: [ExchangeId; 3] = [ExchangeId::Okx, ExchangeId::Kucoin, ExchangeId::Bitget];
@@ -125,9 +125,25 @@ fn collect_secrets(table: &DeTable<'_>, inside: bool, out: &mut Vec<String>) {
         if inside && key == "env" {
             continue;
         }
+        // Under a secret, a key may be a secret typed where a source's `env`, `command` or
+        // `plaintext` belongs, and serde names unknown keys in its errors. A key that reads
+        // like a field name (`environment`, `note`) is kept, to name the typo.
+        if inside && !looks_like_a_field_name(key) {
+            push_secret(key, out);
+        }
         let secret = inside || SECRET_KEYS.contains(&key);
         collect_value(value.get_ref(), secret, out);
     }
+}
+
+/// Lowercase ASCII letters, `_` and `-`, starting with a letter, at most 32 characters: what
+/// field names look like and generated secrets (mixed case, digits, symbols, long) do not.
+fn looks_like_a_field_name(key: &str) -> bool {
+    key.len() <= 32
+        && key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c == '-')
 }
 
 fn collect_value(value: &DeValue<'_>, inside: bool, out: &mut Vec<String>) {
@@ -257,6 +273,7 @@ fn policy(raw: Option<Spanned<RawPolicy>>, place: &Place<'_>) -> Result<Policy, 
     }
     if let Some(networks) = raw.allowed_networks {
         let mut parsed = Vec::new();
+        let first = networks.first().map(Spanned::span);
         for (index, network) in networks.into_iter().enumerate() {
             let net = parse_network(network.get_ref()).map_err(|why| {
                 place.at(
@@ -266,6 +283,16 @@ fn policy(raw: Option<Spanned<RawPolicy>>, place: &Place<'_>) -> Result<Policy, 
                 )
             })?;
             parsed.push(net);
+        }
+        let entries: Vec<IpEntry> = parsed.iter().copied().map(IpEntry::Net).collect();
+        if admits_every_address(&entries) {
+            return Err(place.error(
+                first,
+                Some("policy.allowed_networks".to_owned()),
+                "admits every address, so the `allowlist-outside-policy` rule could never fail: \
+                 list your own networks, or add the rule to `ignore`"
+                    .to_owned(),
+            ));
         }
         policy.allowed_networks = Some(parsed);
     }

@@ -31,7 +31,7 @@
 //! | `preset` | `default` (every rule, nothing declared), `read-only` or `trading-bot`; default `default` |
 //! | `name` | the policy's name in reports; default: the preset's |
 //! | `needs` | the permissions the applications need: `read`, `spot_trade`, `margin_trade`, `futures_trade`, `options_trade`, `withdraw`, `internal_transfer`, `universal_transfer`, `sub_account_management`, `key_management`, `payment`, or `other:<vendor name>` |
-//! | `allowed_networks` | the networks a key's allowlist may hold: `203.0.113.0/24`, `2001:db8::/48`, or single addresses |
+//! | `allowed_networks` | the networks a key's allowlist may hold: `203.0.113.0/24`, `2001:db8::/48`, or single addresses; a list admitting every address (`0.0.0.0/0`, `::/0`, …) is refused |
 //! | `allowed_apps` | third-party applications trusted with a key, by the name the exchange gives |
 //! | `max_age_days`, `expiry_warning_days`, `max_unused_days` | thresholds of the `key-too-old`, `expires-soon` and `unused` rules |
 //! | `generic_labels` | labels that say nothing about a key's use (replaces the built-in list) |

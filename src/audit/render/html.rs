@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use std::io;
 
 use super::{
-    change_id, change_remediation, change_title, open_findings, severity_caption, UNKNOWN_LEGEND,
+    change_id, change_remediation, change_title, open_findings, policy_changes, severity_caption,
+    UNKNOWN_LEGEND,
 };
 use crate::audit::report::{KeyAudit, Report};
 use crate::audit::rules::{Outcome, Severity};
@@ -136,6 +137,9 @@ fn write_summary(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     )?;
     writeln!(out, "</table>")?;
     writeln!(out, "<p class=\"legend\">{}</p>", escape(UNKNOWN_LEGEND))?;
+    for line in policy_changes(report) {
+        writeln!(out, "<p class=\"policy\">{}</p>", escape(&line))?;
+    }
     writeln!(out, "</section>")
 }
 

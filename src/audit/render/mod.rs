@@ -237,6 +237,34 @@ fn severity_caption(severity: Severity) -> &'static str {
     }
 }
 
+/// What the report's policy changed from the rules' defaults, in sentences for the
+/// human-readable formats: a rule ignored or a severity lowered weakens the audit (and
+/// `--fail-on`) without a trace otherwise.
+fn policy_changes(report: &Report) -> Vec<String> {
+    let policy = &report.policy;
+    let mut lines = Vec::new();
+    if !policy.ignore.is_empty() {
+        let ignored: Vec<&str> = policy.ignore.iter().map(|rule| rule.as_str()).collect();
+        lines.push(format!(
+            "The policy ignores {}: not evaluated, so neither passed nor failed.",
+            ignored.join(", ")
+        ));
+    }
+    let changed: Vec<String> = policy
+        .severity
+        .iter()
+        .filter(|(rule, severity)| rule.rule().severity != **severity)
+        .map(|(rule, severity)| format!("{rule} {severity} (default {})", rule.rule().severity))
+        .collect();
+    if !changed.is_empty() {
+        lines.push(format!(
+            "The policy changes severities: {}.",
+            changed.join(", ")
+        ));
+    }
+    lines
+}
+
 /// The legend every human-readable format carries.
 const UNKNOWN_LEGEND: &str = "unknown = the exchange does not report it, or the policy does not \
                               declare it: never read as pass";

@@ -5,7 +5,7 @@ use std::io;
 
 use comfy_table::{presets, Cell, ColumnConstraint, Table, Width};
 
-use super::{change_id, open_findings, RenderOptions, UNKNOWN_LEGEND};
+use super::{change_id, open_findings, policy_changes, RenderOptions, UNKNOWN_LEGEND};
 use crate::audit::finding::Finding;
 use crate::audit::report::{KeyAudit, Report};
 use crate::audit::rules::{Outcome, Severity};
@@ -50,14 +50,23 @@ impl Painter {
     }
 }
 
-/// `text` with control characters (other than line breaks) spelled out: labels and error
-/// messages come from exchanges, and an escape sequence in them must not drive the terminal.
+/// Whether `c` must not reach the terminal as it is: a control character other than a line
+/// break, or a bidirectional override or isolate, which reorders what follows it on screen
+/// (a label could make a row read differently from what it holds).
+fn unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with control characters (other than line breaks) and bidirectional controls spelled
+/// out: labels and error messages come from exchanges, and an escape sequence in them must not
+/// drive the terminal.
 fn clean(text: &str) -> Cow<'_, str> {
-    if text.chars().any(|c| c.is_control() && c != '\n') {
+    if text.chars().any(unsafe_char) {
         Cow::Owned(
             text.chars()
                 .map(|c| {
-                    if c.is_control() && c != '\n' {
+                    if unsafe_char(c) {
                         c.escape_default().to_string()
                     } else {
                         c.to_string()
@@ -148,6 +157,9 @@ pub(super) fn write(
     }
     writeln!(out, "{}", summary_line(report, &paint))?;
     writeln!(out, "{UNKNOWN_LEGEND}")?;
+    for line in policy_changes(report) {
+        writeln!(out, "{}", clean(&line))?;
+    }
     if !report.drift.is_empty() {
         writeln!(out)?;
         writeln!(out, "Changes since the baseline:")?;
