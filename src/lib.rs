@@ -50,6 +50,7 @@ pub mod credentials;
 pub mod error;
 pub mod exchanges;
 mod id;
+pub mod manage;
 pub mod model;
 #[cfg(feature = "testkit")]
 pub mod testkit;

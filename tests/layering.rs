@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Each top-level module and its layer; a module may name only modules of a lower layer.
-const LAYERS: [(&str, u8); 10] = [
+const LAYERS: [(&str, u8); 11] = [
     ("id", 0),
     ("error", 1),
     ("model", 2),
@@ -19,6 +19,7 @@ const LAYERS: [(&str, u8); 10] = [
     ("transport", 4),
     ("exchanges", 5),
     ("audit", 6),
+    ("manage", 6),
     ("testkit", 7),
 ];
 

@@ -1,0 +1,1 @@
+//! Breach response (being written).

@@ -1,0 +1,809 @@
+//! Rotation as a saga: create the new key, store it, verify it, and only then revoke the old
+//! one, recording every step so an interrupted rotation can be resumed or rolled back.
+//!
+//! The guarantees, each tested by injecting a failure at every step:
+//! - the old key is revoked only after the caller's [`SecretStore`] acknowledged the new
+//!   credentials and the new key was inspected and matched the old one's rights and allowlist;
+//! - a failed store or verification revokes the new key and keeps the old one;
+//! - a new key whose secret cannot be kept (the store refused it and revoking it failed too) is
+//!   handed back in [`RotationError::NewKeyNotStored`], never dropped;
+//! - at every point the caller holds at least one working key;
+//! - create and revoke are never retried blindly: after an unclear create (a timeout, a reset),
+//!   the saga lists the keys to find out whether the key exists before it tries again.
+//!
+//! The state ([`RotationState`]) holds no secret, so it can be written to disk after each step
+//! ([`Journal`]). A crash between creating the key and storing it loses the new secret with the
+//! process: [`Rotation::resume`] then revokes that key (nobody can use it) and starts over; the
+//! old key was never touched.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::adapter::{KeyAdapter, KeyRef, NewKey, NewKeySpec, RevokeConfirm};
+use crate::credentials::Credentials;
+use crate::error::Error;
+use crate::id::ExchangeId;
+use crate::model::{Grant, IpEntry, IpRestriction, KeyInfo, Permission, Reported};
+
+/// The version of [`RotationState`]'s serialized form.
+pub const ROTATION_STATE_VERSION: u32 = 1;
+
+/// Where the new credentials go: a file, a vault, a password manager. The rotation waits for
+/// [`SecretStore::store`] to return `Ok` before it relies on the new key; `Ok` means the
+/// credentials are durably stored where the application will read them.
+#[async_trait]
+pub trait SecretStore: fmt::Debug + Send + Sync {
+    /// Stores `key` (its secret included). An error means "not stored": the rotation revokes
+    /// the new key and keeps the old one.
+    async fn store(&self, key: &NewKey) -> Result<(), String>;
+}
+
+/// Records the rotation's state after every step, so a later run can resume it. An error
+/// before the key is created stops the rotation (nothing is created without a record); an
+/// error afterwards is reported and the rotation goes on, since stopping would strand a key.
+pub trait Journal: Send + Sync {
+    /// Persists `state` (it holds no secret).
+    fn record(&self, state: &RotationState) -> Result<(), String>;
+}
+
+/// A journal that keeps nothing, for rotations run to completion in one process.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoJournal;
+
+impl Journal for NoJournal {
+    fn record(&self, _: &RotationState) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Builds the adapter that verifies the new key from its credentials (same exchange, same
+/// environment and base URL as the manager).
+pub type Verifier =
+    Arc<dyn Fn(Credentials) -> crate::error::Result<Arc<dyn KeyAdapter>> + Send + Sync>;
+
+/// Where a rotation stands.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Planned; the new key may have been requested (see [`RotationState::create_sent`]).
+    Planned,
+    /// The new key exists; its secret is held only in memory until stored.
+    Created,
+    /// The store acknowledged the new credentials.
+    Stored,
+    /// The new key was inspected and matches the old one.
+    Verified,
+    /// The old key is revoked: done.
+    Completed,
+    /// The new key was revoked (or never created) and the old one kept.
+    RolledBack,
+}
+
+/// One step's outcome, for the record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// What was attempted.
+    pub step: String,
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// What happened.
+    pub detail: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A rotation's state: what the old key is, what the new one must be, how far it got. Holds no
+/// secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotationState {
+    /// [`ROTATION_STATE_VERSION`].
+    pub version: u32,
+    /// The exchange.
+    pub exchange: ExchangeId,
+    /// The old key's public id.
+    pub old_key: String,
+    /// The sub-account both keys belong to, where the exchange needs it.
+    pub sub_account: Option<String>,
+    /// The new key's label (dated), also how the key is recognized after an unclear create.
+    pub label: String,
+    /// The new key's rights: the old key's.
+    pub permissions: Vec<Permission>,
+    /// The new key's allowlist: the old key's.
+    pub allowed_ips: Vec<String>,
+    /// The keys that existed before the new one was requested, where the exchange lists them.
+    pub keys_before: Option<BTreeSet<String>>,
+    /// Whether a create request was sent (its outcome may be unknown).
+    pub create_sent: bool,
+    /// The new key's public id, once known.
+    pub new_key: Option<String>,
+    /// Where the rotation stands.
+    pub phase: Phase,
+    /// Every step, in order.
+    pub steps: Vec<StepRecord>,
+}
+
+impl RotationState {
+    fn log(&mut self, step: &str, ok: bool, detail: impl Into<String>) {
+        self.steps.push(StepRecord {
+            step: step.to_owned(),
+            ok,
+            detail: detail.into(),
+            at: Utc::now(),
+        });
+    }
+
+    /// Whether the old key was revoked (the rotation completed).
+    pub fn old_key_revoked(&self) -> bool {
+        self.phase == Phase::Completed
+    }
+}
+
+/// Why a rotation stopped. Every variant carries the state as it was left.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum RotationError {
+    /// The rotation could not be planned: nothing was created.
+    #[error("cannot rotate: {reason}")]
+    Plan {
+        /// Why.
+        reason: String,
+    },
+    /// A step failed; the state says what was done and what holds. The old key works.
+    #[error("rotation stopped at {}: {reason}", step)]
+    Stopped {
+        /// The step that failed.
+        step: &'static str,
+        /// Why.
+        reason: String,
+        /// The state left.
+        state: Box<RotationState>,
+    },
+    /// The store refused the new credentials and the new key could not be revoked either: the
+    /// new key is live, and here is its secret. Store it by hand or revoke the key.
+    #[error("the new key {} could not be stored ({reason}) nor revoked: its credentials are handed back", key.api_key)]
+    NewKeyNotStored {
+        /// The new key, secret included.
+        key: Box<NewKey>,
+        /// Why it was not stored.
+        reason: String,
+        /// The state left.
+        state: Box<RotationState>,
+    },
+    /// The new key is stored and verified but the old key could not be revoked: both work.
+    /// Resume later, or revoke the old key by hand.
+    #[error("the new key works; revoking the old key {} failed: {reason}", state.old_key)]
+    OldKeyNotRevoked {
+        /// Why.
+        reason: String,
+        /// The state left (phase `Verified`).
+        state: Box<RotationState>,
+    },
+}
+
+impl RotationError {
+    /// The state the rotation left, when it got as far as having one.
+    pub fn state(&self) -> Option<&RotationState> {
+        match self {
+            RotationError::Plan { .. } => None,
+            RotationError::Stopped { state, .. }
+            | RotationError::NewKeyNotStored { state, .. }
+            | RotationError::OldKeyNotRevoked { state, .. } => Some(state),
+        }
+    }
+}
+
+/// A rotation of one key, managed by `manager` (the master key of its sub-account, or a key
+/// with key-management rights on the account).
+pub struct Rotation {
+    manager: Arc<dyn KeyAdapter>,
+    verifier: Verifier,
+    store: Arc<dyn SecretStore>,
+    journal: Arc<dyn Journal>,
+    verify_attempts: u32,
+    verify_delay: Duration,
+}
+
+impl fmt::Debug for Rotation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rotation")
+            .field("exchange", &self.manager.exchange())
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Rotation {
+    /// A rotation through `manager`, verifying with adapters built by `verifier`, storing with
+    /// `store`.
+    pub fn new(
+        manager: Arc<dyn KeyAdapter>,
+        verifier: Verifier,
+        store: Arc<dyn SecretStore>,
+    ) -> Self {
+        Rotation {
+            manager,
+            verifier,
+            store,
+            journal: Arc::new(NoJournal),
+            verify_attempts: 3,
+            verify_delay: Duration::from_secs(2),
+        }
+    }
+
+    /// Records the state after every step.
+    pub fn journal(mut self, journal: Arc<dyn Journal>) -> Self {
+        self.journal = journal;
+        self
+    }
+
+    /// How many times to inspect the new key before giving up (exchanges take a moment to
+    /// accept a new key), and the pause between attempts. Default: 3, 2 s.
+    pub fn verification(mut self, attempts: u32, delay: Duration) -> Self {
+        self.verify_attempts = attempts.max(1);
+        self.verify_delay = delay;
+        self
+    }
+
+    /// Plans the rotation of `old_key` (of `sub_account`, where the exchange needs it): reads
+    /// the old key's rights and allowlist (from `list_keys`, or `key_info` when it is the
+    /// manager's own key) and names the new key `label` (default: the old label, dated).
+    pub async fn plan(
+        &self,
+        old_key: &str,
+        sub_account: Option<&str>,
+        label: Option<&str>,
+    ) -> Result<RotationState, RotationError> {
+        let plan_error = |reason: String| RotationError::Plan { reason };
+        let info = self.old_key_info(old_key).await.map_err(plan_error)?;
+        let permissions = recreatable_rights(&info).map_err(plan_error)?;
+        let allowed_ips = recreatable_allowlist(&info.ip_restriction).map_err(plan_error)?;
+        let label = match label {
+            Some(label) => label.to_owned(),
+            None => dated_label(info.label.known().map(String::as_str), Utc::now()),
+        };
+        Ok(RotationState {
+            version: ROTATION_STATE_VERSION,
+            exchange: self.manager.exchange(),
+            old_key: old_key.to_owned(),
+            sub_account: sub_account.map(str::to_owned),
+            label,
+            permissions,
+            allowed_ips,
+            keys_before: None,
+            create_sent: false,
+            new_key: None,
+            phase: Phase::Planned,
+            steps: Vec::new(),
+        })
+    }
+
+    async fn old_key_info(&self, old_key: &str) -> Result<KeyInfo, String> {
+        let own = self.manager.key_info().await.map_err(|e| e.to_string())?;
+        if own.key_id == Reported::Known(old_key.to_owned()) {
+            return Ok(own);
+        }
+        let listed = self
+            .manager
+            .list_keys()
+            .await
+            .map_err(|e| format!("the manager cannot list keys to read the old one: {e}"))?;
+        listed
+            .into_iter()
+            .find(|info| info.key_id == Reported::Known(old_key.to_owned()))
+            .ok_or_else(|| format!("the manager does not see a key `{old_key}`"))
+    }
+
+    /// Runs a planned rotation to the end.
+    pub async fn run(&self, state: RotationState) -> Result<RotationState, RotationError> {
+        self.resume(state, None).await
+    }
+
+    /// Continues a rotation from its recorded `state`. `new_credentials` are the new key's
+    /// credentials as the store holds them, needed to resume after the store acknowledged
+    /// them (phase `Stored`): without them, the rotation rolls back instead.
+    pub async fn resume(
+        &self,
+        mut state: RotationState,
+        new_credentials: Option<Credentials>,
+    ) -> Result<RotationState, RotationError> {
+        if state.exchange != self.manager.exchange() {
+            return Err(RotationError::Plan {
+                reason: format!(
+                    "the state is of a {} rotation, the manager of {}",
+                    state.exchange,
+                    self.manager.exchange()
+                ),
+            });
+        }
+        // The new key's secret lives only here until the store has it.
+        let mut created: Option<NewKey> = None;
+        let mut held = new_credentials;
+        loop {
+            match state.phase {
+                Phase::Planned => created = Some(self.create(&mut state).await?),
+                Phase::Created => match created.take() {
+                    Some(key) => {
+                        held = Some(credentials_of(&key));
+                        self.store_new(&mut state, key).await?;
+                    }
+                    // The secret died with the process that created the key.
+                    None => self.discard_orphan(&mut state).await?,
+                },
+                Phase::Stored => match held.clone() {
+                    Some(credentials) => self.verify(&mut state, credentials).await?,
+                    None => {
+                        state.log(
+                            "verify",
+                            false,
+                            "resumed without the new key's credentials: rolling back",
+                        );
+                        return self.roll_back(state, "no credentials to verify").await;
+                    }
+                },
+                Phase::Verified => self.revoke_old(&mut state, held.clone()).await?,
+                Phase::Completed | Phase::RolledBack => return Ok(state),
+            }
+        }
+    }
+
+    /// Revokes the new key, if any, and keeps the old one. Refused once the old key is
+    /// revoked.
+    pub async fn roll_back(
+        &self,
+        mut state: RotationState,
+        reason: &str,
+    ) -> Result<RotationState, RotationError> {
+        if state.phase == Phase::Completed {
+            return Err(RotationError::Plan {
+                reason: "the rotation completed: the old key is gone, nothing to roll back to"
+                    .to_owned(),
+            });
+        }
+        if state.new_key.is_none() && state.create_sent {
+            // The create's outcome was never learnt: find the key before declaring it absent.
+            self.find_created(&mut state).await?;
+        }
+        if let Some(new_key) = state.new_key.clone() {
+            self.revoke(&new_key, &state)
+                .await
+                .map_err(|e| self.stopped(&mut state, "roll back", e.to_string()))?;
+            state.log(
+                "roll back",
+                true,
+                format!("revoked the new key {new_key}: {reason}"),
+            );
+        } else {
+            state.log("roll back", true, format!("no new key to revoke: {reason}"));
+        }
+        state.phase = Phase::RolledBack;
+        self.record(&state);
+        Ok(state)
+    }
+
+    async fn create(&self, state: &mut RotationState) -> Result<NewKey, RotationError> {
+        if state.create_sent {
+            // A create was sent before and its outcome is unknown: find out first.
+            self.find_created(state).await?;
+            if state.new_key.is_some() {
+                // It exists, but its secret was never seen: it is useless. Revoke it and
+                // create another.
+                self.discard_orphan(state).await?;
+            }
+        }
+        if state.keys_before.is_none() {
+            if let Ok(listed) = self.manager.list_keys().await {
+                state.keys_before = Some(
+                    listed
+                        .iter()
+                        .filter_map(|k| k.key_id.known().cloned())
+                        .collect(),
+                );
+            }
+        }
+        state.create_sent = true;
+        if let Err(reason) = self.journal.record(state) {
+            state.create_sent = false;
+            return Err(self.stopped(
+                state,
+                "create",
+                format!("the journal refused the plan, so nothing was created: {reason}"),
+            ));
+        }
+        let mut spec = NewKeySpec::new(state.label.clone(), state.permissions.clone())
+            .allowed_ips(state.allowed_ips.clone());
+        if let Some(sub_account) = &state.sub_account {
+            spec = spec.sub_account(sub_account.clone());
+        }
+        match self.manager.create_key(&spec).await {
+            Ok(key) => {
+                state.new_key = Some(key.api_key.clone());
+                state.phase = Phase::Created;
+                state.log("create", true, format!("created {}", key.api_key));
+                self.record(state);
+                Ok(key)
+            }
+            Err(error) if error.is_outcome_unknown() => {
+                state.log("create", false, error.to_string());
+                self.find_created(state).await?;
+                if state.new_key.is_some() {
+                    self.discard_orphan(state).await?;
+                } else {
+                    state.create_sent = false;
+                    self.record(state);
+                }
+                // One more attempt, now that the first is known to have left nothing behind.
+                Box::pin(self.create_once_more(state)).await
+            }
+            Err(error) => {
+                state.create_sent = false;
+                state.log("create", false, error.to_string());
+                state.phase = Phase::RolledBack;
+                self.record(state);
+                Err(self.stopped(state, "create", error.to_string()))
+            }
+        }
+    }
+
+    async fn create_once_more(&self, state: &mut RotationState) -> Result<NewKey, RotationError> {
+        let mut spec = NewKeySpec::new(state.label.clone(), state.permissions.clone())
+            .allowed_ips(state.allowed_ips.clone());
+        if let Some(sub_account) = &state.sub_account {
+            spec = spec.sub_account(sub_account.clone());
+        }
+        state.create_sent = true;
+        self.record(state);
+        match self.manager.create_key(&spec).await {
+            Ok(key) => {
+                state.new_key = Some(key.api_key.clone());
+                state.phase = Phase::Created;
+                state.log(
+                    "create",
+                    true,
+                    format!("created {} on the second attempt", key.api_key),
+                );
+                self.record(state);
+                Ok(key)
+            }
+            Err(error) => {
+                state.log("create", false, error.to_string());
+                self.record(state);
+                // Left in `Planned` with `create_sent`: a resume finds out what happened.
+                Err(self.stopped(state, "create", error.to_string()))
+            }
+        }
+    }
+
+    /// Looks for a key created by an unclear create: one with the rotation's label that was
+    /// not there before.
+    async fn find_created(&self, state: &mut RotationState) -> Result<(), RotationError> {
+        let listed = match self.manager.list_keys().await {
+            Ok(listed) => listed,
+            Err(error) => {
+                return Err(self.stopped(
+                    state,
+                    "find the new key",
+                    format!("the create's outcome is unknown and the keys cannot be listed ({error}): check the exchange's key list by hand for a key labelled `{}`", state.label),
+                ))
+            }
+        };
+        let found = listed.iter().find_map(|info| {
+            let id = info.key_id.known()?;
+            let new = state
+                .keys_before
+                .as_ref()
+                .is_none_or(|before| !before.contains(id));
+            let labelled = info.label.known().is_some_and(|l| l == &state.label);
+            (new && labelled && *id != state.old_key).then(|| id.clone())
+        });
+        state.log(
+            "find the new key",
+            true,
+            match &found {
+                Some(id) => format!("the unclear create made {id}"),
+                None => "the unclear create made no key".to_owned(),
+            },
+        );
+        state.new_key = found;
+        if state.new_key.is_none() {
+            state.create_sent = false;
+        }
+        self.record(state);
+        Ok(())
+    }
+
+    /// Revokes a new key whose secret is not held, and goes back to `Planned`.
+    async fn discard_orphan(&self, state: &mut RotationState) -> Result<(), RotationError> {
+        if let Some(orphan) = state.new_key.clone() {
+            self.revoke(&orphan, state).await.map_err(|e| {
+                self.stopped(
+                    state,
+                    "revoke the orphan",
+                    format!("the new key {orphan} has no known secret and could not be revoked ({e}): revoke it by hand"),
+                )
+            })?;
+            state.log(
+                "revoke the orphan",
+                true,
+                format!("revoked {orphan}, whose secret was never kept"),
+            );
+        }
+        state.new_key = None;
+        state.create_sent = false;
+        state.phase = Phase::Planned;
+        self.record(state);
+        Ok(())
+    }
+
+    async fn store_new(&self, state: &mut RotationState, key: NewKey) -> Result<(), RotationError> {
+        match self.store.store(&key).await {
+            Ok(()) => {
+                state.phase = Phase::Stored;
+                state.log("store", true, "the store acknowledged the new credentials");
+                self.record(state);
+                Ok(())
+            }
+            Err(reason) => {
+                state.log("store", false, reason.clone());
+                let new_key = key.api_key.clone();
+                match self.revoke(&new_key, state).await {
+                    Ok(()) => {
+                        state.log(
+                            "roll back",
+                            true,
+                            format!("revoked the unstored new key {new_key}"),
+                        );
+                        state.phase = Phase::RolledBack;
+                        self.record(state);
+                        Err(self.stopped(state, "store", reason))
+                    }
+                    Err(error) => {
+                        state.log("roll back", false, error.to_string());
+                        self.record(state);
+                        Err(RotationError::NewKeyNotStored {
+                            key: Box::new(key),
+                            reason,
+                            state: Box::new(state.clone()),
+                        })
+                    }
+                }
+            }
+        }
+    }
+
+    async fn verify(
+        &self,
+        state: &mut RotationState,
+        credentials: Credentials,
+    ) -> Result<(), RotationError> {
+        let mut last = String::new();
+        for attempt in 0..self.verify_attempts {
+            if attempt > 0 {
+                tokio::time::sleep(self.verify_delay).await;
+            }
+            let inspected = match (self.verifier)(credentials.clone()) {
+                Ok(adapter) => adapter.key_info().await,
+                Err(error) => Err(error),
+            };
+            match inspected {
+                Ok(info) => {
+                    return match differences(state, &info) {
+                        None => {
+                            state.phase = Phase::Verified;
+                            state.log("verify", true, "the new key works and matches the old one");
+                            self.record(state);
+                            Ok(())
+                        }
+                        Some(difference) => {
+                            state.log("verify", false, difference.clone());
+                            let reason =
+                                format!("the new key does not match the old one: {difference}");
+                            *state = self.roll_back(state.clone(), &reason).await?;
+                            Err(self.stopped(state, "verify", reason))
+                        }
+                    };
+                }
+                Err(error) => last = error.to_string(),
+            }
+        }
+        state.log("verify", false, last.clone());
+        let reason = format!("the new key could not be inspected: {last}");
+        *state = self.roll_back(state.clone(), &reason).await?;
+        Err(self.stopped(state, "verify", reason))
+    }
+
+    async fn revoke_old(
+        &self,
+        state: &mut RotationState,
+        new_credentials: Option<Credentials>,
+    ) -> Result<(), RotationError> {
+        // Rotating the manager's own key: the manager is the old key, so the new one (verified
+        // to hold the same rights) revokes it.
+        let own = self
+            .manager
+            .key_info()
+            .await
+            .map(|info| info.key_id == Reported::Known(state.old_key.clone()))
+            .unwrap_or(false);
+        let revoker = match (own, new_credentials) {
+            (true, Some(credentials)) => (self.verifier)(credentials)
+                .map_err(|e| self.old_not_revoked(state, e.to_string()))?,
+            _ => self.manager.clone(),
+        };
+        let target = KeyRef::Other {
+            key_id: state.old_key.clone(),
+            sub_account: state.sub_account.clone(),
+        };
+        match revoker
+            .revoke(target, RevokeConfirm::IUnderstandThisIsIrreversible)
+            .await
+        {
+            Ok(_) => {
+                state.phase = Phase::Completed;
+                state.log(
+                    "revoke the old key",
+                    true,
+                    format!("revoked {}", state.old_key),
+                );
+                self.record(state);
+                Ok(())
+            }
+            Err(error) => {
+                state.log("revoke the old key", false, error.to_string());
+                self.record(state);
+                Err(self.old_not_revoked(state, error.to_string()))
+            }
+        }
+    }
+
+    async fn revoke(&self, key_id: &str, state: &RotationState) -> Result<(), Error> {
+        self.manager
+            .revoke(
+                KeyRef::Other {
+                    key_id: key_id.to_owned(),
+                    sub_account: state.sub_account.clone(),
+                },
+                RevokeConfirm::IUnderstandThisIsIrreversible,
+            )
+            .await
+            .map(|_| ())
+    }
+
+    fn record(&self, state: &RotationState) {
+        if let Err(reason) = self.journal.record(state) {
+            tracing::warn!(exchange = %state.exchange, "the rotation journal refused a step: {reason}");
+        }
+    }
+
+    fn stopped(
+        &self,
+        state: &mut RotationState,
+        step: &'static str,
+        reason: String,
+    ) -> RotationError {
+        RotationError::Stopped {
+            step,
+            reason,
+            state: Box::new(state.clone()),
+        }
+    }
+
+    fn old_not_revoked(&self, state: &RotationState, reason: String) -> RotationError {
+        RotationError::OldKeyNotRevoked {
+            reason,
+            state: Box::new(state.clone()),
+        }
+    }
+}
+
+/// The credentials of a new key, to sign with it.
+pub fn credentials_of(key: &NewKey) -> Credentials {
+    let credentials = Credentials::new(key.api_key.clone(), key.secret.clone());
+    match &key.passphrase {
+        Some(passphrase) => credentials.with_passphrase(passphrase.clone()),
+        None => credentials,
+    }
+}
+
+/// The old key's rights as a list to create the new key with: every normalized right it is
+/// reported to hold. A right not reported, or a vendor right nobody recognized, cannot be
+/// recreated faithfully: the plan is refused rather than guessing.
+fn recreatable_rights(info: &KeyInfo) -> Result<Vec<Permission>, String> {
+    let mut rights = Vec::new();
+    let mut unknown = Vec::new();
+    for (right, grant) in info.permissions.iter() {
+        match (right, grant) {
+            (Permission::Other(_), Grant::Granted) => unknown.push(right.to_string()),
+            (_, Grant::Granted) => rights.push(right.clone()),
+            (_, Grant::NotReported) => unknown.push(right.to_string()),
+            _ => {}
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(format!(
+            "the old key's rights are not all known ({}): a new key could not be made equal to it",
+            unknown.join(", ")
+        ));
+    }
+    if rights.is_empty() {
+        return Err("the exchange reports no right of the old key".to_owned());
+    }
+    Ok(rights)
+}
+
+/// The old key's allowlist as addresses to bind the new key to. A key without one, or whose
+/// list is hidden or masked, cannot be rotated into an equal key.
+fn recreatable_allowlist(restriction: &IpRestriction) -> Result<Vec<String>, String> {
+    match restriction {
+        IpRestriction::AllowList(entries) if !entries.is_empty() => entries
+            .iter()
+            .map(|entry| match entry {
+                IpEntry::Net(net) if net.prefix_len() == net.max_prefix_len() => Ok(net.addr().to_string()),
+                IpEntry::Net(net) => Ok(net.to_string()),
+                IpEntry::Pattern(pattern) => Err(format!(
+                    "the old key's allowlist is shown masked (`{pattern}`): it cannot be copied"
+                )),
+            })
+            .collect(),
+        IpRestriction::Unrestricted => Err("the old key accepts calls from any address: a new key is created only with an allowlist, so rotate by hand or bind the old key first".to_owned()),
+        _ => Err("the exchange does not show the old key's allowlist: it cannot be copied".to_owned()),
+    }
+}
+
+/// `base_yymmdd`, letters, digits and `_` only, at most 16 characters: what every exchange
+/// accepts as a label (Deribit's names are the narrowest).
+pub fn dated_label(base: Option<&str>, now: DateTime<Utc>) -> String {
+    let cleaned: String = base
+        .unwrap_or("key")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let mut stem: String = cleaned.trim_matches('_').chars().take(9).collect();
+    if stem.is_empty() {
+        stem = "key".to_owned();
+    }
+    format!("{stem}_{}", now.format("%y%m%d"))
+}
+
+/// What differs between the planned key and the new key as inspected; `None` when it
+/// matches: every planned right granted, no other right granted, the allowlist the same.
+fn differences(state: &RotationState, info: &KeyInfo) -> Option<String> {
+    let mut found = Vec::new();
+    for right in &state.permissions {
+        if info.permissions.get(right) != Grant::Granted {
+            found.push(format!("`{right}` is not granted"));
+        }
+    }
+    for (right, grant) in info.permissions.iter() {
+        if grant == Grant::Granted && !state.permissions.contains(right) {
+            found.push(format!("`{right}` is granted beyond the old key's rights"));
+        }
+    }
+    let wanted: BTreeSet<String> = state
+        .allowed_ips
+        .iter()
+        .map(|ip| IpEntry::parse(ip).to_string())
+        .collect();
+    match &info.ip_restriction {
+        IpRestriction::AllowList(entries) => {
+            let got: BTreeSet<String> = entries.iter().map(ToString::to_string).collect();
+            if got != wanted {
+                found.push(format!(
+                    "the allowlist is {} instead of {}",
+                    got.into_iter().collect::<Vec<_>>().join(", "),
+                    wanted.into_iter().collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        other => found.push(format!(
+            "the allowlist is {other:?}, not the old key's list"
+        )),
+    }
+    (!found.is_empty()).then(|| found.join("; "))
+}
