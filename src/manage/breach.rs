@@ -1,1 +1,327 @@
-//! Breach response (being written).
+//! Breach response: revoke every key the exchanges' APIs let you revoke, and say exactly what
+//! a person must do by hand, and where, for the rest.
+//!
+//! A [`BreachPlan`] is computed first and changes nothing: it lists, exchange by exchange, what
+//! the API will revoke and what is manual. [`BreachPlan::execute`] carries it out only with the
+//! typed confirmation the plan names ([`BreachPlan::confirmation`]), revoking the keys a master
+//! key manages before the master key itself (it must still work to revoke them), going on
+//! after a failure, and reporting what was revoked and what remains.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::adapter::{KeyAdapter, KeyRef, Operation, RevokeConfirm};
+use crate::id::ExchangeId;
+use crate::model::Reported;
+
+/// One configured key to respond for.
+#[derive(Clone)]
+pub struct BreachTarget {
+    /// The account's name, as the caller knows it.
+    pub account: String,
+    /// The adapter signing with the key.
+    pub adapter: Arc<dyn KeyAdapter>,
+    /// Also revoke the other keys this key can list and revoke (a master key's sub-account
+    /// keys, the account's other keys).
+    pub include_managed: bool,
+}
+
+impl fmt::Debug for BreachTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BreachTarget")
+            .field("account", &self.account)
+            .field("exchange", &self.adapter.exchange())
+            .field("include_managed", &self.include_managed)
+            .finish()
+    }
+}
+
+/// What a step does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    /// The API revokes the key the account signs with.
+    RevokeOwn,
+    /// The API revokes another key the account manages.
+    RevokeManaged {
+        /// The key's public id.
+        key_id: String,
+    },
+    /// A person must do it.
+    Manual {
+        /// What to do, and where.
+        step: String,
+    },
+}
+
+/// One step of the plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlannedStep {
+    /// The exchange.
+    pub exchange: ExchangeId,
+    /// The account whose key acts (or must be dealt with).
+    pub account: String,
+    /// The action.
+    pub action: Action,
+    /// The target's index in the plan's targets.
+    #[serde(skip)]
+    target: usize,
+}
+
+/// What a breach response will do. Computing it changes nothing.
+#[derive(Clone, Debug, Serialize)]
+pub struct BreachPlan {
+    /// Every step, in the order they will be carried out: managed keys first, then the keys
+    /// in use, then what is manual.
+    pub steps: Vec<PlannedStep>,
+    /// What could not be planned (a key that could not list what it manages), by account.
+    pub warnings: Vec<String>,
+    #[serde(skip)]
+    targets: Vec<BreachTarget>,
+}
+
+/// The outcome of one step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum StepOutcome {
+    /// Revoked.
+    Revoked,
+    /// The call failed; the key may still be live.
+    Failed {
+        /// Why.
+        error: String,
+    },
+    /// The call got no clear answer: the key may or may not be revoked.
+    Unknown {
+        /// What happened.
+        error: String,
+    },
+    /// Left for a person.
+    Manual,
+}
+
+/// What a breach response did.
+#[derive(Clone, Debug, Serialize)]
+pub struct BreachReport {
+    /// Every step with its outcome.
+    pub steps: Vec<(PlannedStep, StepOutcome)>,
+}
+
+impl BreachReport {
+    /// The steps revoked through the API.
+    pub fn revoked(&self) -> impl Iterator<Item = &PlannedStep> {
+        self.steps
+            .iter()
+            .filter(|(_, o)| *o == StepOutcome::Revoked)
+            .map(|(s, _)| s)
+    }
+
+    /// The steps that remain: failed, unclear, or manual.
+    pub fn remaining(&self) -> impl Iterator<Item = &(PlannedStep, StepOutcome)> {
+        self.steps
+            .iter()
+            .filter(|(_, o)| *o != StepOutcome::Revoked)
+    }
+
+    /// Whether an API revocation failed or got no clear answer.
+    pub fn has_failures(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|(_, o)| matches!(o, StepOutcome::Failed { .. } | StepOutcome::Unknown { .. }))
+    }
+}
+
+impl fmt::Display for BreachReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (step, outcome) in &self.steps {
+            let what = describe(&step.action);
+            match outcome {
+                StepOutcome::Revoked => {
+                    writeln!(f, "REVOKED   {} {}: {what}", step.exchange, step.account)?
+                }
+                StepOutcome::Failed { error } => writeln!(
+                    f,
+                    "FAILED    {} {}: {what}: {error}",
+                    step.exchange, step.account
+                )?,
+                StepOutcome::Unknown { error } => writeln!(
+                    f,
+                    "UNCLEAR   {} {}: {what}: {error}",
+                    step.exchange, step.account
+                )?,
+                StepOutcome::Manual => {
+                    writeln!(f, "BY HAND   {} {}: {what}", step.exchange, step.account)?
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn describe(action: &Action) -> String {
+    match action {
+        Action::RevokeOwn => "revoke the key in use".to_owned(),
+        Action::RevokeManaged { key_id } => format!("revoke managed key {key_id}"),
+        Action::Manual { step } => step.clone(),
+    }
+}
+
+/// The typed confirmation did not match the plan's.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the confirmation does not match: type exactly `{expected}` to revoke; nothing was revoked"
+)]
+pub struct ConfirmationMismatch {
+    /// What the plan asks for.
+    pub expected: String,
+}
+
+/// Plans the response for `targets`, calling only read operations (listing managed keys).
+pub async fn plan(targets: Vec<BreachTarget>) -> BreachPlan {
+    let mut managed = Vec::new();
+    let mut own = Vec::new();
+    let mut manual = Vec::new();
+    let mut warnings = Vec::new();
+    for (index, target) in targets.iter().enumerate() {
+        let adapter = &target.adapter;
+        let exchange = adapter.exchange();
+        let caps = adapter.capabilities();
+        let step = |action| PlannedStep {
+            exchange,
+            account: target.account.clone(),
+            action,
+            target: index,
+        };
+        if target.include_managed && caps.list_keys.is_available() && caps.revoke.is_available() {
+            let own_id = adapter
+                .key_info()
+                .await
+                .ok()
+                .and_then(|info| info.key_id.known().cloned());
+            match adapter.list_keys().await {
+                Ok(listed) => {
+                    for info in listed {
+                        let Reported::Known(key_id) = info.key_id else {
+                            continue;
+                        };
+                        if Some(&key_id) != own_id.as_ref() {
+                            managed.push(step(Action::RevokeManaged { key_id }));
+                        }
+                    }
+                }
+                Err(error) => warnings.push(format!(
+                    "{exchange} {}: could not list the keys it manages ({error}); check them by hand",
+                    target.account
+                )),
+            }
+        }
+        if caps.revoke_own.is_available() {
+            own.push(step(Action::RevokeOwn));
+        } else {
+            manual.push(step(Action::Manual {
+                step: adapter.manual_step(Operation::RevokeOwn),
+            }));
+        }
+    }
+    let mut steps = managed;
+    steps.extend(own);
+    steps.extend(manual);
+    BreachPlan {
+        steps,
+        warnings,
+        targets,
+    }
+}
+
+impl BreachPlan {
+    /// How many keys the API will revoke.
+    pub fn api_revocations(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| !matches!(s.action, Action::Manual { .. }))
+            .count()
+    }
+
+    /// The phrase to type to carry the plan out, naming what will die: `revoke 3 keys on
+    /// bybit, deribit`.
+    pub fn confirmation(&self) -> String {
+        let mut exchanges: Vec<&str> = self
+            .steps
+            .iter()
+            .filter(|s| !matches!(s.action, Action::Manual { .. }))
+            .map(|s| s.exchange.as_str())
+            .collect();
+        exchanges.dedup();
+        exchanges.sort_unstable();
+        exchanges.dedup();
+        format!(
+            "revoke {} keys on {}",
+            self.api_revocations(),
+            exchanges.join(", ")
+        )
+    }
+
+    /// Carries the plan out, if `typed` is exactly [`BreachPlan::confirmation`]. Every step is
+    /// attempted whatever happened to the others; nothing is retried.
+    pub async fn execute(&self, typed: &str) -> Result<BreachReport, ConfirmationMismatch> {
+        let expected = self.confirmation();
+        if typed.trim() != expected {
+            return Err(ConfirmationMismatch { expected });
+        }
+        let mut steps = Vec::with_capacity(self.steps.len());
+        for step in &self.steps {
+            let adapter = &self.targets[step.target].adapter;
+            let target = match &step.action {
+                Action::RevokeOwn => KeyRef::Own,
+                Action::RevokeManaged { key_id } => KeyRef::other(key_id.clone()),
+                Action::Manual { .. } => {
+                    steps.push((step.clone(), StepOutcome::Manual));
+                    continue;
+                }
+            };
+            let outcome = match adapter
+                .revoke(target, RevokeConfirm::IUnderstandThisIsIrreversible)
+                .await
+            {
+                Ok(_) => StepOutcome::Revoked,
+                Err(error) if error.is_outcome_unknown() => StepOutcome::Unknown {
+                    error: error.to_string(),
+                },
+                Err(error) => StepOutcome::Failed {
+                    error: error.to_string(),
+                },
+            };
+            steps.push((step.clone(), outcome));
+        }
+        Ok(BreachReport { steps })
+    }
+}
+
+impl fmt::Display for BreachPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut exchanges: Vec<ExchangeId> = self.steps.iter().map(|s| s.exchange).collect();
+        exchanges.sort_by_key(|e| e.as_str());
+        exchanges.dedup();
+        for exchange in exchanges {
+            writeln!(f, "{}:", exchange.display_name())?;
+            for step in self.steps.iter().filter(|s| s.exchange == exchange) {
+                let marker = match step.action {
+                    Action::Manual { .. } => "by hand",
+                    _ => "API    ",
+                };
+                writeln!(
+                    f,
+                    "  {marker}  {}: {}",
+                    step.account,
+                    describe(&step.action)
+                )?;
+            }
+        }
+        for warning in &self.warnings {
+            writeln!(f, "warning: {warning}")?;
+        }
+        Ok(())
+    }
+}
