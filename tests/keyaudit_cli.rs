@@ -2,101 +2,21 @@
 //! files, baselines. The example is built by `cargo test`; a test run on its own builds it
 //! first.
 
-use std::io::Read;
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::process::Output;
 
 use exchange_keys::audit::{ChangeKind, Outcome, Report, RuleId};
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
 use exchange_keys::ExchangeId;
-
-/// The example's binary, next to this test's (`target/<profile>/examples/keyaudit`).
-fn keyaudit() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let exe = std::env::current_exe().expect("the test's own path");
-            let profile_dir = exe
-                .parent()
-                .and_then(|deps| deps.parent())
-                .expect("target/<profile>/deps");
-            let binary = profile_dir
-                .join("examples")
-                .join(format!("keyaudit{}", std::env::consts::EXE_SUFFIX));
-            if !binary.exists() {
-                let status = Command::new(env!("CARGO"))
-                    .args(["build", "--example", "keyaudit"])
-                    .current_dir(env!("CARGO_MANIFEST_DIR"))
-                    .status()
-                    .expect("cargo runs");
-                assert!(status.success(), "building the keyaudit example failed");
-            }
-            binary
-        })
-        .clone()
-}
 
 fn run(args: &[&str]) -> Output {
     run_with(args, &[])
 }
 
 fn run_with(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(keyaudit());
-    command.args(args).env("NO_COLOR", "1");
-    // Keys in the developer's environment must not leak into the test.
-    for (name, _) in std::env::vars() {
-        if name.ends_with("_API_KEY") || name.ends_with("_API_SECRET") {
-            command.env_remove(name);
-        }
-    }
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("keyaudit starts");
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            bytes
-        })
-    };
-    let out = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let err = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    // A hung audit fails the test instead of hanging the suite.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for keyaudit") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("keyaudit {args:?} did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out.join().expect("stdout reader"),
-        stderr: err.join().expect("stderr reader"),
-    }
+    common::run_example("keyaudit", args, env, None)
 }
 
 fn code(output: &Output) -> i32 {

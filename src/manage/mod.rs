@@ -3,3 +3,4 @@
 
 pub mod breach;
 pub mod rotate;
+pub mod store;
