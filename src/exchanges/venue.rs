@@ -350,6 +350,18 @@ impl VenueAdapter {
         query: String,
         body: String,
     ) -> Result<(Value, ErrorContext)> {
+        self.call_as(self.venue, endpoint, query, body).await
+    }
+
+    /// [`VenueAdapter::call`], with the answer read by `conventions` rather than the venue's
+    /// own ([`Pipeline::call_as`]).
+    pub(crate) async fn call_as(
+        &self,
+        conventions: &dyn Conventions,
+        endpoint: &Endpoint,
+        query: String,
+        body: String,
+    ) -> Result<(Value, ErrorContext)> {
         if self.own_key_revoked.load(Ordering::SeqCst) {
             return Err(Error::AuthRejected {
                 reason: AuthReason::InvalidKey,
@@ -361,7 +373,9 @@ impl VenueAdapter {
                 }),
             });
         }
-        self.pipeline.call(endpoint, query, body).await
+        self.pipeline
+            .call_as(conventions, endpoint, query, body)
+            .await
     }
 
     /// Records that this adapter's own key is gone.
