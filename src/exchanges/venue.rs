@@ -269,7 +269,8 @@ pub(crate) struct VenueAdapter {
     /// Set once this adapter has revoked its own key: every later call is refused at once.
     own_key_revoked: AtomicBool,
     /// Answers second-factor challenges, when the caller gave one.
-    #[allow(dead_code)] // Read by the venues whose calls are challenged.
+    // Read by the venues whose calls are challenged (Deribit): a build without them has no reader.
+    #[cfg_attr(not(feature = "deribit"), allow(dead_code))]
     pub(crate) second_factor: Option<Arc<dyn SecondFactor>>,
 }
 
@@ -547,7 +548,7 @@ impl VenueAdapter {
     }
 
     /// The second-factor answerer the caller gave, if any.
-    #[allow(dead_code)] // Read by the venues whose calls are challenged.
+    #[cfg_attr(not(feature = "deribit"), allow(dead_code))]
     pub(crate) fn second_factor(&self) -> Option<&dyn SecondFactor> {
         self.second_factor.as_deref()
     }
