@@ -269,7 +269,8 @@ pub(crate) struct VenueAdapter {
     /// Set once this adapter has revoked its own key: every later call is refused at once.
     own_key_revoked: AtomicBool,
     /// Answers second-factor challenges, when the caller gave one.
-    #[allow(dead_code)] // Read by the venues whose calls are challenged.
+    // Read by the venues whose calls are challenged (Deribit): a build without them has no reader.
+    #[cfg_attr(not(feature = "deribit"), allow(dead_code))]
     pub(crate) second_factor: Option<Arc<dyn SecondFactor>>,
 }
 
@@ -350,6 +351,18 @@ impl VenueAdapter {
         query: String,
         body: String,
     ) -> Result<(Value, ErrorContext)> {
+        self.call_as(self.venue, endpoint, query, body).await
+    }
+
+    /// [`VenueAdapter::call`], with the answer read by `conventions` rather than the venue's
+    /// own ([`Pipeline::call_as`]).
+    pub(crate) async fn call_as(
+        &self,
+        conventions: &dyn Conventions,
+        endpoint: &Endpoint,
+        query: String,
+        body: String,
+    ) -> Result<(Value, ErrorContext)> {
         if self.own_key_revoked.load(Ordering::SeqCst) {
             return Err(Error::AuthRejected {
                 reason: AuthReason::InvalidKey,
@@ -361,7 +374,9 @@ impl VenueAdapter {
                 }),
             });
         }
-        self.pipeline.call(endpoint, query, body).await
+        self.pipeline
+            .call_as(conventions, endpoint, query, body)
+            .await
     }
 
     /// Records that this adapter's own key is gone.
@@ -533,7 +548,7 @@ impl VenueAdapter {
     }
 
     /// The second-factor answerer the caller gave, if any.
-    #[allow(dead_code)] // Read by the venues whose calls are challenged.
+    #[cfg_attr(not(feature = "deribit"), allow(dead_code))]
     pub(crate) fn second_factor(&self) -> Option<&dyn SecondFactor> {
         self.second_factor.as_deref()
     }

@@ -1448,8 +1448,9 @@ async fn update_key_works(subject: &Subject) {
     adapter
         .update_key(
             KeyRef::other(target.clone()),
+            // A label every exchange's naming rule takes (Deribit: at most 16 characters).
             &KeyChange::new()
-                .label("conformance_renamed")
+                .label("conf_renamed")
                 .allowed_ips(["203.0.113.8"]),
         )
         .await
@@ -1458,7 +1459,7 @@ async fn update_key_works(subject: &Subject) {
         .with_state(|state| state.key(&target).cloned())
         .flatten()
         .unwrap_or_else(|| panic!("{id}: the simulator still holds the key"));
-    assert_eq!(held.label, "conformance_renamed", "{id}: the label changed");
+    assert_eq!(held.label, "conf_renamed", "{id}: the label changed");
     assert_eq!(
         held.ips,
         vec!["203.0.113.8".to_owned()],

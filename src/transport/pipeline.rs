@@ -173,9 +173,13 @@ impl Pipeline {
 
     /// Signs and sends a call to `endpoint`, retrying it as the policy allows when the endpoint
     /// is idempotent, and returns the payload with the context of the answer it came in (for
-    /// errors found later, while mapping it). Every error leaves scrubbed.
-    pub(crate) async fn call(
+    /// errors found later, while mapping it). Every error leaves scrubbed. `conventions` sign the
+    /// request and read the answer: the venue's own ([`Pipeline::conventions`]), or a variant of
+    /// them for a call whose answer the venue reads its own way (Deribit's security-key
+    /// challenge, which a call that can answer it takes as a payload rather than an error).
+    pub(crate) async fn call_as(
         &self,
+        conventions: &dyn Conventions,
         endpoint: &Endpoint,
         query: String,
         body: String,
@@ -189,7 +193,7 @@ impl Pipeline {
         loop {
             attempts += 1;
             let mut request = template.clone();
-            self.conventions
+            conventions
                 .sign(
                     &mut request,
                     &self.key,
@@ -200,7 +204,10 @@ impl Pipeline {
                     self.scrubber.error(&mut error);
                     error
                 })?;
-            let mut error = match self.exchange_once(&request, endpoint.weight).await {
+            let mut error = match self
+                .exchange_once(conventions, &request, endpoint.weight)
+                .await
+            {
                 Ok((payload, mut context)) => {
                     context.attempts = attempts;
                     return Ok((payload, context));
@@ -246,7 +253,12 @@ impl Pipeline {
 
     /// Sends one request and interprets the answer. Every error leaves here scrubbed, so the
     /// retry loop may log it.
-    async fn exchange_once(&self, request: &Request, weight: u32) -> Result<(Value, ErrorContext)> {
+    async fn exchange_once(
+        &self,
+        conventions: &dyn Conventions,
+        request: &Request,
+        weight: u32,
+    ) -> Result<(Value, ErrorContext)> {
         if let Some(limiter) = &self.limiter {
             limiter.acquire(weight).await;
         }
@@ -260,7 +272,7 @@ impl Pipeline {
                 attempts: 1,
                 ..Default::default()
             };
-            let payload = interpret(self.conventions, &answer, context.clone())?;
+            let payload = interpret(conventions, &answer, context.clone())?;
             Ok((payload, context))
         }
         .await;
@@ -279,7 +291,9 @@ impl Pipeline {
         };
         let request = endpoint.request(String::new(), String::new())?;
         let sent = self.clock.base_now_ms();
-        let (payload, context) = self.exchange_once(&request, endpoint.weight).await?;
+        let (payload, context) = self
+            .exchange_once(self.conventions, &request, endpoint.weight)
+            .await?;
         let received = self.clock.base_now_ms();
         let server = self.conventions.server_time_ms(&payload).ok_or_else(|| {
             Error::decode("server time answer has no time in it", context.clone())

@@ -8,14 +8,26 @@
 //! come with it. Deribit keys do not expire, and the list tells no creation time this crate can
 //! trust (`timestamp` may be the last change) nor the last use.
 //!
-//! Keys are managed through the API with a key holding `account:read_write`: `list_keys`,
-//! `revoke` of another key (`remove_api_key`) and `create_key` (`create_api_key`, then
-//! `edit_api_key` for the allowlist, which is checked before the key is handed over) are
-//! native. Removing the key in use is not documented, so it is left to the web interface.
+//! Keys are managed through the API with a key holding `account:read_write`, each found by its
+//! client id in the account's list (Deribit's calls take the key's number, `id`):
+//!
+//! | Operation | Deribit |
+//! |---|---|
+//! | `list_keys` | `list_api_keys` |
+//! | `revoke` of another key | `remove_api_key` |
+//! | `create_key` | `create_api_key`, then `edit_api_key` for the allowlist, checked before the key is handed over (else it is removed) |
+//! | `update_key` | `edit_api_key`: label → `name`, allowlist → `ip_whitelist`, permissions → `max_scope` (the key's own scope is sent when the permissions stay, as an omitted scope becomes `none`); the answer must show what was asked |
+//! | `set_key_enabled` | `enable_api_key` / `disable_api_key`; disabling the key in use is left to the web interface |
+//! | `reset_secret` | `reset_api_key`: the same client id, a new `client_secret`; resetting the key in use cuts the adapter off |
+//!
+//! Removing (or disabling) the key in use is not documented, so it is left to the web interface.
 //! Where the account has two-factor authentication, Deribit asks for a one-time code on key
-//! management (its "security key" challenge): that is
-//! [`crate::AuthReason::SecondFactorRequired`], with what Deribit asks for in the message.
+//! management (its "security key" challenge): with a [`crate::SecondFactor`] given to the
+//! adapter, the code is asked for and the call sent again once with it (see `challenge.rs`);
+//! without one, that is [`crate::AuthReason::SecondFactorRequired`], with what Deribit asks for
+//! in the message. Key inspection (`key_info`) never answers the challenge.
 
+mod challenge;
 mod map;
 mod sign;
 #[cfg(feature = "testkit")]
@@ -29,12 +41,12 @@ use serde_json::Value;
 
 pub use sign::signature;
 
-use super::common::{as_code, loose_flag, message_of, take_envelope_field};
+use super::common::{as_code, message_of, take_envelope_field};
 use super::venue::{self, Venue, VenueAdapter};
 use super::{Environment, ExchangeId};
 use crate::adapter::{
-    Capabilities, KeyAdapter, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm, Revoked,
-    Support,
+    Capabilities, KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm,
+    Revoked, Support,
 };
 use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, ErrorContext, Result};
 use crate::model::{Anomaly, AnomalyKind, IpRestriction, KeyInfo, Permission, Reported};
@@ -53,6 +65,9 @@ const SERVER_TIME: Endpoint = Endpoint::read("GET", "/api/v2/public/get_time");
 const CREATE_KEY: Endpoint = Endpoint::write("GET", "/api/v2/private/create_api_key");
 const EDIT_KEY: Endpoint = Endpoint::write("GET", "/api/v2/private/edit_api_key");
 const REMOVE_KEY: Endpoint = Endpoint::write("GET", "/api/v2/private/remove_api_key");
+const ENABLE_KEY: Endpoint = Endpoint::write("GET", "/api/v2/private/enable_api_key");
+const DISABLE_KEY: Endpoint = Endpoint::write("GET", "/api/v2/private/disable_api_key");
+const RESET_KEY: Endpoint = Endpoint::write("GET", "/api/v2/private/reset_api_key");
 
 impl Conventions for Deribit {
     fn exchange(&self) -> ExchangeId {
@@ -86,51 +101,7 @@ impl Conventions for Deribit {
     /// A JSON-RPC `error`, or Deribit's security-key challenge: a successful answer whose
     /// `result` asks for the account's second factor instead of carrying the result.
     fn error_in(&self, payload: &Value) -> Option<(String, String)> {
-        if let Some(error) = payload.get("error").filter(|e| e.is_object()) {
-            let code = error.get("code").and_then(as_code).unwrap_or_default();
-            let mut message = message_of(error, "message");
-            if let Some(reason) = error.pointer("/data/reason").and_then(Value::as_str) {
-                message = format!("{message}: {reason}");
-            }
-            if let Some(param) = error.pointer("/data/param").and_then(Value::as_str) {
-                message = format!("{message} (parameter `{param}`)");
-            }
-            return Some((code, message));
-        }
-        let result = payload.get("result")?;
-        if result
-            .get("security_key_authorization_required")
-            .and_then(loose_flag)
-            != Some(true)
-        {
-            return None;
-        }
-        let factors: Vec<String> = result
-            .get("security_keys")
-            .and_then(Value::as_array)
-            .map(|keys| {
-                keys.iter()
-                    .filter_map(|key| key.get("type").and_then(Value::as_str))
-                    .map(|kind| match kind {
-                        "tfa" => {
-                            "a TOTP code of the account's two-factor authentication".to_owned()
-                        }
-                        other => format!("a `{other}` security key"),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let asked = if factors.is_empty() {
-            "the account's second factor".to_owned()
-        } else {
-            factors.join(" or ")
-        };
-        Some((
-            SECOND_FACTOR.to_owned(),
-            format!(
-                "Deribit asks for {asked}: the call must be sent again within a minute with `authorization_data` (the code) and the challenge; this crate does not answer the challenge, so manage keys of a two-factor account on deribit.com, or give the application a key of an account Deribit does not challenge"
-            ),
-        ))
+        rpc_error(payload).or_else(|| challenge::unanswered(payload))
     }
 
     fn error_codes(&self) -> &'static [ErrorCode] {
@@ -148,6 +119,24 @@ impl Conventions for Deribit {
     fn server_time_ms(&self, payload: &Value) -> Option<i64> {
         payload.as_i64()
     }
+}
+
+/// A JSON-RPC `error`'s code and message, with its `data.reason`, `data.param` and `data.wait`.
+fn rpc_error(payload: &Value) -> Option<(String, String)> {
+    let error = payload.get("error").filter(|e| e.is_object())?;
+    let code = error.get("code").and_then(as_code).unwrap_or_default();
+    let mut message = message_of(error, "message");
+    if let Some(reason) = error.pointer("/data/reason").and_then(Value::as_str) {
+        message = format!("{message}: {reason}");
+    }
+    if let Some(param) = error.pointer("/data/param").and_then(Value::as_str) {
+        message = format!("{message} (parameter `{param}`)");
+    }
+    // 12998: "The client should wait for `wait` seconds to try again".
+    if let Some(wait) = error.pointer("/data/wait").and_then(Value::as_u64) {
+        message = format!("{message} (wait {wait} s)");
+    }
+    Some((code, message))
 }
 
 /// The code this crate gives Deribit's security-key challenge, which comes without one.
@@ -171,6 +160,9 @@ impl Venue for Deribit {
             list_keys: Support::Native,
             revoke: Support::Native,
             create_key: Support::Native,
+            update_key: Support::Native,
+            set_key_enabled: Support::Native,
+            reset_secret: Support::Native,
             reports_key_id: Support::Native,
             reports_label: Support::Native,
             reports_ip_restriction: Support::Native,
@@ -240,14 +232,16 @@ impl Venue for Deribit {
             Operation::RevokeOwn => {
                 "this crate does not remove the key in use through the API (Deribit does not document whether it may): remove it on deribit.com under Account > API, or from another key holding account:read_write"
             }
+            Operation::SetKeyEnabled => {
+                "this crate does not disable the key in use through the API (it could not enable itself again, and Deribit does not document whether it may): disable it on deribit.com under Account > API, or from another key holding account:read_write"
+            }
             _ => return None,
         })
     }
 
     async fn list_keys(&self, adapter: &VenueAdapter) -> Result<Vec<KeyInfo>> {
-        let (payload, context) = adapter
-            .call(&LIST_KEYS, String::new(), String::new())
-            .await?;
+        let (payload, context) =
+            challenge::call(adapter, &LIST_KEYS, Operation::ListKeys, &[]).await?;
         // Every key's secret, wherever in the list it is echoed (in another key's entry too).
         let secrets = Scrubber::new(self.echoed_secrets(&payload));
         let Value::Array(entries) = payload else {
@@ -281,16 +275,16 @@ impl Venue for Deribit {
         target: KeyRef,
         _: RevokeConfirm,
     ) -> Result<Revoked> {
-        let KeyRef::Other { key_id, .. } = target else {
+        let KeyRef::Other { key_id, .. } = &target else {
             return Err(adapter.unsupported(Operation::RevokeOwn));
         };
-        let number = key_number(adapter, &key_id).await?;
-        remove(adapter, number)
+        let listed = listed(adapter, &target, Operation::Revoke, "nothing was removed").await?;
+        remove(adapter, listed.number, Operation::Revoke)
             .await
             .map_err(|error| needs_account_write(error, "remove_api_key"))?;
         Ok(Revoked {
             exchange: ExchangeId::Deribit,
-            key_id: Some(key_id),
+            key_id: Some(key_id.clone()),
         })
     }
 
@@ -300,11 +294,11 @@ impl Venue for Deribit {
     async fn create_key(&self, adapter: &VenueAdapter, spec: &NewKeySpec) -> Result<NewKey> {
         let scope = max_scope(&spec.permissions)?;
         check_name(&spec.label)?;
-        let query = form(&[("max_scope", &scope), ("name", &spec.label)]);
-        let (created, context) = adapter
-            .call(&CREATE_KEY, query, String::new())
-            .await
-            .map_err(|error| needs_account_write(error, "create_api_key"))?;
+        let params = [("max_scope", scope.as_str()), ("name", spec.label.as_str())];
+        let (created, context) =
+            challenge::call(adapter, &CREATE_KEY, Operation::CreateKey, &params)
+                .await
+                .map_err(|error| needs_account_write(error, "create_api_key"))?;
         let Some(number) = created.get("id").and_then(Value::as_u64) else {
             return Err(Error::OutcomeUnknown {
                 exchange: ExchangeId::Deribit,
@@ -340,6 +334,199 @@ impl Venue for Deribit {
         }
     }
 
+    /// `edit_api_key` with the key's number and what changes: `name`, `ip_whitelist`, and
+    /// `max_scope` (the key's own, as listed, when the permissions stay: Deribit sets an omitted
+    /// scope to `none`). Whatever Deribit cannot take is refused before anything is sent; the
+    /// answer must show what was asked, or the error says what it shows instead.
+    async fn update_key(
+        &self,
+        adapter: &VenueAdapter,
+        target: KeyRef,
+        change: &KeyChange,
+    ) -> Result<()> {
+        let scope = change.permissions.as_deref().map(max_scope).transpose()?;
+        if let Some(label) = &change.label {
+            check_name(label)?;
+        }
+        let whitelist = change.allowed_ips.as_ref().map(|ips| whitelist(ips));
+        let listed = listed(
+            adapter,
+            &target,
+            Operation::UpdateKey,
+            "nothing was changed",
+        )
+        .await?;
+        let scope = match scope {
+            Some(scope) => scope,
+            None => match listed.entry.get("max_scope").and_then(Value::as_str) {
+                Some(own) => own.to_owned(),
+                None => {
+                    return Err(Error::decode(
+                        format!(
+                            "the key with client id `{}` is listed without its max_scope, which edit_api_key needs (an omitted scope becomes none): nothing was changed",
+                            listed.client_id
+                        ),
+                        listed.context,
+                    ))
+                }
+            },
+        };
+        let number = listed.number.to_string();
+        let mut params = vec![("id", number.as_str()), ("max_scope", scope.as_str())];
+        if let Some(label) = &change.label {
+            params.push(("name", label));
+        }
+        if let Some(whitelist) = &whitelist {
+            params.push(("ip_whitelist", whitelist));
+        }
+        let (edited, context) = challenge::call(adapter, &EDIT_KEY, Operation::UpdateKey, &params)
+            .await
+            .map_err(|error| needs_account_write(error, "edit_api_key"))?;
+        let mut unshown = Vec::new();
+        if let Some(label) = &change.label {
+            let name = edited.get("name").and_then(Value::as_str);
+            if name != Some(label.as_str()) {
+                unshown.push(format!(
+                    "the name `{label}` (it shows {})",
+                    name.map_or("none".to_owned(), |name| format!("`{name}`"))
+                ));
+            }
+        }
+        if let Some(ips) = &change.allowed_ips {
+            let wanted = IpRestriction::from_entries(ips.iter().map(String::as_str));
+            let shown = venue::key_info_from(&Deribit, edited.clone(), "")
+                .map(|info| info.ip_restriction)
+                .unwrap_or(IpRestriction::NotReported);
+            if !same_addresses(&shown, &wanted) {
+                unshown.push(format!("the allowlist {}", ips.join(", ")));
+            }
+        }
+        if change.permissions.is_some() {
+            let shown = edited.get("max_scope").and_then(Value::as_str);
+            if !shown.is_some_and(|shown| shows_scope(shown, &scope)) {
+                unshown.push(format!("the scope `{scope}`"));
+            }
+        }
+        if unshown.is_empty() {
+            return Ok(());
+        }
+        Err(Error::OutcomeUnknown {
+            exchange: ExchangeId::Deribit,
+            call: EDIT_KEY.describe(),
+            source: Box::new(Error::decode(
+                format!(
+                    "Deribit's answer does not show {} on the key with client id `{}`: the edit may be applied in part; look at the key on deribit.com under Account > API (nothing was undone)",
+                    unshown.join(", nor "),
+                    listed.client_id
+                ),
+                context,
+            )),
+        })
+    }
+
+    /// `enable_api_key` or `disable_api_key` with the key's number. Disabling the key in use is
+    /// left to the web interface: it would cut the adapter off, unable to enable it again.
+    async fn set_key_enabled(
+        &self,
+        adapter: &VenueAdapter,
+        target: KeyRef,
+        enabled: bool,
+    ) -> Result<()> {
+        if target == KeyRef::Own && !enabled {
+            return Err(adapter.unsupported(Operation::SetKeyEnabled));
+        }
+        let listed = listed(
+            adapter,
+            &target,
+            Operation::SetKeyEnabled,
+            "nothing was changed",
+        )
+        .await?;
+        let (endpoint, call, state) = if enabled {
+            (&ENABLE_KEY, "enable_api_key", "enabled")
+        } else {
+            (&DISABLE_KEY, "disable_api_key", "disabled")
+        };
+        let number = listed.number.to_string();
+        let (answer, context) = challenge::call(
+            adapter,
+            endpoint,
+            Operation::SetKeyEnabled,
+            &[("id", &number)],
+        )
+        .await
+        .map_err(|error| needs_account_write(error, call))?;
+        if answer.get("enabled").and_then(Value::as_bool) == Some(enabled) {
+            return Ok(());
+        }
+        Err(Error::OutcomeUnknown {
+            exchange: ExchangeId::Deribit,
+            call: endpoint.describe(),
+            source: Box::new(Error::decode(
+                format!(
+                    "Deribit's answer does not show the key with client id `{}` {state}: look at it on deribit.com under Account > API",
+                    listed.client_id
+                ),
+                context,
+            )),
+        })
+    }
+
+    /// `reset_api_key` with the key's number: Deribit answers with the key, its client id
+    /// unchanged and a new `client_secret`; the old secret stops working at once. The new
+    /// secret is the caller's: it is in no error.
+    async fn reset_secret(
+        &self,
+        adapter: &VenueAdapter,
+        target: KeyRef,
+        _: RevokeConfirm,
+    ) -> Result<NewKey> {
+        let listed = listed(
+            adapter,
+            &target,
+            Operation::ResetSecret,
+            "nothing was reset",
+        )
+        .await?;
+        let number = listed.number.to_string();
+        let (answer, context) = challenge::call(
+            adapter,
+            &RESET_KEY,
+            Operation::ResetSecret,
+            &[("id", &number)],
+        )
+        .await
+        .map_err(|error| needs_account_write(error, "reset_api_key"))?;
+        let secret = answer
+            .get("client_secret")
+            .and_then(Value::as_str)
+            .filter(|secret| !secret.is_empty());
+        let client_id = map::client_id_of(&answer);
+        if let (Some(secret), Some(client_id)) = (secret, client_id) {
+            if client_id == listed.client_id {
+                return Ok(NewKey {
+                    exchange: ExchangeId::Deribit,
+                    api_key: client_id.to_owned(),
+                    secret: SecretString::from(secret.to_owned()),
+                    passphrase: None,
+                });
+            }
+        }
+        let mut error = Error::OutcomeUnknown {
+            exchange: ExchangeId::Deribit,
+            call: RESET_KEY.describe(),
+            source: Box::new(Error::decode(
+                format!(
+                    "Deribit's answer does not give the new secret of the key with client id `{}`: its old secret may no longer work; reset it again on deribit.com under Account > API",
+                    listed.client_id
+                ),
+                context,
+            )),
+        };
+        Scrubber::new(secret).error(&mut error);
+        Err(error)
+    }
+
     #[cfg(feature = "testkit")]
     fn simulation(&self) -> crate::exchanges::simulation::Simulation {
         simulate::simulation()
@@ -353,54 +540,86 @@ struct Created {
     client_secret: String,
 }
 
-/// The number Deribit's management calls take for the key whose client id is exactly
-/// `client_id`. Refused when the list holds it twice, or when the number is the key in use's.
-async fn key_number(adapter: &VenueAdapter, client_id: &str) -> Result<u64> {
-    let (payload, context) = adapter
-        .call(&LIST_KEYS, String::new(), String::new())
-        .await?;
-    let entries = payload.as_array().map(Vec::as_slice).unwrap_or_default();
-    let numbers_of = |wanted: &str| -> Vec<Option<u64>> {
-        entries
-            .iter()
-            .filter(|entry| map::client_id_of(entry) == Some(wanted))
-            .map(|entry| entry.get("id").and_then(Value::as_u64))
-            .collect()
+/// A key as the account lists it.
+struct Listed {
+    /// The number Deribit's management calls take (`id`).
+    number: u64,
+    client_id: String,
+    /// Its entry in the list, as received.
+    entry: Value,
+    /// The list's answer.
+    context: ErrorContext,
+}
+
+/// Finds `target` in the account's list: the key in use by this adapter's client id, another
+/// key by its client id, exactly. Refused (`untouched` says what was not done) when the list
+/// holds it twice, or when another key has the number of the key in use.
+async fn listed(
+    adapter: &VenueAdapter,
+    target: &KeyRef,
+    operation: Operation,
+    untouched: &str,
+) -> Result<Listed> {
+    let (own, client_id) = match target {
+        KeyRef::Other { key_id, .. } => (false, key_id.as_str()),
+        _ => (true, adapter.api_key()),
+    };
+    let (payload, context) = challenge::call(adapter, &LIST_KEYS, operation, &[]).await?;
+    let Some(entries) = payload.as_array() else {
+        return Err(Error::decode(
+            format!("`result` is not a list of API keys: {untouched}"),
+            context,
+        ));
     };
     let refused = |why: String| Err(Error::config(ExchangeId::Deribit, why));
-    let number = match numbers_of(client_id).as_slice() {
-        [Some(number)] => *number,
-        [] => {
+    let mut found = entries
+        .iter()
+        .filter(|entry| map::client_id_of(entry) == Some(client_id));
+    let entry = match (found.next(), found.next()) {
+        (Some(entry), None) => entry,
+        (None, _) => {
             return refused(format!(
-                "the account lists no key with client id `{client_id}`: nothing was removed"
+                "the account lists no key with client id `{client_id}`: {untouched}"
             ))
         }
-        [None] => {
-            return Err(Error::decode(
-                format!("the key with client id `{client_id}` is listed without its number: nothing was removed"),
-                context,
-            ))
-        }
-        _ => {
+        (Some(_), Some(_)) => {
             return refused(format!(
-                "the account lists client id `{client_id}` more than once: nothing was removed"
+                "the account lists client id `{client_id}` more than once: {untouched}"
             ))
         }
     };
-    if numbers_of(adapter.api_key()).contains(&Some(number)) {
+    let number_of = |entry: &Value| entry.get("id").and_then(Value::as_u64);
+    let Some(number) = number_of(entry) else {
+        return Err(Error::decode(
+            format!(
+                "the key with client id `{client_id}` is listed without its number: {untouched}"
+            ),
+            context,
+        ));
+    };
+    let in_use = entries
+        .iter()
+        .filter(|entry| map::client_id_of(entry) == Some(adapter.api_key()))
+        .any(|entry| number_of(entry) == Some(number));
+    if !own && in_use {
         return refused(format!(
-            "the key with client id `{client_id}` has the number of the key in use: nothing was removed"
+            "the key with client id `{client_id}` has the number of the key in use: {untouched}"
         ));
     }
-    Ok(number)
+    Ok(Listed {
+        number,
+        client_id: client_id.to_owned(),
+        entry: entry.clone(),
+        context,
+    })
 }
 
 /// `remove_api_key` for key `number`. Only the documented `"ok"` is success; any other answer
 /// leaves the outcome unknown.
-async fn remove(adapter: &VenueAdapter, number: u64) -> Result<()> {
-    let (answer, context) = adapter
-        .call(&REMOVE_KEY, format!("id={number}"), String::new())
-        .await?;
+async fn remove(adapter: &VenueAdapter, number: u64, operation: Operation) -> Result<()> {
+    let number = number.to_string();
+    let (answer, context) =
+        challenge::call(adapter, &REMOVE_KEY, operation, &[("id", &number)]).await?;
     if answer.as_str() == Some("ok") {
         return Ok(());
     }
@@ -414,18 +633,24 @@ async fn remove(adapter: &VenueAdapter, number: u64) -> Result<()> {
     })
 }
 
+/// The `ip_whitelist` parameter: the addresses as a JSON array, as Deribit's documented GET
+/// examples send arrays.
+fn whitelist(ips: &[String]) -> String {
+    serde_json::to_string(ips).unwrap_or_default()
+}
+
 /// `edit_api_key` binding key `number` to the spec's addresses; `Ok` only if Deribit's answer
 /// shows exactly those addresses.
 async fn bind(adapter: &VenueAdapter, number: u64, scope: &str, spec: &NewKeySpec) -> Result<()> {
     let wanted = IpRestriction::from_entries(spec.allowed_ips.iter().map(String::as_str));
-    let whitelist = serde_json::to_string(&spec.allowed_ips).unwrap_or_default();
-    let query = form(&[
-        ("id", &number.to_string()),
+    let number = number.to_string();
+    let whitelist = whitelist(&spec.allowed_ips);
+    let params = [
+        ("id", number.as_str()),
         ("max_scope", scope),
-        ("ip_whitelist", &whitelist),
-    ]);
-    let (edited, context) = adapter
-        .call(&EDIT_KEY, query, String::new())
+        ("ip_whitelist", whitelist.as_str()),
+    ];
+    let (edited, context) = challenge::call(adapter, &EDIT_KEY, Operation::CreateKey, &params)
         .await
         .map_err(|error| needs_account_write(error, "edit_api_key"))?;
     let shown = venue::key_info_from(&Deribit, edited, "")
@@ -448,7 +673,7 @@ async fn bind(adapter: &VenueAdapter, number: u64, scope: &str, spec: &NewKeySpe
 /// A key created but not bound to its addresses is removed before the error is returned. The
 /// error says what became of it: removed, still there, or unknown.
 async fn unbound_key_removed(adapter: &VenueAdapter, number: u64, cause: Error) -> Error {
-    match remove(adapter, number).await {
+    match remove(adapter, number, Operation::CreateKey).await {
         Ok(()) => Error::Rejected {
             context: Box::new(ErrorContext {
                 message: Some(format!(
@@ -489,6 +714,23 @@ fn same_addresses(shown: &IpRestriction, wanted: &IpRestriction) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether a key's `max_scope` as shown gives every area of `sent` the level sent; an area the
+/// answer leaves out is `none` ("if scope is not provided, its value is set as none").
+fn shows_scope(shown: &str, sent: &str) -> bool {
+    let level_in = |text: &str, area: &str| {
+        text.split_whitespace()
+            .filter_map(|token| token.split_once(':'))
+            .find(|(named, _)| named.eq_ignore_ascii_case(area))
+            .map_or_else(
+                || "none".to_owned(),
+                |(_, level)| level.to_ascii_lowercase(),
+            )
+    };
+    sent.split_whitespace()
+        .filter_map(|token| token.split_once(':'))
+        .all(|(area, level)| level_in(shown, area) == level.to_ascii_lowercase())
 }
 
 /// Adds what a management call needs to a permission refusal.

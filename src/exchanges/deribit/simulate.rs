@@ -1,5 +1,8 @@
 //! Deribit as the testkit simulates it: the documented list of keys, with the key in use in
-//! each scenario's shape, and key management from the simulator's state.
+//! each scenario's shape, and key management from the simulator's state: create, edit (name,
+//! scope, allowlist, enabled), enable, disable, reset and remove, by the key's number. The
+//! security-key challenge is not simulated here; `tests/deribit.rs` serves it from Deribit's
+//! documented answers.
 
 use serde_json::{json, Value};
 
@@ -20,6 +23,12 @@ const LIST: &str = "/api/v2/private/list_api_keys";
 const CREATE: &str = "/api/v2/private/create_api_key";
 const EDIT: &str = "/api/v2/private/edit_api_key";
 const REMOVE: &str = "/api/v2/private/remove_api_key";
+const ENABLE: &str = "/api/v2/private/enable_api_key";
+const DISABLE: &str = "/api/v2/private/disable_api_key";
+const RESET: &str = "/api/v2/private/reset_api_key";
+
+/// The calls that change a key, each sent at most once.
+const WRITES: [&str; 6] = [CREATE, EDIT, REMOVE, ENABLE, DISABLE, RESET];
 
 pub(crate) fn simulation() -> Simulation {
     Simulation {
@@ -49,7 +58,7 @@ pub(crate) fn simulation() -> Simulation {
         },
         manage: Management {
             answer: manage,
-            is_write: |request| [CREATE, EDIT, REMOVE].contains(&request.path.as_str()),
+            is_write: |request| WRITES.contains(&request.path.as_str()),
         },
         error_body: |code, message| {
             let code = code
@@ -134,13 +143,20 @@ fn invalid_arguments() -> CannedAnswer {
 }
 
 /// Lists the scenario's keys without the revoked ones and with the created ones; creates,
-/// binds and removes keys.
+/// edits, enables, disables, resets and removes the keys it holds.
 fn manage(
     scenario: Scenario,
     state: &mut SimulatedState,
     request: &RecordedRequest,
 ) -> Option<CannedAnswer> {
     let number = || request.query_param("id")?.parse::<u64>().ok();
+    let held = |state: &SimulatedState, number: u64| {
+        state
+            .keys
+            .iter()
+            .find(|key| key.id == number)
+            .map(|key| key.api_key.clone())
+    };
     match request.path.as_str() {
         LIST => {
             let mut body = answer(scenario);
@@ -160,25 +176,45 @@ fn manage(
             Some(result(entry(&state.create(&name, tokens, Vec::new()))))
         }
         EDIT => {
-            let number = number()?;
-            let ips: Option<Vec<String>> = request
-                .query_param("ip_whitelist")
-                .and_then(|text| serde_json::from_str(&text).ok());
-            let Some(key) = state.keys.iter_mut().find(|key| key.id == number) else {
+            let Some(api_key) = held(state, number()?) else {
                 return Some(invalid_arguments());
             };
-            if let Some(ips) = ips {
+            let key = state.key_mut(&api_key)?;
+            // An omitted scope becomes none, as Deribit documents.
+            key.permissions = request
+                .query_param("max_scope")
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect();
+            if let Some(name) = request.query_param("name") {
+                key.label = name;
+            }
+            if let Some(ips) = request
+                .query_param("ip_whitelist")
+                .and_then(|text| serde_json::from_str(&text).ok())
+            {
                 key.ips = ips;
+            }
+            if let Some(enabled) = request.query_param("enabled") {
+                key.enabled = enabled == "true";
             }
             Some(result(entry(key)))
         }
+        ENABLE | DISABLE => {
+            let Some(api_key) = held(state, number()?) else {
+                return Some(invalid_arguments());
+            };
+            let key = state.key_mut(&api_key)?;
+            key.enabled = request.path == ENABLE;
+            Some(result(entry(key)))
+        }
+        RESET => match held(state, number()?).and_then(|api_key| state.reset_secret(&api_key)) {
+            Some(key) => Some(result(entry(&key))),
+            None => Some(invalid_arguments()),
+        },
         REMOVE => {
             let number = number()?;
-            let held = state
-                .keys
-                .iter()
-                .find(|key| key.id == number)
-                .map(|key| key.api_key.clone());
             let listed = answer(scenario).body["result"]
                 .as_array()
                 .and_then(|entries| {
@@ -187,7 +223,7 @@ fn manage(
                         .find(|entry| entry["id"].as_u64() == Some(number))
                 })
                 .and_then(|entry| entry["client_id"].as_str().map(str::to_owned));
-            match held.or(listed) {
+            match held(state, number).or(listed) {
                 Some(client_id) if !state.is_revoked(&client_id) => {
                     state.revoke(&client_id);
                     Some(result(json!("ok")))
