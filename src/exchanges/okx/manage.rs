@@ -207,17 +207,15 @@ pub(super) async fn create_key(adapter: &VenueAdapter, spec: &NewKeySpec) -> Res
     let ip = ip_param(&spec.allowed_ips)?;
     let passphrase = new_passphrase()?;
     // The create answer's `perm` shows `read_only,trade` for `trade`; the request names one.
-    let body = Zeroizing::new(
-        json!({
-            "subAcct": sub_account,
-            "label": label,
-            "passphrase": passphrase.expose_secret(),
-            "perm": if trade { "trade" } else { "read_only" },
-            "ip": ip,
-        })
-        .to_string(),
-    );
-    let outcome = adapter.call(&CREATE, String::new(), body.to_string()).await;
+    let body = json!({
+        "subAcct": sub_account,
+        "label": label,
+        "passphrase": passphrase.expose_secret(),
+        "perm": if trade { "trade" } else { "read_only" },
+        "ip": ip,
+    })
+    .to_string();
+    let outcome = adapter.call(&CREATE, String::new(), body).await;
     // From here on, no error may carry the passphrase (or, once known, the new secret).
     let mut hidden = vec![passphrase.expose_secret().to_owned()];
     let hide = |mut error: Error, hidden: &[String]| {
@@ -253,9 +251,9 @@ pub(super) async fn create_key(adapter: &VenueAdapter, spec: &NewKeySpec) -> Res
         .get("secretKey")
         .and_then(Value::as_str)
         .filter(|secret| !secret.trim().is_empty())
-        .map(|secret| Zeroizing::new(secret.to_owned()));
+        .map(str::to_owned);
     if let Some(secret) = &secret {
-        hidden.push(secret.to_string());
+        hidden.push(secret.clone());
     }
     let refused = match &secret {
         None => Some("the answer carries no secret: the new key cannot be used".to_owned()),
@@ -271,7 +269,7 @@ pub(super) async fn create_key(adapter: &VenueAdapter, spec: &NewKeySpec) -> Res
         let error = new_key_deleted(adapter, &sub_account, &api_key, cause).await;
         return Err(hide(error, &hidden));
     }
-    let secret = secret.map(|s| s.to_string()).unwrap_or_default();
+    let secret = secret.unwrap_or_default();
     Ok(NewKey {
         exchange: ExchangeId::Okx,
         api_key,
