@@ -312,6 +312,10 @@ pub struct Management {
     /// Whether a request changes something (creates, revokes): the calls that must never be
     /// sent twice, which the conformance suite fails on purpose.
     pub is_write: fn(&RecordedRequest) -> bool,
+    /// The sub-account the conformance suite creates, changes and revokes keys in, where the
+    /// exchange manages keys through the API only per sub-account (OKX names it in every
+    /// call); `None` where the calls need none.
+    pub sub_account: Option<&'static str>,
 }
 
 impl Management {
@@ -319,6 +323,7 @@ impl Management {
     pub const NONE: Management = Management {
         answer: |_, _, _| None,
         is_write: |_| false,
+        sub_account: None,
     };
 }
 

@@ -1298,7 +1298,7 @@ pub async fn native_operations_work(subject: &Subject) {
             sim.received_requests().await.is_empty(),
             "{id}: and nothing is sent"
         );
-        let created = adapter.create_key(&creatable()).await.unwrap();
+        let created = adapter.create_key(&creatable(subject)).await.unwrap();
         assert_eq!(created.exchange, id);
         assert!(!created.api_key.is_empty(), "{id}");
         let secret = created.secret.expose_secret().to_owned();
@@ -1328,7 +1328,7 @@ pub async fn native_operations_work(subject: &Subject) {
         let secret = sim.with_state(|state| state.secret_of(&target)).flatten();
         let revoked = adapter
             .revoke(
-                KeyRef::other(target.clone()),
+                managed(subject, &target),
                 RevokeConfirm::IUnderstandThisIsIrreversible,
             )
             .await
@@ -1353,9 +1353,15 @@ pub async fn native_operations_work(subject: &Subject) {
             );
         }
         if let Some(secret) = secret {
+            // The subject's passphrase, where its exchange needs one to build an adapter: the
+            // simulator refuses the revoked key by its id alone.
+            let mut credentials = Credentials::new(target.clone(), secret);
+            if let Some(passphrase) = subject.credentials().passphrase() {
+                credentials = credentials.with_passphrase(passphrase.expose_secret().to_owned());
+            }
             let err = subject
                 .adapter_with(Setup {
-                    credentials: Some(Credentials::new(target.clone(), secret)),
+                    credentials: Some(credentials),
                     ..subject.setup(&sim)
                 })
                 .key_info()
@@ -1432,7 +1438,7 @@ async fn update_key_works(subject: &Subject) {
         KeyChange::new().allowed_ips(["0.0.0.0/0"]),
     ] {
         let err = adapter
-            .update_key(KeyRef::other(target.clone()), &refused)
+            .update_key(managed(subject, &target), &refused)
             .await
             .unwrap_err();
         assert!(
@@ -1447,7 +1453,7 @@ async fn update_key_works(subject: &Subject) {
     );
     adapter
         .update_key(
-            KeyRef::other(target.clone()),
+            managed(subject, &target),
             // A label every exchange's naming rule takes (Deribit: at most 16 characters).
             &KeyChange::new()
                 .label("conf_renamed")
@@ -1482,7 +1488,7 @@ async fn set_key_enabled_works(subject: &Subject) {
             .flatten()
     };
     adapter
-        .set_key_enabled(KeyRef::other(target.clone()), false)
+        .set_key_enabled(managed(subject, &target), false)
         .await
         .unwrap_or_else(|err| panic!("{id}: disabling: {err}"));
     assert_eq!(
@@ -1491,7 +1497,7 @@ async fn set_key_enabled_works(subject: &Subject) {
         "{id}: the simulator saw the key disabled"
     );
     adapter
-        .set_key_enabled(KeyRef::other(target.clone()), true)
+        .set_key_enabled(managed(subject, &target), true)
         .await
         .unwrap_or_else(|err| panic!("{id}: enabling: {err}"));
     assert_eq!(enabled(&sim), Some(true), "{id}: and enabled again");
@@ -1513,7 +1519,7 @@ async fn reset_secret_works(subject: &Subject) {
     let before = sim.with_state(|state| state.secret_of(&target)).flatten();
     let reset = adapter
         .reset_secret(
-            KeyRef::other(target.clone()),
+            managed(subject, &target),
             RevokeConfirm::IUnderstandThisIsIrreversible,
         )
         .await
@@ -1535,9 +1541,22 @@ async fn reset_secret_works(subject: &Subject) {
 }
 
 /// What the suite asks a native `create_key` for: a read-only key bound to a documentation
-/// address.
-fn creatable() -> NewKeySpec {
-    NewKeySpec::new("conformance_bot", vec![Permission::Read]).allowed_ips(["203.0.113.7"])
+/// address, in the simulation's sub-account where the exchange needs one.
+fn creatable(subject: &Subject) -> NewKeySpec {
+    let spec =
+        NewKeySpec::new("conformance_bot", vec![Permission::Read]).allowed_ips(["203.0.113.7"]);
+    match subject.simulation.manage.sub_account {
+        Some(sub_account) => spec.sub_account(sub_account),
+        None => spec,
+    }
+}
+
+/// Another key, by its public id, in the simulation's sub-account where the exchange needs one.
+fn managed(subject: &Subject, key_id: &str) -> KeyRef {
+    KeyRef::Other {
+        key_id: key_id.to_owned(),
+        sub_account: subject.simulation.manage.sub_account.map(str::to_owned),
+    }
 }
 
 /// The public id of a key other than the one in use that `sim` holds: one created through the
@@ -1547,7 +1566,11 @@ async fn a_key_to_revoke(subject: &Subject, sim: &SimulatedExchange) -> String {
     let caps = subject.capabilities();
     let adapter = subject.adapter(sim);
     if caps.create_key.is_available() {
-        return adapter.create_key(&creatable()).await.unwrap().api_key;
+        return adapter
+            .create_key(&creatable(subject))
+            .await
+            .unwrap()
+            .api_key;
     }
     let own = subject.credentials().api_key().to_owned();
     if caps.list_keys.is_available() {
@@ -1599,12 +1622,14 @@ pub async fn writes_are_sent_exactly_once(subject: &Subject) {
             let outcome = match target {
                 Some(target) => adapter
                     .revoke(
-                        KeyRef::other(target),
+                        managed(subject, &target),
                         RevokeConfirm::IUnderstandThisIsIrreversible,
                     )
                     .await
                     .map(drop),
-                None if write == "create a key" => adapter.create_key(&creatable()).await.map(drop),
+                None if write == "create a key" => {
+                    adapter.create_key(&creatable(subject)).await.map(drop)
+                }
                 None => adapter
                     .revoke(KeyRef::Own, RevokeConfirm::IUnderstandThisIsIrreversible)
                     .await
@@ -1638,7 +1663,7 @@ pub async fn writes_are_sent_exactly_once(subject: &Subject) {
                 timeout: Some(Duration::from_millis(300)),
                 ..subject.setup(&door.sim)
             });
-            let outcome = adapter.create_key(&creatable()).await;
+            let outcome = adapter.create_key(&creatable(subject)).await;
             let sent = door.write_paths();
             let mut unique = sent.clone();
             unique.sort();

@@ -43,6 +43,7 @@ pub(crate) fn simulation() -> Simulation {
         manage: Management {
             answer: manage,
             is_write: |request| request.path == "/v5/user/delete-api",
+            sub_account: None,
         },
         error_body: |code, message| {
             let code = code

@@ -59,6 +59,7 @@ pub(crate) fn simulation() -> Simulation {
         manage: Management {
             answer: manage,
             is_write: |request| WRITES.contains(&request.path.as_str()),
+            sub_account: None,
         },
         error_body: |code, message| {
             let code = code

@@ -1,4 +1,5 @@
-//! OKX's `account/config` answer → [`KeyInfo`]. Pure: no I/O, no clock.
+//! OKX's `account/config` answer, and the keys of its sub-accounts, → [`KeyInfo`]. Pure: no
+//! I/O, no clock.
 //!
 //! | OKX field | `KeyInfo` |
 //! |---|---|
@@ -16,20 +17,23 @@
 //! | — | `key_id`, `created_at`, `expires_at`, `last_used_at`: `NotReported` |
 //!
 //! Tokens are split on commas (and semicolons, bars, white space) and compare without regard to
-//! case. `perm` missing or empty leaves every right but `Read` `NotReported`. OKX deletes keys with trading or withdrawal rights and no
-//! bound IP after 14 days without use; that is not an expiry date, so `expires_at` stays
-//! `NotReported`.
+//! case; `read` (the modify-apikey answer's spelling of `read_only`) is `read_only`. `perm`
+//! missing or empty leaves every right but `Read` `NotReported`. OKX deletes keys with trading
+//! or withdrawal rights and no bound IP after 14 days without use; that is not an expiry date,
+//! so `expires_at` stays `NotReported`.
 
-use crate::exchanges::common::{same_token, split_tokens, Reading};
+use crate::exchanges::common::{same_token, split_tokens, Reading, Text};
 use crate::model::{
     AccountKind, AnomalyKind, Delegation, Grant, IpRestriction, KeyInfo, Permission, Permissions,
     Reported,
 };
 use crate::ExchangeId;
 
-use super::wire::AccountConfig;
+use super::wire::{AccountConfig, SubAccount, SubAccountKey};
 
-const KNOWN_TOKENS: [&str; 3] = ["read_only", "trade", "withdraw"];
+/// The `perm` tokens this mapper knows. `read` is how the modify-apikey answer's example spells
+/// `read_only` (its parameter table says `read_only`): the same right.
+const KNOWN_TOKENS: [&str; 4] = ["read_only", "read", "trade", "withdraw"];
 
 pub(crate) fn map_account_config(wire: AccountConfig) -> Result<KeyInfo, String> {
     let mut reading = Reading::default();
@@ -41,7 +45,118 @@ pub(crate) fn map_account_config(wire: AccountConfig) -> Result<KeyInfo, String>
     let main_uid = wire.main_uid.expected("mainUid", r);
     let account_type = wire.account_type.expected("type", r);
 
-    let mut tokens: Vec<&str> = perm.as_deref().map(split_tokens).unwrap_or_default();
+    let master = match (&uid, &main_uid) {
+        (Some(uid), Some(main)) => Some(uid == main),
+        _ => account_type.as_ref().map(|t| t.0 == "0"),
+    };
+    let ip_restriction = match &ip {
+        Some(list) => r.allowlist("ip", [list.as_str()]),
+        None => IpRestriction::NotReported,
+    };
+    let ip_bound = ip_restriction.is_restricted().into_option();
+    let permissions = permissions_of(perm.as_deref(), r, |trade| {
+        match (trade, master, ip_bound) {
+            (None, _, _) => Grant::NotReported,
+            (Some(false), _, _) | (_, Some(false), _) | (_, _, Some(false)) => Grant::Denied,
+            (Some(true), Some(true), Some(true)) => Grant::Granted,
+            _ => Grant::NotReported,
+        }
+    });
+
+    let mut info = KeyInfo::new(ExchangeId::Okx);
+    info.permissions = permissions;
+    info.ip_restriction = ip_restriction;
+    info.label = label.into();
+    info.account = master.map(AccountKind::master_if).into();
+    info.delegation = match account_type {
+        Some(t) => Reported::Known(delegation(&t.0, r)),
+        None => Reported::NotReported,
+    };
+    info.enabled = Reported::Known(true);
+    info.anomalies = reading.finish("OKX account configuration")?;
+    Ok(info)
+}
+
+/// One key of a sub-account, as `GET /api/v5/users/subaccount/apikey` lists it, with the
+/// sub-account's entry of `GET /api/v5/users/subaccount/list`. Pure.
+///
+/// | OKX field | `KeyInfo` |
+/// |---|---|
+/// | `apiKey` | `key_id` |
+/// | `label` | `label` |
+/// | `perm` | as for the account configuration; `SubAccountManagement` and `KeyManagement` `Denied` (only a master key manages sub-accounts) |
+/// | `ip` (`""` = no IP bound) | `ip_restriction` |
+/// | `ts` (ms) | `created_at` |
+/// | — (listed under a sub-account) | `account`: `SubAccount` |
+/// | sub-account `type` | `delegation` |
+/// | sub-account `enable` (`false` = frozen; OKX keys have no switch of their own) | `enabled` |
+/// | — | `expires_at`, `last_used_at`: `NotReported` |
+pub(crate) fn map_sub_account_key(
+    sub: &SubAccount,
+    wire: SubAccountKey,
+) -> Result<KeyInfo, String> {
+    let mut reading = Reading::default();
+    let r = &mut reading;
+    let key_id = wire.api_key.expected("apiKey", r);
+    let label = wire.label.expected("label", r);
+    let perm = wire.perm.expected("perm", r);
+    let ip = wire.ip.expected("ip", r);
+    let ts = wire.ts.expected("ts", r);
+
+    let ip_restriction = match &ip {
+        Some(list) => r.allowlist("ip", [list.as_str()]),
+        None => IpRestriction::NotReported,
+    };
+    // Only a master key manages sub-accounts and their keys.
+    let permissions = permissions_of(perm.as_deref(), r, |trade| match trade {
+        None => Grant::NotReported,
+        Some(_) => Grant::Denied,
+    });
+    let created_at = match ts {
+        Some(Text(text)) => match text.parse::<i64>() {
+            Ok(ms) => r.time_ms("ts", Some(ms)),
+            Err(_) => {
+                r.note(
+                    AnomalyKind::Invalid,
+                    "ts",
+                    "not a time in milliseconds: the creation time is not reported",
+                );
+                Reported::NotReported
+            }
+        },
+        None => Reported::NotReported,
+    };
+
+    let mut info = KeyInfo::new(ExchangeId::Okx);
+    info.key_id = key_id.into();
+    info.label = label.into();
+    info.permissions = permissions;
+    info.ip_restriction = ip_restriction;
+    info.created_at = created_at;
+    info.account = Reported::Known(AccountKind::SubAccount);
+    let mut anomalies = reading.finish("OKX sub-account API key")?;
+    // The sub-account's own fields: what they miss costs only what they decide, and they never
+    // make an entry without any key field pass as a key.
+    let mut about_sub = Reading::default();
+    info.delegation = match sub.account_type.clone().expected("type", &mut about_sub) {
+        Some(t) => Reported::Known(delegation(&t.0, &mut about_sub)),
+        None => Reported::NotReported,
+    };
+    info.enabled = sub.enable.clone().expected("enable", &mut about_sub).into();
+    anomalies.extend(about_sub.anomalies);
+    info.anomalies = anomalies;
+    Ok(info)
+}
+
+/// The rights `perm` grants. Every OKX key holds `read_only`; one `trade` right covers every
+/// product and the funding transfers; `manages` decides sub-account and key management from
+/// the `trade` right (`None`: not reported).
+fn permissions_of(
+    perm: Option<&str>,
+    r: &mut Reading,
+    manages: impl FnOnce(Option<bool>) -> Grant,
+) -> Permissions {
+    let mut tokens: Vec<&str> = perm.map(split_tokens).unwrap_or_default();
     // Every OKX key holds at least `read_only`: an empty list is not an answer about rights.
     let perm_read = perm.is_some() && !tokens.is_empty();
     if perm.is_some() && !perm_read {
@@ -52,20 +167,9 @@ pub(crate) fn map_account_config(wire: AccountConfig) -> Result<KeyInfo, String>
         );
         tokens.clear();
     }
-    let holds = |wanted: &str| {
-        perm.as_ref()
-            .map(|_| tokens.iter().any(|t| same_token(t, wanted)))
-    };
+    // An empty `perm` answers nothing about rights: no right is `Denied` on it.
+    let holds = |wanted: &str| perm_read.then(|| tokens.iter().any(|t| same_token(t, wanted)));
     let trade = holds("trade");
-    let master = match (&uid, &main_uid) {
-        (Some(uid), Some(main)) => Some(uid == main),
-        _ => account_type.as_ref().map(|t| t.0 == "0"),
-    };
-    let ip_restriction = match &ip {
-        Some(list) => r.allowlist("ip", [list.as_str()]),
-        None => IpRestriction::NotReported,
-    };
-    let ip_bound = ip_restriction.is_restricted().into_option();
     let flag = |value: Option<bool>| value.map(Grant::from_flag).unwrap_or_default();
 
     let mut permissions = Permissions::new();
@@ -80,12 +184,7 @@ pub(crate) fn map_account_config(wire: AccountConfig) -> Result<KeyInfo, String>
     ] {
         permissions.set(right, flag(trade));
     }
-    let manages = match (trade, master, ip_bound) {
-        (None, _, _) => Grant::NotReported,
-        (Some(false), _, _) | (_, Some(false), _) | (_, _, Some(false)) => Grant::Denied,
-        (Some(true), Some(true), Some(true)) => Grant::Granted,
-        _ => Grant::NotReported,
-    };
+    let manages = manages(trade);
     permissions
         .set(Permission::SubAccountManagement, manages)
         .set(Permission::KeyManagement, manages)
@@ -98,19 +197,7 @@ pub(crate) fn map_account_config(wire: AccountConfig) -> Result<KeyInfo, String>
             permissions.unrecognized(*token, Grant::Granted);
         }
     }
-
-    let mut info = KeyInfo::new(ExchangeId::Okx);
-    info.permissions = permissions;
-    info.ip_restriction = ip_restriction;
-    info.label = label.into();
-    info.account = master.map(AccountKind::master_if).into();
-    info.delegation = match account_type {
-        Some(t) => Reported::Known(delegation(&t.0, r)),
-        None => Reported::NotReported,
-    };
-    info.enabled = Reported::Known(true);
-    info.anomalies = reading.finish("OKX account configuration")?;
-    Ok(info)
+    permissions
 }
 
 fn delegation(account_type: &str, reading: &mut Reading) -> Delegation {

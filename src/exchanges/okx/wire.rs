@@ -32,3 +32,41 @@ pub(crate) struct AccountConfig {
 pub(crate) struct ServerTime {
     pub(crate) ts: String,
 }
+
+/// One element of `data` in `GET /api/v5/users/subaccount/list`: only what the key listing
+/// uses.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SubAccount {
+    /// The sub-account's name, which every key-management call takes as `subAcct`.
+    #[serde(default)]
+    pub(crate) sub_acct: Field<String>,
+    /// `1` standard, `2` managed trading, `5` custody (Copper), `9` managed trading (Copper),
+    /// `12` custody (Komainu).
+    #[serde(default, rename = "type")]
+    pub(crate) account_type: Field<Text>,
+    /// `false`: the sub-account is frozen.
+    #[serde(default)]
+    pub(crate) enable: Field<bool>,
+}
+
+/// One element of `data` in `GET /api/v5/users/subaccount/apikey`; the answers of `POST
+/// /api/v5/users/subaccount/apikey` and `modify-apikey` carry the same fields (and, on
+/// creation only, the secret, which is never read into this type).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SubAccountKey {
+    #[serde(default)]
+    pub(crate) label: Field<String>,
+    #[serde(default)]
+    pub(crate) api_key: Field<String>,
+    /// Comma-separated `read_only`, `trade` (the modify answer's example says `read`).
+    #[serde(default)]
+    pub(crate) perm: Field<String>,
+    /// Comma-separated allowlist; `""` when no IP is bound.
+    #[serde(default)]
+    pub(crate) ip: Field<String>,
+    /// Creation time, ms as a string.
+    #[serde(default)]
+    pub(crate) ts: Field<Text>,
+}
