@@ -553,3 +553,955 @@ fn an_ips_element_holding_a_list_is_split_by_the_shared_parser() {
     assert_eq!(info.ip_restriction, IpRestriction::NotReported);
     assert_eq!(info.anomalies[0].field, "ips");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sub-account keys, managed from the master key (docs/v5/user/*.mdx).
+// ---------------------------------------------------------------------------------------------
+
+mod management {
+    use super::*;
+    use exchange_keys::{Capabilities, KeyChange, KeyRef, NewKeySpec, RevokeConfirm, Support};
+    use serde_json::{json, Value};
+    use wiremock::matchers::{method, path, query_param};
+    use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
+
+    const TS: i64 = 1_658_384_314_791;
+
+    async fn sim(scenario: Scenario) -> SimulatedExchange {
+        SimulatedExchange::start(ExchangeId::Bybit, scenario)
+            .await
+            .unwrap()
+    }
+
+    fn ok(file: &str) -> ResponseTemplate {
+        ResponseTemplate::new(200).set_body_json(fixture("bybit", file))
+    }
+
+    fn body(result: Value) -> ResponseTemplate {
+        ResponseTemplate::new(200).set_body_json(json!({
+            "retCode": 0, "retMsg": "", "result": result, "retExtInfo": {}, "time": 1_699_515_251_698_i64
+        }))
+    }
+
+    /// A key of sub-account `53888000` (the UID of Bybit's create-sub-api example).
+    fn spec(permissions: Vec<Permission>) -> NewKeySpec {
+        NewKeySpec::new("grid-bot", permissions)
+            .allowed_ips(["203.0.113.7", "203.0.113.8"])
+            .sub_account("53888000")
+    }
+
+    /// The documented sub-apikeys entry, patched.
+    fn listed_entry(changes: Value) -> Value {
+        let mut entry = fixture("bybit", "sub_apikeys.json")["result"]["result"][0].clone();
+        if let (Some(entry), Value::Object(changes)) = (entry.as_object_mut(), changes) {
+            entry.extend(changes);
+        }
+        entry
+    }
+
+    fn every_sub_group(granted: Value) -> Value {
+        let mut all = json!({
+            "ContractTrade": [], "Spot": [], "Wallet": [], "Options": [], "Exchange": [],
+            "Earn": []
+        });
+        if let (Some(all), Value::Object(granted)) = (all.as_object_mut(), granted) {
+            all.extend(granted);
+        }
+        all
+    }
+
+    #[test]
+    fn master_keys_manage_sub_account_keys_except_on_the_demo_host() {
+        let production = ExchangeId::Bybit.capabilities().unwrap();
+        for support in [
+            production.create_key,
+            production.list_keys,
+            production.revoke,
+            production.update_key,
+            production.revoke_own,
+        ] {
+            assert_eq!(support, Support::Native);
+        }
+        assert_eq!(production.set_key_enabled, Support::Unsupported);
+        assert_eq!(production.reset_secret, Support::Unsupported);
+        let credentials = exchange_keys::testkit::credentials(ExchangeId::Bybit).unwrap();
+        let demo: Capabilities = ExchangeId::Bybit
+            .builder()
+            .environment(Environment::Demo)
+            .credentials(credentials)
+            .build()
+            .unwrap()
+            .capabilities();
+        assert_eq!(demo.create_key, Support::Unsupported);
+        assert_eq!(demo.list_keys, Support::Unsupported);
+        assert_eq!(demo.update_key, Support::Unsupported);
+        assert_eq!(demo.revoke, Support::Unsupported);
+        use exchange_keys::Operation;
+        let step = |operation| ExchangeId::Bybit.manual_step(operation);
+        assert!(step(Operation::SetKeyEnabled).contains("delete the key"));
+        assert!(step(Operation::ResetSecret).contains("create a new key"));
+        assert!(step(Operation::CreateKey).contains("production master key"));
+        for operation in [Operation::Revoke, Operation::CreateKey, Operation::ListKeys] {
+            assert!(
+                !step(operation).contains("not yet implemented"),
+                "{operation:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_created_key_is_signed_shaped_as_documented_and_listed_bound_before_it_is_handed_over(
+    ) {
+        let sim = sim(Scenario::WithdrawEnabled).await;
+        let adapter = sim.builder().clock(FixedClock::new(TS)).build().unwrap();
+        let created = adapter
+            .create_key(&spec(vec![
+                Permission::Read,
+                Permission::SpotTrade,
+                Permission::FuturesTrade,
+            ]))
+            .await
+            .unwrap();
+        let requests = sim.received_requests().await;
+        let calls: Vec<(&str, &str)> = requests
+            .iter()
+            .map(|r| (r.method.as_str(), r.path.as_str()))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                ("POST", "/v5/user/create-sub-api"),
+                ("GET", "/v5/user/sub-apikeys")
+            ]
+        );
+        let create = &requests[0];
+        assert_eq!(
+            create.json_body(),
+            json!({
+                "subuid": 53_888_000, "note": "grid-bot", "readOnly": 0,
+                "ips": "203.0.113.7,203.0.113.8",
+                "permissions": every_sub_group(json!({
+                    "Spot": ["SpotTrade"], "ContractTrade": ["Order", "Position"]
+                }))
+            })
+        );
+        let c = sim.credentials();
+        assert_eq!(create.header("x-bapi-api-key"), Some(c.api_key()));
+        assert_eq!(create.header("x-bapi-timestamp"), Some("1658384314791"));
+        assert_eq!(create.header("content-type"), Some("application/json"));
+        let expected = hmac_hex(
+            c.secret().expose_secret(),
+            &format!("1658384314791XXXXXXXXXX5000{}", create.body),
+        );
+        assert_eq!(create.header("x-bapi-sign"), Some(expected.as_str()));
+        let check = &requests[1];
+        assert_eq!(
+            check.query.as_deref(),
+            Some("subMemberId=53888000&limit=20")
+        );
+        let expected = hmac_hex(
+            c.secret().expose_secret(),
+            "1658384314791XXXXXXXXXX5000subMemberId=53888000&limit=20",
+        );
+        assert_eq!(check.header("x-bapi-sign"), Some(expected.as_str()));
+
+        let held = sim
+            .with_state(|state| state.secret_of(&created.api_key))
+            .flatten()
+            .unwrap();
+        assert_eq!(created.secret.expose_secret(), held);
+        assert!(!format!("{created:?}").contains(&held));
+
+        let listed = adapter.list_keys().await.unwrap();
+        let new = listed
+            .iter()
+            .find(|k| k.key_id == Reported::Known(created.api_key.clone()))
+            .unwrap();
+        assert_eq!(new.account, Reported::Known(AccountKind::SubAccount));
+        assert_eq!(new.label, Reported::Known("grid-bot".into()));
+        assert_eq!(new.permissions.get(&Permission::SpotTrade), Grant::Granted);
+        assert_eq!(
+            new.permissions.get(&Permission::FuturesTrade),
+            Grant::Granted
+        );
+        for denied in [
+            Permission::Withdraw,
+            Permission::UniversalTransfer,
+            Permission::KeyManagement,
+            Permission::SubAccountManagement,
+            Permission::Payment,
+        ] {
+            assert_eq!(new.permissions.get(&denied), Grant::Denied, "{denied}");
+        }
+        assert_eq!(
+            new.ip_restriction,
+            IpRestriction::AllowList(vec![
+                IpEntry::parse("203.0.113.7"),
+                IpEntry::parse("203.0.113.8")
+            ])
+        );
+        assert!(!format!("{listed:?}").contains(&held));
+    }
+
+    #[tokio::test]
+    async fn a_read_only_key_is_created_read_only_with_the_groups_it_reads() {
+        let sim = sim(Scenario::WithdrawEnabled).await;
+        let adapter = sim.adapter().unwrap();
+        let created = adapter
+            .create_key(&spec(vec![Permission::Read]))
+            .await
+            .unwrap();
+        let requests = sim.received_requests().await;
+        let sent = requests[0].json_body();
+        assert_eq!(sent["readOnly"], 1);
+        assert_eq!(
+            sent["permissions"],
+            every_sub_group(json!({
+                "ContractTrade": ["Order", "Position"], "Spot": ["SpotTrade"],
+                "Options": ["OptionsTrade"]
+            }))
+        );
+        let listed = adapter.list_keys().await.unwrap();
+        let new = listed
+            .iter()
+            .find(|k| k.key_id == Reported::Known(created.api_key.clone()))
+            .unwrap();
+        assert_eq!(new.is_read_only(), Reported::Known(true));
+    }
+
+    #[tokio::test]
+    async fn transfer_rights_come_with_key_management_and_exchange_and_earn_by_their_names() {
+        let sim = sim(Scenario::WithdrawEnabled).await;
+        let adapter = sim.adapter().unwrap();
+        adapter
+            .create_key(&spec(vec![
+                Permission::UniversalTransfer,
+                Permission::InternalTransfer,
+                Permission::KeyManagement,
+                Permission::MarginTrade,
+                Permission::Other("exchange.exchangehistory".into()),
+                Permission::Other("Earn.Earn".into()),
+            ]))
+            .await
+            .unwrap();
+        let sent = sim.received_requests().await[0].json_body();
+        assert_eq!(sent["readOnly"], 0);
+        assert_eq!(
+            sent["permissions"],
+            every_sub_group(json!({
+                "Wallet": ["AccountTransfer", "SubMemberTransferList"],
+                "Spot": ["SpotTrade"], "Exchange": ["ExchangeHistory"], "Earn": ["Earn"]
+            }))
+        );
+    }
+
+    #[tokio::test]
+    async fn what_a_bybit_sub_key_cannot_take_is_refused_before_anything_is_sent() {
+        let sim = sim(Scenario::WithdrawEnabled).await;
+        let adapter = sim.adapter().unwrap();
+        let read = || vec![Permission::Read];
+        let cases = [
+            (
+                NewKeySpec::new("bot", read()).allowed_ips(["203.0.113.7"]),
+                "sub_account",
+            ),
+            (
+                spec(read()).sub_account("sub-one"),
+                "not a Bybit sub-account UID",
+            ),
+            (spec(vec![Permission::Withdraw]), "cannot withdraw"),
+            (
+                spec(vec![Permission::SubAccountManagement]),
+                "cannot manage sub-accounts",
+            ),
+            (spec(vec![Permission::Payment]), "not applicable"),
+            (spec(vec![Permission::Other("staking".into())]), "staking"),
+            (
+                spec(vec![Permission::UniversalTransfer]),
+                "KeyManagement too",
+            ),
+            (spec(vec![Permission::KeyManagement]), "Transfer too"),
+            (spec(Vec::new()), "at least Permission::Read"),
+            (
+                NewKeySpec::new("bot", read()).sub_account("53888000"),
+                "addresses",
+            ),
+            (
+                spec(read()).allowed_ips(["*"]).sub_account("53888000"),
+                "wildcard",
+            ),
+        ];
+        for (spec, why) in cases {
+            let err = adapter.create_key(&spec).await.unwrap_err();
+            assert!(matches!(err, Error::Config { .. }), "{spec:?}: {err}");
+            assert!(err.to_string().contains(why), "{spec:?}: {err}");
+        }
+        assert!(sim.received_requests().await.is_empty());
+    }
+
+    /// Bybit's documented answers: the create answer shows no `ips`, and the documented list
+    /// does not hold the new key.
+    async fn documented_server(delete: ResponseTemplate, sub_keys: ResponseTemplate) -> MockServer {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v5/user/create-sub-api"))
+            .respond_with(ok("create_sub_api.json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v5/user/sub-apikeys"))
+            .respond_with(sub_keys)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/v5/user/delete-sub-api"))
+            .respond_with(delete)
+            .expect(1)
+            .mount(&server)
+            .await;
+        server
+    }
+
+    /// The secret of Bybit's documented create answer.
+    const DOCUMENTED_NEW_SECRET: &str = "xxxxxxxx";
+
+    #[tokio::test]
+    async fn a_new_key_bybit_does_not_list_is_deleted_not_handed_over() {
+        let server = documented_server(ok("delete_sub_api.json"), ok("sub_apikeys.json")).await;
+        let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
+        let err = adapter
+            .create_key(&spec(vec![Permission::Read]))
+            .await
+            .unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(matches!(err, Error::Rejected { .. }), "{text}");
+        assert!(text.contains("was deleted"), "{text}");
+        assert!(text.contains("does not show the new key"), "{text}");
+        assert!(!text.contains(DOCUMENTED_NEW_SECRET), "{text}");
+        let requests = server.received_requests().await.unwrap();
+        let deletion = requests.last().unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&deletion.body).unwrap(),
+            json!({ "apikey": "xxxxx" }),
+            "the new key, by its apikey"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_new_key_listed_unbound_is_deleted_and_a_failed_deletion_is_outcome_unknown() {
+        let unbound = body(json!({
+            "result": [listed_entry(json!({ "apiKey": "xxxxx", "ips": ["*"] }))],
+            "nextPageCursor": ""
+        }));
+        let server = documented_server(ok("delete_sub_api.json"), unbound.clone()).await;
+        let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
+        let err = adapter
+            .create_key(&spec(vec![Permission::Read]))
+            .await
+            .unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(
+            text.contains("not to exactly 203.0.113.7, 203.0.113.8"),
+            "{text}"
+        );
+        assert!(text.contains("was deleted"), "{text}");
+
+        let server = documented_server(ResponseTemplate::new(503), unbound).await;
+        let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
+        let err = adapter
+            .create_key(&spec(vec![Permission::Read]))
+            .await
+            .unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(err.is_outcome_unknown() && !err.is_retryable(), "{text}");
+        assert!(text.contains("deleting the new key xxxxx"), "{text}");
+        assert!(!text.contains(DOCUMENTED_NEW_SECRET), "{text}");
+    }
+
+    #[tokio::test]
+    async fn create_refusals_say_what_the_master_key_needs() {
+        for (file, check) in [
+            ("error_permission_denied.json", AuthReason::PermissionDenied),
+            ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
+            ("error_expired.json", AuthReason::Expired),
+            ("error_invalid_key.json", AuthReason::InvalidKey),
+        ] {
+            let server = MockServer::start().await;
+            Mock::given(method("POST"))
+                .and(path("/v5/user/create-sub-api"))
+                .respond_with(ok(file))
+                .expect(1)
+                .mount(&server)
+                .await;
+            let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
+            let err = adapter
+                .create_key(&spec(vec![Permission::Read]))
+                .await
+                .unwrap_err();
+            assert_eq!(err.auth_reason(), Some(check), "{file}: {err}");
+            if check == AuthReason::PermissionDenied {
+                assert!(
+                    err.to_string()
+                        .contains("create-sub-api needs a master key holding Account Transfer"),
+                    "{err}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_create_answered_with_5xx_is_outcome_unknown_sent_once_and_says_where_to_look() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v5/user/create-sub-api"))
+            .respond_with(ResponseTemplate::new(502))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
+        let err = adapter
+            .create_key(&spec(vec![Permission::Read]))
+            .await
+            .unwrap_err();
+        assert!(err.is_outcome_unknown() && !err.is_retryable(), "{err}");
+        assert!(err.to_string().contains("sub-account 53888000"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn an_address_change_keeps_the_read_only_flag_and_sends_every_field_bybit_defaults() {
+        let sim = sim(Scenario::WithdrawEnabled).await;
+        let adapter = sim.adapter().unwrap();
+        let created = adapter
+            .create_key(&spec(vec![Permission::Read]))
+            .await
+            .unwrap();
+        let before = sim.received_requests().await.len();
+        adapter
+            .update_key(
+                KeyRef::other(created.api_key.clone()),
+                &KeyChange::new().allowed_ips(["203.0.113.9"]),
+            )
+            .await
+            .unwrap();
+        let requests = sim.received_requests().await;
+        let update = requests.last().unwrap();
+        assert_eq!(update.path, "/v5/user/update-sub-api");
+        // Bybit reads an absent readOnly as read-write and absent ips as unbound: both are
+        // sent, the read-only flag as the key's own; its permissions are left alone.
+        assert_eq!(
+            update.json_body(),
+            json!({ "apikey": created.api_key, "readOnly": 1, "ips": "203.0.113.9" })
+        );
+        let looked_up: Vec<&str> = requests[before..requests.len() - 1]
+            .iter()
+            .map(|r| r.path.as_str())
+            .collect();
+        assert_eq!(looked_up[0], "/v5/user/query-sub-members");
+        assert!(looked_up[1..].iter().all(|p| *p == "/v5/user/sub-apikeys"));
+        let held = sim
+            .with_state(|state| state.key(&created.api_key).cloned())
+            .flatten()
+            .unwrap();
+        assert_eq!(held.ips, ["203.0.113.9"]);
+        assert!(held.permissions.contains(&"Spot.SpotTrade".to_owned()));
+
+        // Permissions and addresses both named, with the sub-account: no lookup.
+        let before = sim.received_requests().await.len();
+        adapter
+            .update_key(
+                KeyRef::Other {
+                    key_id: created.api_key.clone(),
+                    sub_account: Some("53888000".into()),
+                },
+                &KeyChange::new()
+                    .permissions(vec![Permission::Read, Permission::OptionsTrade])
+                    .allowed_ips(["203.0.113.10"]),
+            )
+            .await
+            .unwrap();
+        let requests = sim.received_requests().await;
+        assert_eq!(requests.len(), before + 1);
+        assert_eq!(
+            requests[before].json_body(),
+            json!({
+                "apikey": created.api_key, "readOnly": 0, "ips": "203.0.113.10",
+                "permissions": every_sub_group(json!({ "Options": ["OptionsTrade"] }))
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn updates_bybit_cannot_or_should_not_make_are_refused_before_anything_is_sent() {
+        let sim = sim(Scenario::WithdrawEnabled).await;
+        let adapter = sim.adapter().unwrap();
+        let created = adapter
+            .create_key(&spec(vec![Permission::Read]))
+            .await
+            .unwrap();
+        let other = || KeyRef::other(created.api_key.clone());
+        let sent = sim.received_requests().await.len();
+        let err = adapter
+            .update_key(other(), &KeyChange::new().label("renamed"))
+            .await
+            .unwrap_err();
+        assert!(err.is_unsupported(), "{err}");
+        assert!(err.to_string().contains("note"), "{err}");
+        let err = adapter
+            .update_key(KeyRef::Own, &KeyChange::new().allowed_ips(["203.0.113.9"]))
+            .await
+            .unwrap_err();
+        assert!(err.is_unsupported(), "{err}");
+        assert!(err.to_string().contains("bybit.com"), "{err}");
+        let err = adapter
+            .update_key(
+                other(),
+                &KeyChange::new().permissions(vec![Permission::Withdraw]),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Config { .. }), "{err}");
+        let err = adapter
+            .update_key(
+                KeyRef::Other {
+                    key_id: created.api_key.clone(),
+                    sub_account: Some("sub-one".into()),
+                },
+                &KeyChange::new().allowed_ips(["203.0.113.9"]),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Config { .. }), "{err}");
+        assert_eq!(sim.received_requests().await.len(), sent);
+
+        // A key bound to no address: a permission change alone would have to send "*".
+        sim.with_state(|state| {
+            if let Some(key) = state.key_mut(&created.api_key) {
+                key.ips.clear();
+            }
+        });
+        let err = adapter
+            .update_key(
+                other(),
+                &KeyChange::new().permissions(vec![Permission::Read]),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Config { .. }), "{err}");
+        assert!(err.to_string().contains("allowed_ips"), "{err}");
+        let err = adapter
+            .update_key(
+                KeyRef::other("NotAKeyOfAnySub"),
+                &KeyChange::new().allowed_ips(["203.0.113.9"]),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Config { .. }), "{err}");
+        let writes = sim
+            .received_requests()
+            .await
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count();
+        assert_eq!(writes, 1, "only the create was ever written");
+    }
+
+    #[tokio::test]
+    async fn an_update_answer_not_showing_the_addresses_sent_is_outcome_unknown() {
+        // Bybit's documented update answer shows `"ips": ["*"]`.
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v5/user/update-sub-api"))
+            .respond_with(ok("update_sub_api.json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
+        let err = adapter
+            .update_key(
+                KeyRef::other("xxxxxx"),
+                &KeyChange::new()
+                    .permissions(vec![Permission::SpotTrade])
+                    .allowed_ips(["203.0.113.9"]),
+            )
+            .await
+            .unwrap_err();
+        assert!(err.is_outcome_unknown() && !err.is_retryable(), "{err}");
+        assert!(err.to_string().contains("any address"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn an_update_bybit_refuses_says_why() {
+        for (file, text) in [
+            ("error_ip_whitelist_edit.json", "IP whitelist"),
+            ("error_permission_edit.json", "read and write permissions"),
+            ("error_sub_member_abnormal.json", "sub member is not normal"),
+            ("error_params.json", "Request parameter error"),
+        ] {
+            let server = MockServer::start().await;
+            Mock::given(method("POST"))
+                .and(path("/v5/user/update-sub-api"))
+                .respond_with(ok(file))
+                .expect(1)
+                .mount(&server)
+                .await;
+            let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
+            let err = adapter
+                .update_key(
+                    KeyRef::other("xxxxxx"),
+                    &KeyChange::new()
+                        .permissions(vec![Permission::SpotTrade])
+                        .allowed_ips(["203.0.113.9"]),
+                )
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::Rejected { .. }), "{file}: {err}");
+            assert!(!err.is_retryable(), "{file}");
+            assert!(err.to_string().contains(text), "{file}: {err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn another_key_is_deleted_by_its_apikey_through_delete_sub_api() {
+        let sim = sim(Scenario::DocumentedExample).await;
+        let adapter = sim.builder().clock(FixedClock::new(TS)).build().unwrap();
+        let revoked = adapter
+            .revoke(
+                KeyRef::other(" XXXXXX "),
+                RevokeConfirm::IUnderstandThisIsIrreversible,
+            )
+            .await
+            .unwrap();
+        assert_eq!(revoked.key_id.as_deref(), Some("XXXXXX"));
+        let requests = sim.received_requests().await;
+        assert_eq!(requests.len(), 1, "no lookup: Bybit takes the apikey");
+        let deletion = &requests[0];
+        assert_eq!(deletion.path, "/v5/user/delete-sub-api");
+        assert_eq!(deletion.body, r#"{"apikey":"XXXXXX"}"#);
+        let expected = hmac_hex(
+            "test_secret",
+            r#"1658384314791XXXXXXXXXX5000{"apikey":"XXXXXX"}"#,
+        );
+        assert_eq!(deletion.header("x-bapi-sign"), Some(expected.as_str()));
+        let listed = adapter.list_keys().await.unwrap();
+        assert!(listed
+            .iter()
+            .all(|k| k.key_id != Reported::Known("XXXXXX".into())));
+        // Deleting it again: Bybit refuses, and the refusal is not a success.
+        let err = adapter
+            .revoke(
+                KeyRef::other("XXXXXX"),
+                RevokeConfirm::IUnderstandThisIsIrreversible,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Rejected { .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_refused_deletion_says_what_the_master_key_needs() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v5/user/delete-sub-api"))
+            .respond_with(ok("error_permission_denied.json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
+        let err = adapter
+            .revoke(
+                KeyRef::other("XXXXXX"),
+                RevokeConfirm::IUnderstandThisIsIrreversible,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.auth_reason(), Some(AuthReason::PermissionDenied));
+        assert!(
+            err.to_string()
+                .contains("delete-sub-api needs a master key"),
+            "{err}"
+        );
+    }
+
+    /// A server holding the documented master key and sub-accounts, with `first` and `second`
+    /// as the two pages of the first sub-account's keys and none for the second.
+    async fn listing_server(first: Value, second: Value) -> MockServer {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v5/user/query-api"))
+            .respond_with(ok("query_api.json"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v5/user/query-sub-members"))
+            .respond_with(ok("query_sub_members.json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v5/user/sub-apikeys"))
+            .and(query_param("subMemberId", "106314365"))
+            .and(query_param("cursor", "page2"))
+            .respond_with(body(second))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v5/user/sub-apikeys"))
+            .and(query_param("subMemberId", "106314365"))
+            .respond_with(body(first))
+            .with_priority(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v5/user/sub-apikeys"))
+            .and(query_param("subMemberId", "106279879"))
+            .respond_with(body(json!({ "result": [], "nextPageCursor": "" })))
+            .mount(&server)
+            .await;
+        server
+    }
+
+    #[tokio::test]
+    async fn the_list_holds_the_key_in_use_then_every_page_of_every_sub_account() {
+        let documented = fixture("bybit", "sub_apikeys.json")["result"]["result"][0].clone();
+        let second = listed_entry(json!({
+            "apiKey": "YYYYYY", "note": "bot-2", "ips": ["203.0.113.7"], "status": 2,
+            "readOnly": false, "permissions": {"Spot": ["SpotTrade"], "Wallet": []}
+        }));
+        let server = listing_server(
+            json!({ "result": [documented], "nextPageCursor": "page2" }),
+            json!({ "result": [second], "nextPageCursor": "" }),
+        )
+        .await;
+        let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
+        let listed = adapter.list_keys().await.unwrap();
+        let ids: Vec<&Reported<String>> = listed.iter().map(|k| &k.key_id).collect();
+        assert_eq!(
+            ids,
+            [
+                &Reported::Known("XXXXXXXX".into()),
+                &Reported::Known("XXXXXX".into()),
+                &Reported::Known("YYYYYY".into())
+            ]
+        );
+        let queries: Vec<String> = server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() == "/v5/user/sub-apikeys")
+            .map(|r| r.url.query().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(
+            queries,
+            [
+                "subMemberId=106314365&limit=20",
+                "subMemberId=106314365&limit=20&cursor=page2",
+                "subMemberId=106279879&limit=20"
+            ]
+        );
+
+        let own = &listed[0];
+        assert_eq!(own.account, Reported::Known(AccountKind::Master));
+        // The documented sub-apikeys entry, field by field.
+        let sub = &listed[1];
+        let p = &sub.permissions;
+        assert_eq!(sub.account, Reported::Known(AccountKind::SubAccount));
+        assert_eq!(sub.label, Reported::Known("UTA".into()));
+        assert_eq!(sub.is_read_only(), Reported::Known(false));
+        for granted in [
+            Permission::SpotTrade,
+            Permission::FuturesTrade,
+            Permission::OptionsTrade,
+            Permission::UniversalTransfer,
+            Permission::InternalTransfer,
+            Permission::KeyManagement,
+            Permission::Other("Exchange.ExchangeHistory".into()),
+        ] {
+            assert_eq!(p.get(&granted), Grant::Granted, "{granted}");
+        }
+        for denied in [
+            Permission::Withdraw,
+            Permission::SubAccountManagement,
+            Permission::Payment,
+        ] {
+            assert_eq!(p.get(&denied), Grant::Denied, "{denied}");
+        }
+        assert_eq!(sub.ip_restriction, IpRestriction::Unrestricted);
+        assert_eq!(sub.created_at, Reported::Known(at("2023-08-25T06:42:39Z")));
+        assert_eq!(
+            sub.expires_at,
+            Reported::Known(Expiry::At(at("2023-12-01T02:36:06Z")))
+        );
+        assert_eq!(sub.enabled, Reported::Known(true), "status 3: valid");
+        assert_eq!(sub.delegation, Reported::Known(Delegation::None));
+        assert!(sub.anomalies.is_empty(), "{:?}", sub.anomalies);
+        assert_eq!(sub.raw["secret"], "[redacted]");
+        assert_eq!(sub.raw["flag"], "hmac");
+
+        let expired = &listed[2];
+        assert_eq!(expired.enabled, Reported::Known(false), "status 2: expired");
+        assert_eq!(
+            expired.permissions.get(&Permission::SpotTrade),
+            Grant::Granted
+        );
+        assert_eq!(
+            expired.permissions.get(&Permission::FuturesTrade),
+            Grant::NotReported,
+            "a group left out of the answer decides nothing"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_status_or_an_unreadable_entry_costs_only_itself() {
+        let server = listing_server(
+            json!({
+                "result": [
+                    listed_entry(json!({ "apiKey": "AAAAAA", "status": 9 })),
+                    { "apiKey": "BBBBBB", "note": 7, "readOnly": "maybe" }
+                ],
+                "nextPageCursor": ""
+            }),
+            json!({}),
+        )
+        .await;
+        let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
+        let listed = adapter.list_keys().await.unwrap();
+        assert_eq!(listed.len(), 3);
+        let unknown = &listed[1];
+        assert_eq!(unknown.enabled, Reported::NotReported);
+        assert!(unknown
+            .anomalies
+            .iter()
+            .any(|a| a.kind == AnomalyKind::Unrecognized && a.field == "status"));
+        let unreadable = &listed[2];
+        assert_eq!(unreadable.key_id, Reported::Known("BBBBBB".into()));
+        assert_eq!(unreadable.account, Reported::Known(AccountKind::SubAccount));
+        assert!(!unreadable.anomalies.is_empty());
+        assert_ne!(
+            unreadable.permissions.get(&Permission::Withdraw),
+            Grant::Denied
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cursor_that_repeats_is_an_error_not_a_loop() {
+        let entry = fixture("bybit", "sub_apikeys.json")["result"]["result"][0].clone();
+        let server = listing_server(
+            json!({ "result": [entry.clone()], "nextPageCursor": "page2" }),
+            json!({ "result": [entry], "nextPageCursor": "page2" }),
+        )
+        .await;
+        let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
+        let err = adapter.list_keys().await.unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err}");
+        assert!(err.to_string().contains("same cursor"), "{err}");
+    }
+
+    /// Answers every `sub-apikeys` page with one key and a fresh cursor.
+    struct EndlessPages;
+
+    impl Respond for EndlessPages {
+        fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+            let page = request
+                .url
+                .query_pairs()
+                .find(|(name, _)| name == "cursor")
+                .and_then(|(_, cursor)| cursor.parse::<u64>().ok())
+                .unwrap_or(0);
+            let entry = listed_entry(json!({ "apiKey": format!("K{page}") }));
+            body(json!({ "result": [entry], "nextPageCursor": (page + 1).to_string() }))
+        }
+    }
+
+    #[tokio::test]
+    async fn pages_are_followed_up_to_a_hard_cap() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v5/user/query-api"))
+            .respond_with(ok("query_api.json"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v5/user/query-sub-members"))
+            .respond_with(ok("query_sub_members.json"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v5/user/sub-apikeys"))
+            .respond_with(EndlessPages)
+            .mount(&server)
+            .await;
+        let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
+        let err = adapter.list_keys().await.unwrap_err();
+        assert!(err.to_string().contains("not complete"), "{err}");
+        let pages = server.received_requests().await.unwrap().len() - 2;
+        assert_eq!(pages, 50);
+    }
+
+    #[tokio::test]
+    async fn a_sub_account_key_lists_only_itself() {
+        let server = MockServer::start().await;
+        let mut answer = fixture("bybit", "query_api.json");
+        answer["result"]["isMaster"] = false.into();
+        Mock::given(method("GET"))
+            .and(path("/v5/user/query-api"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
+        let listed = adapter.list_keys().await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].account, Reported::Known(AccountKind::SubAccount));
+    }
+
+    #[tokio::test]
+    async fn a_master_without_a_transfer_right_is_told_why_it_cannot_list() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v5/user/query-api"))
+            .respond_with(ok("query_api.json"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v5/user/query-sub-members"))
+            .respond_with(ok("error_permission_denied.json"))
+            .mount(&server)
+            .await;
+        let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
+        let err = adapter.list_keys().await.unwrap_err();
+        assert_eq!(err.auth_reason(), Some(AuthReason::PermissionDenied));
+        assert!(
+            err.to_string()
+                .contains("query-sub-members needs a master key holding"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_created_key_inspects_itself_as_a_sub_account_key() {
+        let sim = sim(Scenario::WithdrawEnabled).await;
+        let created = sim
+            .adapter()
+            .unwrap()
+            .create_key(&spec(vec![Permission::Read]))
+            .await
+            .unwrap();
+        let own = sim
+            .builder()
+            .credentials(exchange_keys::Credentials::new(
+                created.api_key.clone(),
+                created.secret.expose_secret().to_owned(),
+            ))
+            .build()
+            .unwrap();
+        let info = own.key_info().await.unwrap();
+        assert_eq!(info.key_id, Reported::Known(created.api_key.clone()));
+        assert_eq!(info.account, Reported::Known(AccountKind::SubAccount));
+        assert_eq!(info.is_read_only(), Reported::Known(true));
+        let listed = own.list_keys().await.unwrap();
+        assert_eq!(listed.len(), 1, "a sub-account key sees only itself");
+    }
+}

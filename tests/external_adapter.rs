@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use exchange_keys::testkit::conformance::{self, Setup, Subject};
 use exchange_keys::{
-    Capabilities, ExchangeId, KeyAdapter, KeyInfo, KeyRef, NewKey, NewKeySpec, Result,
+    Capabilities, ExchangeId, KeyAdapter, KeyChange, KeyInfo, KeyRef, NewKey, NewKeySpec, Result,
     RevokeConfirm, Revoked,
 };
 
@@ -31,6 +31,12 @@ impl KeyAdapter for Downstream {
     }
     async fn create_key(&self, spec: &NewKeySpec) -> Result<NewKey> {
         self.0.create_key(spec).await
+    }
+    async fn list_keys(&self) -> Result<Vec<KeyInfo>> {
+        self.0.list_keys().await
+    }
+    async fn update_key(&self, target: KeyRef, change: &KeyChange) -> Result<()> {
+        self.0.update_key(target, change).await
     }
 }
 

@@ -1,4 +1,5 @@
-//! Bybit's `query-api` answer → [`KeyInfo`]. Pure: no I/O, no clock.
+//! Bybit's `query-api` answer, and each entry of `sub-apikeys`, → [`KeyInfo`]. Pure: no I/O,
+//! no clock.
 //!
 //! | Bybit field | `KeyInfo` |
 //! |---|---|
@@ -24,6 +25,15 @@
 //! | `type`: `1` personal, `2` connected to a third-party application | `delegation`: `None` / `ThirdPartyApp` |
 //! | — (the key authenticated) | `enabled`: `Known(true)` |
 //! | — | `last_used_at`: `NotReported` |
+//!
+//! A key listed by `sub-apikeys` (a master key's view of a sub-account's keys) differs:
+//!
+//! | Bybit field | `KeyInfo` |
+//! |---|---|
+//! | — (`isMaster` is not sent; the list holds the sub-account's keys) | `account`: `SubAccount`, so `SubAccountManagement` `Denied` |
+//! | `readOnly` (a boolean here) | as above |
+//! | `status`: `1` permanent, `3` valid, `4` expires within 7 days / `2` expired | `enabled`: `Known(true)` / `Known(false)`; another value: `NotReported`, listed as unrecognized; absent: `NotReported` |
+//! | no payment group listed (create-sub-api and update-sub-api: `FiatP2P`, `FiatConvertBroker`, … "Not applicable to sub account, always `[]`") | `Payment`: `Denied` |
 //!
 //! Group and item names compare without regard to case and surrounding white space.
 
@@ -176,13 +186,20 @@ impl Groups {
         listed
     }
 
-    fn payment(&self) -> Grant {
+    fn payment(&self, source: Source) -> Grant {
         let granted = self
             .listed
             .iter()
             .any(|g| g.pays && g.items.as_ref().is_some_and(|items| !items.is_empty()));
         if granted {
             return Grant::Granted;
+        }
+        // Bybit documents the payment groups as not applicable to sub-account keys: a sub
+        // key listing none (or only empty ones) pays nobody.
+        if source == Source::SubAccountList
+            && self.listed.iter().all(|g| !g.pays || g.items.is_some())
+        {
+            return Grant::Denied;
         }
         let all_documented_empty = DOCUMENTED_PAYMENT_GROUPS
             .iter()
@@ -196,7 +213,16 @@ impl Groups {
     }
 }
 
-pub(crate) fn map_api_key_info(wire: ApiKeyInfo) -> Result<KeyInfo, String> {
+/// Which answer a key's fields come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// `query-api`: the key in use, which has just authenticated.
+    KeyInUse,
+    /// An entry of `sub-apikeys`: a sub-account's key, as its master key sees it.
+    SubAccountList,
+}
+
+pub(crate) fn map_api_key_info(wire: ApiKeyInfo, source: Source) -> Result<KeyInfo, String> {
     let mut reading = Reading::default();
     let r = &mut reading;
     let api_key = wire.api_key.expected("apiKey", r);
@@ -206,13 +232,36 @@ pub(crate) fn map_api_key_info(wire: ApiKeyInfo) -> Result<KeyInfo, String> {
     let ips = wire.ips.expected("ips", r);
     let created_at = wire.created_at.expected("createdAt", r);
     let expired_at = wire.expired_at.expected("expiredAt", r);
-    let is_master = wire.is_master.expected("isMaster", r);
+    let is_master = match source {
+        Source::KeyInUse => wire.is_master.expected("isMaster", r),
+        // `sub-apikeys` lists one sub-account's keys and sends no `isMaster`.
+        Source::SubAccountList => wire.is_master.optional("isMaster", r).or(Some(false)),
+    };
     let key_type = wire.key_type.expected("type", r);
+    let enabled = match source {
+        Source::KeyInUse => Reported::Known(true),
+        Source::SubAccountList => match wire.status.optional("status", r) {
+            Some(status) => match status.0.as_str() {
+                "1" | "3" | "4" => Reported::Known(true),
+                "2" => Reported::Known(false),
+                other => {
+                    r.unrecognized(
+                        "status",
+                        &format!(
+                            "unknown key status `{other}`: whether the key works is not known"
+                        ),
+                    );
+                    Reported::NotReported
+                }
+            },
+            None => Reported::NotReported,
+        },
+    };
 
     let mut permissions = Permissions::new();
     permissions.set(Permission::Read, Grant::Granted);
     if let Some(groups) = &groups {
-        decide_rights(groups, is_master, &mut permissions, r);
+        decide_rights(groups, is_master, source, &mut permissions, r);
     }
     let writes: Vec<(Permission, Grant)> = permissions
         .iter()
@@ -270,8 +319,11 @@ pub(crate) fn map_api_key_info(wire: ApiKeyInfo) -> Result<KeyInfo, String> {
         }),
         None => Reported::NotReported,
     };
-    info.enabled = Reported::Known(true);
-    info.anomalies = reading.finish("Bybit query-api result")?;
+    info.enabled = enabled;
+    info.anomalies = reading.finish(match source {
+        Source::KeyInUse => "Bybit query-api result",
+        Source::SubAccountList => "Bybit sub-apikeys entry",
+    })?;
     Ok(info)
 }
 
@@ -279,6 +331,7 @@ pub(crate) fn map_api_key_info(wire: ApiKeyInfo) -> Result<KeyInfo, String> {
 fn decide_rights(
     groups: &Groups,
     is_master: Option<bool>,
+    source: Source,
     permissions: &mut Permissions,
     reading: &mut Reading,
 ) {
@@ -332,7 +385,7 @@ fn decide_rights(
         )
         .set(Permission::KeyManagement, manages_keys)
         .set(Permission::SubAccountManagement, manages_sub_accounts)
-        .set(Permission::Payment, groups.payment());
+        .set(Permission::Payment, groups.payment(source));
 
     for group in &groups.listed {
         let name = group.name.as_str();

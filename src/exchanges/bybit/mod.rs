@@ -4,7 +4,19 @@
 //! (`["*"]` when none), note, key, creation and expiry dates, and master or sub-account. Keys
 //! without a bound IP expire after 90 days. Testnet (`api-testnet.bybit.com`) and demo
 //! (`api-demo.bybit.com`) keys are inspected on their own hosts.
+//!
+//! A master key manages its sub-accounts' keys through the API: `create_key` (for
+//! [`NewKeySpec::sub_account`](crate::NewKeySpec), the sub-account's UID; the key is handed
+//! over only once Bybit lists it bound to exactly the asked addresses), `update_key`
+//! (permissions and addresses; Bybit's API takes no new note), `revoke` of another key
+//! (`delete-sub-api`) and `list_keys` (the key in use, then every sub-account's keys). These
+//! need a master key holding Account Transfer, Subaccount Transfer or Withdrawal (listing a
+//! sub-account's keys takes any master key). Master keys themselves are created and changed
+//! only on bybit.com; Bybit has no call to disable a key or to give it a new secret.
+//! Demo-trading keys are managed from the production master key, so management is
+//! unsupported on the demo host.
 
+mod manage;
 mod map;
 mod sign;
 #[cfg(feature = "testkit")]
@@ -20,7 +32,10 @@ use super::venue::{self, Venue, VenueAdapter};
 use super::{Environment, ExchangeId};
 use async_trait::async_trait;
 
-use crate::adapter::{Capabilities, KeyRef, Operation, RevokeConfirm, Revoked, Support};
+use crate::adapter::{
+    Capabilities, KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm,
+    Revoked, Support,
+};
 use crate::error::{AuthReason, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::decode;
@@ -121,9 +136,20 @@ impl Venue for Bybit {
         RateLimit::per_second(20)
     }
 
-    fn capabilities(&self, _: Environment) -> Capabilities {
+    fn capabilities(&self, environment: Environment) -> Capabilities {
+        // Demo-trading keys are created, changed and deleted from the production master key
+        // on api.bybit.com (docs/v5/demo.mdx): the demo host offers no management call.
+        let managed = if environment == Environment::Demo {
+            Support::Unsupported
+        } else {
+            Support::Native
+        };
         Capabilities {
             key_info: Support::Native,
+            list_keys: managed,
+            revoke: managed,
+            create_key: managed,
+            update_key: managed,
             reports_ip_restriction: Support::Native,
             reports_key_id: Support::Native,
             reports_label: Support::Native,
@@ -154,36 +180,84 @@ impl Venue for Bybit {
 
     fn map_key_info(&self, payload: &Value, _: &str) -> std::result::Result<KeyInfo, String> {
         let wire: wire::ApiKeyInfo = decode(payload, "query-api result")?;
-        map::map_api_key_info(wire)
+        map::map_api_key_info(wire, map::Source::KeyInUse)
     }
 
     fn manual_step(&self, operation: Operation) -> Option<&'static str> {
         Some(match operation {
             Operation::Revoke => {
-                "not yet implemented in this crate (a master key deletes sub-account keys through delete-sub-api): delete the key on bybit.com under Account > API Management"
+                "delete the key on bybit.com under Account > API Management (through the API, a master key holding Account Transfer, Subaccount Transfer or Withdrawal deletes its sub-accounts' keys; demo-trading keys are deleted from the production master key)"
             }
             Operation::RevokeOwn => {
                 "delete the key on bybit.com under Account > API Management (through the API, only a master key holding Account Transfer, Subaccount Transfer or Withdrawal can delete itself)"
             }
             Operation::CreateKey => {
-                "not yet implemented in this crate (Bybit creates sub-account keys through the API, never master keys): create it on bybit.com under Account > API Management, bound to your IP addresses"
+                "Bybit creates only sub-account keys through the API, from a master key holding Account Transfer, Subaccount Transfer or Withdrawal (demo-trading keys: from the production master key, with the demo account's UID): create other keys on bybit.com under Account > API Management, bound to your IP addresses"
             }
             Operation::ListKeys => {
-                "not yet implemented in this crate: see bybit.com, Account > API Management"
+                "see bybit.com, Account > API Management (through the API, a master key lists its sub-accounts' keys; on the demo host only the key in use can be inspected)"
+            }
+            Operation::UpdateKey => {
+                "change the key on bybit.com under Account > API Management: through the API a master key changes only its sub-accounts' keys, their permissions and addresses, never a note (and Bybit has refused address changes of master keys through the API since 2026-02-10)"
+            }
+            Operation::SetKeyEnabled => {
+                "Bybit documents no call to disable a key and enable it again: delete the key (revoke, or on bybit.com under Account > API Management) and create a new one when it is needed again"
+            }
+            Operation::ResetSecret => {
+                "Bybit cannot give a key a new secret: create a new key with the same permissions and addresses (create_key for a sub-account key, or on bybit.com under Account > API Management), move the applications to it, then delete the old key"
             }
             _ => return None,
         })
     }
 
-    /// Revokes the key in use through `POST /v5/user/delete-api`, which needs a master key
-    /// holding "Account Transfer", "Subaccount Transfer" or "Withdrawal". The key dies at once:
-    /// the adapter refuses every call afterwards.
+    /// `create-sub-api` for the sub-account [`NewKeySpec::sub_account`], checked against
+    /// `sub-apikeys` before it is handed over.
+    async fn create_key(&self, adapter: &VenueAdapter, spec: &NewKeySpec) -> Result<NewKey> {
+        manage::create(adapter, spec).await
+    }
+
+    /// The key in use, then every sub-account's keys.
+    async fn list_keys(&self, adapter: &VenueAdapter) -> Result<Vec<KeyInfo>> {
+        manage::list(adapter).await
+    }
+
+    /// `update-sub-api` for a sub-account key. The key in use is changed on bybit.com: a
+    /// master key can no longer change its own addresses through the API, and changing its
+    /// own permissions could cut off the application using it.
+    async fn update_key(
+        &self,
+        adapter: &VenueAdapter,
+        target: KeyRef,
+        change: &KeyChange,
+    ) -> Result<()> {
+        match target {
+            KeyRef::Other {
+                key_id,
+                sub_account,
+            } => manage::update(adapter, key_id.trim(), sub_account.as_deref(), change).await,
+            _ => Err(adapter.unsupported(Operation::UpdateKey)),
+        }
+    }
+
+    /// Revokes another key through `POST /v5/user/delete-sub-api` (a sub-account key, named by
+    /// its `apikey`; Bybit needs no sub-account UID), or the key in use through `POST
+    /// /v5/user/delete-api`. Both need a master key holding "Account Transfer", "Subaccount
+    /// Transfer" or "Withdrawal". The key dies at once: after revoking its own, the adapter
+    /// refuses every call.
     async fn revoke(
         &self,
         adapter: &VenueAdapter,
-        _own_key: KeyRef,
+        target: KeyRef,
         _: RevokeConfirm,
     ) -> Result<Revoked> {
+        if let KeyRef::Other { key_id, .. } = target {
+            let key_id = key_id.trim().to_owned();
+            manage::delete(adapter, &key_id).await?;
+            return Ok(Revoked {
+                exchange: ExchangeId::Bybit,
+                key_id: Some(key_id),
+            });
+        }
         adapter
             .call(&DELETE_OWN_KEY, String::new(), "{}".to_owned())
             .await
@@ -218,6 +292,7 @@ pub const ERROR_CODES: &[ErrorCode] = &[
     ErrorCode::status(404, ErrorClass::Rejected, "Cannot find path: a wrong path, or a category that does not match the account mode", ERROR_MDX),
     ErrorCode::status(429, ErrorClass::RateLimited, "System level frequency protection. Please retry", ERROR_MDX),
     ErrorCode::code("429", ErrorClass::Unavailable, "The trading service is experiencing a high server load. Please retry", ERROR_MDX),
+    ErrorCode::code("10001", ErrorClass::Rejected, "Request parameter error", ERROR_MDX),
     ErrorCode::code("10002", ErrorClass::Auth(AuthReason::TimestampOutOfWindow), "The request time exceeds the time window range.", ERROR_MDX),
     ErrorCode::code("10003", ErrorClass::Auth(AuthReason::InvalidKey), "API key is invalid. Check whether the key and domain are matched (mainnet, testnet, mainnet-demo, testnet-demo)", ERROR_MDX),
     ErrorCode::code("10004", ErrorClass::Auth(AuthReason::BadSignature), "Error sign, please check your signature generation algorithm.", ERROR_MDX),
@@ -233,6 +308,11 @@ pub const ERROR_CODES: &[ErrorCode] = &[
     ErrorCode::code("10429", ErrorClass::RateLimited, "System level frequency protection (documented for the WebSocket order entry)", ERROR_MDX),
     ErrorCode::code("33004", ErrorClass::Auth(AuthReason::Expired), "(Derivatives) Your api key has expired", ERROR_MDX),
     ErrorCode::code("-2015", ErrorClass::Auth(AuthReason::Expired), "(Spot) Your api key has expired", ERROR_MDX),
+    ErrorCode::code("20096", ErrorClass::Rejected, "need KYC authentication (listed among the User codes)", ERROR_MDX),
+    ErrorCode::code("81007", ErrorClass::Rejected, "Bybit Europe is not supported create API Key (listed among the User codes)", ERROR_MDX),
+    ErrorCode::code("141004", ErrorClass::Rejected, "sub member is not normal (the sub-account is frozen or banned)", ERROR_MDX),
+    ErrorCode::code("141019", ErrorClass::Rejected, "To add or update the IP whitelist, go to API management and select Edit (addresses cannot be changed through the API here: change them on bybit.com)", ERROR_MDX),
+    ErrorCode::code("141020", ErrorClass::Rejected, "To change read and write permissions for sensitive actions, go to API management and select Edit (change them on bybit.com)", ERROR_MDX),
 ];
 
 /// Maps the `result` of Bybit's `query-api` answer to a [`KeyInfo`], without any I/O.

@@ -3,11 +3,13 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 
 use crate::exchanges::common::{Field, Text};
 
-/// `result` of `GET /v5/user/query-api`. Every field is read on its own ([`Field`]);
-/// permission groups are kept as sent and read one by one by the mapper.
+/// `result` of `GET /v5/user/query-api`, and one entry of `GET /v5/user/sub-apikeys` (the same
+/// fields, `readOnly` as a boolean, `isMaster` absent, `status` added). Every field is read on
+/// its own ([`Field`]); permission groups are kept as sent and read one by one by the mapper.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ApiKeyInfo {
@@ -33,6 +35,38 @@ pub(crate) struct ApiKeyInfo {
     /// `1` personal, `2` connected to a third-party application.
     #[serde(default, rename = "type")]
     pub(crate) key_type: Field<Text>,
+    /// `sub-apikeys` only: `1` permanent, `2` expired, `3` within the validity period, `4`
+    /// expires in less than 7 days.
+    #[serde(default)]
+    pub(crate) status: Field<Text>,
+}
+
+/// `result` of `GET /v5/user/query-sub-members`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SubMembers {
+    #[serde(default)]
+    pub(crate) sub_members: Field<Vec<SubMember>>,
+}
+
+/// One sub-account of [`SubMembers`]; only its UID matters here.
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct SubMember {
+    /// A string in the documented example; a number is accepted too.
+    #[serde(default)]
+    pub(crate) uid: Field<Text>,
+}
+
+/// `result` of `GET /v5/user/sub-apikeys`: one page of a sub-account's keys. The entries are
+/// kept as sent: each is the evidence of its own `KeyInfo`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SubApiKeysPage {
+    #[serde(default)]
+    pub(crate) result: Field<Vec<Value>>,
+    /// `""` on the last page.
+    #[serde(default)]
+    pub(crate) next_page_cursor: Field<String>,
 }
 
 /// The items of one permission group, trimmed; `None` when the group's value is not a list of
