@@ -559,3 +559,82 @@ impl Journal for StopAt {
         Ok(())
     }
 }
+
+/// The saga on every exchange whose API creates, lists and revokes keys: a rotation completes,
+/// and a refusing store rolls it back, leaving the old key.
+#[tokio::test]
+async fn rotation_works_on_every_exchange_that_manages_keys() {
+    let mut rotated = Vec::new();
+    for exchange in ExchangeId::supported() {
+        let caps = exchange.capabilities().unwrap();
+        if !(caps.create_key.is_available()
+            && caps.revoke.is_available()
+            && caps.list_keys.is_available())
+        {
+            continue;
+        }
+        let sub_account = exchange_keys::testkit::sub_account(exchange).unwrap();
+        for refuse in [false, true] {
+            let sim = SimulatedExchange::start(exchange, Scenario::Trading)
+                .await
+                .unwrap();
+            let manager = sim.adapter().unwrap();
+            let mut spec =
+                NewKeySpec::new("grid_bot", vec![Permission::Read, Permission::SpotTrade])
+                    .allowed_ips(["203.0.113.7"]);
+            if let Some(sub) = sub_account {
+                spec = spec.sub_account(sub);
+            }
+            let old = manager
+                .create_key(&spec)
+                .await
+                .unwrap_or_else(|e| panic!("{exchange}: {e}"));
+            let url = sim.base_url();
+            let passphrase = sim.credentials().passphrase().cloned();
+            let verifier: Verifier = Arc::new(move |credentials: Credentials| {
+                // The new key's own passphrase, where it has one; else the account's.
+                let credentials = match (&credentials.passphrase(), &passphrase) {
+                    (None, Some(p)) => credentials.with_passphrase(p.clone()),
+                    _ => credentials,
+                };
+                exchange
+                    .builder()
+                    .base_url(url.clone())
+                    .retry(exchange_keys::RetryPolicy::none())
+                    .rate_limit(None)
+                    .credentials(credentials)
+                    .build()
+            });
+            let store = Arc::new(Store {
+                stored: Mutex::default(),
+                refuse,
+            });
+            let rotation = Rotation::new(manager.clone(), verifier, store.clone())
+                .verification(1, std::time::Duration::ZERO);
+            let state = rotation
+                .plan(&old.api_key, sub_account, None)
+                .await
+                .unwrap_or_else(|e| panic!("{exchange}: plan: {e}"));
+            let outcome = rotation.run(state).await;
+            let revoked = |key: &str| sim.with_state(|s| s.is_revoked(key)).unwrap();
+            if refuse {
+                let err = outcome.unwrap_err();
+                assert!(!revoked(&old.api_key), "{exchange}: {err}");
+                let new_key = err.state().unwrap().new_key.clone().unwrap();
+                assert!(revoked(&new_key), "{exchange}: the unstored key is revoked");
+            } else {
+                let done = outcome.unwrap_or_else(|e| panic!("{exchange}: {e}"));
+                assert_eq!(done.phase, Phase::Completed, "{exchange}");
+                assert!(revoked(&old.api_key), "{exchange}");
+                assert!(store.secret_of(done.new_key.as_ref().unwrap()).is_some());
+            }
+        }
+        rotated.push(exchange);
+    }
+    for expected in [ExchangeId::Bybit, ExchangeId::Okx, ExchangeId::Deribit] {
+        assert!(
+            rotated.contains(&expected),
+            "{expected} rotates: {rotated:?}"
+        );
+    }
+}

@@ -74,6 +74,12 @@ pub fn own_key_field(exchange: ExchangeId) -> Result<Option<&'static str>> {
     Ok(simulation(exchange)?.own_key_field)
 }
 
+/// The sub-account the simulated `exchange` manages keys in, where the exchange manages keys
+/// only for sub-accounts (Bybit's UID, OKX's name).
+pub fn sub_account(exchange: ExchangeId) -> Result<Option<&'static str>> {
+    Ok(simulation(exchange)?.manage.sub_account)
+}
+
 /// Adds to a successful answer of `exchange` a granted permission named `token` that no adapter
 /// knows, in the exchange's own shape (a Binance flag, an OKX `perm` token, a Bybit group).
 pub fn plant_unknown_permission(

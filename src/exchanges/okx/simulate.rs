@@ -18,6 +18,7 @@ const SUB_ACCOUNTS: &str = include_str!("../../../tests/fixtures/okx/subaccount_
 const SUB_ACCOUNT_KEYS: &str =
     include_str!("../../../tests/fixtures/okx/subaccount_apikey_query.json");
 
+const CONFIG: &str = "/api/v5/account/config";
 const LIST: &str = "/api/v5/users/subaccount/list";
 /// `GET` lists a sub-account's keys, `POST` creates one.
 const KEYS: &str = "/api/v5/users/subaccount/apikey";
@@ -148,6 +149,18 @@ fn manage(
             .position(|k| k.api_key == api_key && k.sub_account.as_deref() == Some(sub))
     };
     match (request.method.as_str(), request.path.as_str()) {
+        // A key created through the API describes itself, not the scenario's master key.
+        ("GET", CONFIG) => {
+            let key = state.key(request.header("ok-access-key")?)?;
+            let account = fixture(DOCUMENTED)["data"][0].clone();
+            Some(data(vec![patched(
+                &account,
+                json!({
+                    "perm": key.permissions.join(","), "ip": key.ips.join(","),
+                    "label": key.label, "uid": format!("{}", 90_000 + key.id)
+                }),
+            )]))
+        }
         ("GET", LIST) => {
             let after = request
                 .query_param("after")
