@@ -3,7 +3,9 @@
 //! ## API map
 //!
 //! - [`ExchangeId`] and its [`AdapterBuilder`]: pick an exchange, give credentials, build.
-//! - [`KeyAdapter`]: `key_info`, and `revoke` / `create_key` / `list_keys` where supported;
+//! - [`KeyAdapter`]: `key_info`, and `list_keys` / `create_key` / `update_key` /
+//!   `set_key_enabled` / `reset_secret` / `revoke` where supported ([`SecondFactor`] answers an
+//!   exchange's two-factor challenge);
 //!   [`Capabilities`] says which, and which fields each exchange reports. [`KeyAdapterExt`]
 //!   adds helpers to every adapter (`require_read_only`, `key_info_within`).
 //! - [`KeyInfo`], [`Reported`], [`Permissions`], [`Grant`], [`IpRestriction`], [`Expiry`],
@@ -23,6 +25,8 @@
 //!   [`audit::fleet`] verification of many keys; `audit::config` (feature `config`) reads the
 //!   audit's TOML file, `audit::render` (feature `reports`) writes tables, JSON, CSV, OCSF and
 //!   HTML.
+//! - [`manage`]: the rotation saga ([`manage::rotate`]) with its stores ([`manage::store`]), and
+//!   breach response ([`manage::breach`]).
 //! - `testkit` (feature `testkit`): a stateful simulated exchange for offline tests, and
 //!   `testkit::conformance`, the suite every adapter passes, for adapters written elsewhere.
 
