@@ -169,6 +169,72 @@ fn check_allowed_ips(exchange: ExchangeId, allowed_ips: &[String]) -> Result<()>
     Err(Error::config(exchange, why))
 }
 
+/// Whether `shown` is an allowlist of exactly the entries of `wanted`: each holds every entry
+/// of the other. A new or changed key is handed over only when the exchange shows this.
+pub(crate) fn same_addresses(shown: &IpRestriction, wanted: &IpRestriction) -> bool {
+    match (shown, wanted) {
+        (IpRestriction::AllowList(shown), IpRestriction::AllowList(wanted)) => {
+            wanted.iter().all(|entry| shown.contains(entry))
+                && shown.iter().all(|entry| wanted.contains(entry))
+        }
+        _ => false,
+    }
+}
+
+/// A new key that could not be handed over (not bound as asked, an unreadable answer) and was
+/// then deleted, or not: the error says which, so the caller knows whether a key is left.
+pub(crate) struct DiscardedKey<'a> {
+    /// The exchange.
+    pub(crate) exchange: ExchangeId,
+    /// The key, as the message names it: "the new key `X` of sub-account `Y`".
+    pub(crate) key: &'a str,
+    /// The exchange's word for it: ("deleted", "deleting") or ("removed", "removing").
+    pub(crate) words: (&'a str, &'a str),
+    /// Where to delete it by hand: "delete it on okx.com under Sub-accounts > API keys".
+    pub(crate) by_hand: &'a str,
+}
+
+impl DiscardedKey<'_> {
+    /// The error for `cause`, given what the deletion gave.
+    pub(crate) fn error(&self, cause: Error, deletion: Result<()>) -> Error {
+        let DiscardedKey {
+            exchange,
+            key,
+            words: (done, doing),
+            by_hand,
+        } = *self;
+        match deletion {
+            Ok(()) => Error::Rejected {
+                context: Box::new(ErrorContext {
+                    message: Some(format!(
+                        "{key} could not be handed over and was {done}: no key was created ({cause})"
+                    )),
+                    ..cause
+                        .context()
+                        .cloned()
+                        .unwrap_or_else(|| ErrorContext::new(exchange))
+                }),
+            },
+            // The key may still be there: the caller must look.
+            Err(failed) if failed.is_outcome_unknown() => Error::OutcomeUnknown {
+                exchange,
+                call: format!(
+                    "{doing} {key}, which could not be handed over ({cause}; if it is still listed, {by_hand}),"
+                ),
+                source: Box::new(failed),
+            },
+            Err(failed) => Error::Rejected {
+                context: Box::new(ErrorContext {
+                    message: Some(format!(
+                        "{key} is on the account but could not be handed over ({cause}), and {doing} it failed ({failed}): {by_hand}"
+                    )),
+                    ..ErrorContext::new(exchange)
+                }),
+            },
+        }
+    }
+}
+
 /// Maps a key-information payload as received and attaches it as the evidence. The caller
 /// scrubs the outcome, once: map first, scrub after, so a secret equal to a vendor word never
 /// changes a right.

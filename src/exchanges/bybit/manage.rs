@@ -17,7 +17,7 @@ use super::{wire, Bybit, KEY_INFO};
 use crate::adapter::{KeyChange, NewKey, NewKeySpec, Operation};
 use crate::error::{AuthReason, Error, ErrorContext, Result};
 use crate::exchanges::common::{same_token, Field};
-use crate::exchanges::venue::{self, VenueAdapter};
+use crate::exchanges::venue::{self, DiscardedKey, VenueAdapter};
 use crate::model::{
     AccountKind, Anomaly, AnomalyKind, IpEntry, IpRestriction, KeyInfo, Permission, Reported,
 };
@@ -351,18 +351,6 @@ fn describe(restriction: &IpRestriction) -> String {
     }
 }
 
-/// Whether `shown` is an allowlist of exactly the addresses of `wanted`.
-fn same_addresses(shown: &IpRestriction, wanted: &[String]) -> bool {
-    let wanted = IpRestriction::from_entries(wanted.iter().map(String::as_str));
-    match (shown, &wanted) {
-        (IpRestriction::AllowList(shown), IpRestriction::AllowList(wanted)) => {
-            wanted.iter().all(|entry| shown.contains(entry))
-                && shown.iter().all(|entry| wanted.contains(entry))
-        }
-        _ => false,
-    }
-}
-
 /// A new key that could not be handed over is deleted before the error is returned; the error
 /// says what became of it: deleted, still there, or unknown.
 async fn unverified_key_deleted(
@@ -371,35 +359,22 @@ async fn unverified_key_deleted(
     api_key: &str,
     cause: Error,
 ) -> Error {
-    match delete(adapter, api_key).await {
-        Ok(()) => Error::Rejected {
-            context: Box::new(ErrorContext {
-                message: Some(format!(
-                    "the new key {api_key} of sub-account {uid} could not be handed over and was deleted: no key was created ({cause})"
-                )),
-                ..cause
-                    .context()
-                    .cloned()
-                    .unwrap_or_else(|| ErrorContext::new(ExchangeId::Bybit))
-            }),
-        },
-        // The key may still be there: the caller must look.
-        Err(removal) if removal.is_outcome_unknown() => Error::OutcomeUnknown {
-            exchange: ExchangeId::Bybit,
-            call: format!(
-                "deleting the new key {api_key} of sub-account {uid}, which could not be handed over ({cause}; if bybit.com still lists it, delete it there),"
-            ),
-            source: Box::new(removal),
-        },
-        Err(removal) => Error::Rejected {
-            context: Box::new(ErrorContext {
-                message: Some(format!(
-                    "the new key {api_key} of sub-account {uid} is on the account but could not be handed over ({cause}), and deleting it failed ({removal}): delete it on bybit.com under the sub-account's API keys"
-                )),
-                ..ErrorContext::new(ExchangeId::Bybit)
-            }),
-        },
+    let deletion = delete(adapter, api_key).await;
+    DiscardedKey {
+        exchange: ExchangeId::Bybit,
+        key: &format!("the new key {api_key} of sub-account {uid}"),
+        words: ("deleted", "deleting"),
+        by_hand: "delete it on bybit.com under the sub-account's API keys",
     }
+    .error(cause, deletion)
+}
+
+/// Whether `shown` is an allowlist of exactly the addresses of `wanted`.
+fn same_addresses(shown: &IpRestriction, wanted: &[String]) -> bool {
+    venue::same_addresses(
+        shown,
+        &IpRestriction::from_entries(wanted.iter().map(String::as_str)),
+    )
 }
 
 /// `delete-sub-api` for the sub-account key `api_key`, signed by its master.

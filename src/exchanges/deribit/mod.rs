@@ -42,7 +42,7 @@ use serde_json::Value;
 pub use sign::signature;
 
 use super::common::{as_code, message_of, take_envelope_field};
-use super::venue::{self, Venue, VenueAdapter};
+use super::venue::{self, same_addresses, DiscardedKey, Venue, VenueAdapter};
 use super::{Environment, ExchangeId};
 use crate::adapter::{
     Capabilities, KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm,
@@ -673,47 +673,14 @@ async fn bind(adapter: &VenueAdapter, number: u64, scope: &str, spec: &NewKeySpe
 /// A key created but not bound to its addresses is removed before the error is returned. The
 /// error says what became of it: removed, still there, or unknown.
 async fn unbound_key_removed(adapter: &VenueAdapter, number: u64, cause: Error) -> Error {
-    match remove(adapter, number, Operation::CreateKey).await {
-        Ok(()) => Error::Rejected {
-            context: Box::new(ErrorContext {
-                message: Some(format!(
-                    "the new key (number {number}) could not be bound to its addresses and was removed: no key was created ({cause})"
-                )),
-                ..cause
-                    .context()
-                    .cloned()
-                    .unwrap_or_else(|| ErrorContext::new(ExchangeId::Deribit))
-            }),
-        },
-        // The key may still be there, unbound: the caller must look.
-        Err(removal) if removal.is_outcome_unknown() => Error::OutcomeUnknown {
-            exchange: ExchangeId::Deribit,
-            call: format!(
-                "removing the new key number {number}, which is not bound to its addresses (if deribit.com still lists it under Account > API, remove it there),"
-            ),
-            source: Box::new(removal),
-        },
-        Err(removal) => Error::Rejected {
-            context: Box::new(ErrorContext {
-                message: Some(format!(
-                    "the new key (number {number}) is on the account NOT bound to its addresses, and removing it failed ({removal}): remove it on deribit.com under Account > API ({cause})"
-                )),
-                ..ErrorContext::new(ExchangeId::Deribit)
-            }),
-        },
+    let removal = remove(adapter, number, Operation::CreateKey).await;
+    DiscardedKey {
+        exchange: ExchangeId::Deribit,
+        key: &format!("the new key (number {number}), not bound to its addresses,"),
+        words: ("removed", "removing"),
+        by_hand: "remove it on deribit.com under Account > API",
     }
-}
-
-/// Whether `shown` is an allowlist of exactly the addresses of `wanted`: each holds every entry
-/// of the other.
-fn same_addresses(shown: &IpRestriction, wanted: &IpRestriction) -> bool {
-    match (shown, wanted) {
-        (IpRestriction::AllowList(shown), IpRestriction::AllowList(wanted)) => {
-            wanted.iter().all(|entry| shown.contains(entry))
-                && shown.iter().all(|entry| wanted.contains(entry))
-        }
-        _ => false,
-    }
+    .error(cause, removal)
 }
 
 /// Whether a key's `max_scope` as shown gives every area of `sent` the level sent; an area the

@@ -15,7 +15,7 @@ use super::{map, wire, Okx, KEY_INFO};
 use crate::adapter::{KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, Revoked};
 use crate::error::{Error, ErrorContext, Result};
 use crate::exchanges::common::Field;
-use crate::exchanges::venue::{self, VenueAdapter};
+use crate::exchanges::venue::{self, same_addresses, DiscardedKey, VenueAdapter};
 use crate::model::{
     AccountKind, Anomaly, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported,
 };
@@ -389,36 +389,14 @@ async fn new_key_deleted(
     api_key: &str,
     cause: Error,
 ) -> Error {
-    match delete(adapter, sub_account, api_key).await {
-        Ok(()) => Error::Rejected {
-            context: Box::new(ErrorContext {
-                message: Some(format!(
-                    "the new key `{api_key}` of sub-account `{sub_account}` was deleted: no key was created ({cause})"
-                )),
-                ..cause
-                    .context()
-                    .cloned()
-                    .unwrap_or_else(|| ErrorContext::new(ExchangeId::Okx))
-            }),
-        },
-        // The key may still be there: the caller must look.
-        Err(deletion) if deletion.is_outcome_unknown() => Error::OutcomeUnknown {
-            exchange: ExchangeId::Okx,
-            call: format!(
-                "deleting the new key `{api_key}` of sub-account `{sub_account}`, which could not be handed over ({cause}; if okx.com still lists it, delete it there),"
-            ),
-            source: Box::new(deletion),
-        },
-        Err(deletion) => Error::Rejected {
-            context: Box::new(ErrorContext {
-                message: Some(format!(
-                    "the new key `{api_key}` of sub-account `{sub_account}` is on the account and deleting it failed ({}): delete it on okx.com under Sub-accounts > API keys ({cause})",
-                    explain(deletion)
-                )),
-                ..ErrorContext::new(ExchangeId::Okx)
-            }),
-        },
+    let deletion = delete(adapter, sub_account, api_key).await.map_err(explain);
+    DiscardedKey {
+        exchange: ExchangeId::Okx,
+        key: &format!("the new key `{api_key}` of sub-account `{sub_account}`"),
+        words: ("deleted", "deleting"),
+        by_hand: "delete it on okx.com under Sub-accounts > API keys",
     }
+    .error(cause, deletion)
 }
 
 /// What in OKX's answer about a key differs from what was asked: not bound to exactly `ips`
@@ -451,18 +429,6 @@ fn shown_differs(entry: &Value, ips: Option<&[String]>, trade: Option<bool>) -> 
             Some("OKX's answer does not show the key holding `trade`, as asked".to_owned())
         }
         _ => None,
-    }
-}
-
-/// Whether `shown` is an allowlist of exactly the addresses of `wanted`: each holds every entry
-/// of the other.
-fn same_addresses(shown: &IpRestriction, wanted: &IpRestriction) -> bool {
-    match (shown, wanted) {
-        (IpRestriction::AllowList(shown), IpRestriction::AllowList(wanted)) => {
-            wanted.iter().all(|entry| shown.contains(entry))
-                && shown.iter().all(|entry| wanted.contains(entry))
-        }
-        _ => false,
     }
 }
 
