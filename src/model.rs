@@ -846,6 +846,10 @@ pub struct KeyInfo {
     pub enabled: Reported<bool>,
     /// Master or sub-account.
     pub account: Reported<AccountKind>,
+    /// The sub-account the key belongs to, as the exchange names it in its management calls
+    /// (Bybit's UID, OKX's sub-account name), where a master key's listing tells.
+    #[serde(default)]
+    pub sub_account: Reported<String>,
     /// Who acts with the key besides the holder: a third-party application, a manager, a
     /// custodian.
     #[serde(default)]
@@ -873,6 +877,7 @@ impl KeyInfo {
             last_used_at: Reported::NotReported,
             enabled: Reported::NotReported,
             account: Reported::NotReported,
+            sub_account: Reported::NotReported,
             delegation: Reported::NotReported,
             anomalies: Vec::new(),
             raw: serde_json::Value::Null,

@@ -75,7 +75,8 @@ async fn the_plan_changes_nothing_and_execution_needs_the_exact_phrase() {
     assert!(kinds.contains(&(
         "deribit-main",
         &Action::RevokeManaged {
-            key_id: managed.api_key.clone()
+            key_id: managed.api_key.clone(),
+            sub_account: None,
         }
     )));
     assert!(kinds.contains(&("bybit-main", &Action::RevokeOwn)));
@@ -181,4 +182,39 @@ async fn a_failed_revocation_never_stops_the_rest_and_is_reported() {
         text.contains("FAILED") && text.contains("UNCLEAR") && text.contains("REVOKED"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn managed_sub_account_keys_are_revoked_in_their_sub_account_and_masked_ids_are_left_to_a_person(
+) {
+    let (sim, okx) = start(ExchangeId::Okx).await;
+    let sub = exchange_keys::testkit::sub_account(ExchangeId::Okx)
+        .unwrap()
+        .unwrap();
+    let created = okx
+        .create_key(
+            &NewKeySpec::new("dca-bot", vec![Permission::Read])
+                .allowed_ips(["203.0.113.7"])
+                .sub_account(sub),
+        )
+        .await
+        .unwrap();
+    let plan = breach::plan(vec![target("okx-master", &okx, true)]).await;
+    assert!(plan.steps.iter().any(|s| s.action
+        == Action::RevokeManaged {
+            key_id: created.api_key.clone(),
+            sub_account: Some(sub.to_owned()),
+        }));
+    // OKX's documented listing masks the ids of other keys: no call can name them.
+    assert!(plan.steps.iter().all(
+        |s| !matches!(&s.action, Action::RevokeManaged { key_id, .. } if key_id.contains('*'))
+    ));
+    assert!(
+        plan.warnings.iter().any(|w| w.contains("names no key")),
+        "{:?}",
+        plan.warnings
+    );
+    let report = plan.execute(&plan.confirmation()).await.unwrap();
+    assert!(!report.has_failures(), "{report}");
+    assert!(sim.with_state(|s| s.is_revoked(&created.api_key)).unwrap());
 }

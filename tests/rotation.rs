@@ -611,10 +611,16 @@ async fn rotation_works_on_every_exchange_that_manages_keys() {
             });
             let rotation = Rotation::new(manager.clone(), verifier, store.clone())
                 .verification(1, std::time::Duration::ZERO);
+            // The sub-account comes from the manager's listing.
             let state = rotation
-                .plan(&old.api_key, sub_account, None)
+                .plan(&old.api_key, None, None)
                 .await
                 .unwrap_or_else(|e| panic!("{exchange}: plan: {e}"));
+            assert_eq!(
+                state.sub_account.as_deref(),
+                sub_account,
+                "{exchange}: the listing names the old key's sub-account"
+            );
             let outcome = rotation.run(state).await;
             let revoked = |key: &str| sim.with_state(|s| s.is_revoked(key)).unwrap();
             if refuse {

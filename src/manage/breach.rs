@@ -48,6 +48,9 @@ pub enum Action {
     RevokeManaged {
         /// The key's public id.
         key_id: String,
+        /// Its sub-account, where the exchange needs it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sub_account: Option<String>,
     },
     /// A person must do it.
     Manual {
@@ -163,9 +166,19 @@ impl fmt::Display for BreachReport {
 fn describe(action: &Action) -> String {
     match action {
         Action::RevokeOwn => "revoke the key in use".to_owned(),
-        Action::RevokeManaged { key_id } => format!("revoke managed key {key_id}"),
+        Action::RevokeManaged {
+            key_id,
+            sub_account: Some(sub_account),
+        } => format!("revoke managed key {key_id} of sub-account {sub_account}"),
+        Action::RevokeManaged { key_id, .. } => format!("revoke managed key {key_id}"),
         Action::Manual { step } => step.clone(),
     }
+}
+
+/// Whether a listed key id can name a key in a call: not blank, not masked (`******`).
+fn usable_id(key_id: &str) -> bool {
+    let id = key_id.trim();
+    !id.is_empty() && !id.contains('*')
 }
 
 /// The typed confirmation did not match the plan's.
@@ -206,9 +219,21 @@ pub async fn plan(targets: Vec<BreachTarget>) -> BreachPlan {
                         let Reported::Known(key_id) = info.key_id else {
                             continue;
                         };
-                        if Some(&key_id) != own_id.as_ref() {
-                            managed.push(step(Action::RevokeManaged { key_id }));
+                        if Some(&key_id) == own_id.as_ref() {
+                            continue;
                         }
+                        // A masked or blank id names no key the API could revoke.
+                        if !usable_id(&key_id) {
+                            warnings.push(format!(
+                                "{exchange} {}: a managed key is listed as `{key_id}`, which names no key: check the exchange's key list by hand",
+                                target.account
+                            ));
+                            continue;
+                        }
+                        managed.push(step(Action::RevokeManaged {
+                            key_id,
+                            sub_account: info.sub_account.into_option(),
+                        }));
                     }
                 }
                 Err(error) => warnings.push(format!(
@@ -275,7 +300,13 @@ impl BreachPlan {
             let adapter = &self.targets[step.target].adapter;
             let target = match &step.action {
                 Action::RevokeOwn => KeyRef::Own,
-                Action::RevokeManaged { key_id } => KeyRef::other(key_id.clone()),
+                Action::RevokeManaged {
+                    key_id,
+                    sub_account,
+                } => KeyRef::Other {
+                    key_id: key_id.clone(),
+                    sub_account: sub_account.clone(),
+                },
                 Action::Manual { .. } => {
                     steps.push((step.clone(), StepOutcome::Manual));
                     continue;

@@ -251,7 +251,8 @@ impl Rotation {
         self
     }
 
-    /// Plans the rotation of `old_key` (of `sub_account`, where the exchange needs it): reads
+    /// Plans the rotation of `old_key` (of `sub_account`, where the exchange needs it and its
+    /// listing does not tell): reads
     /// the old key's rights and allowlist (from `list_keys`, or `key_info` when it is the
     /// manager's own key) and names the new key `label` (default: the old label, dated).
     pub async fn plan(
@@ -268,11 +269,15 @@ impl Rotation {
             Some(label) => label.to_owned(),
             None => dated_label(info.label.known().map(String::as_str), Utc::now()),
         };
+        // The sub-account as given, or as the manager's listing tells.
+        let sub_account = sub_account
+            .map(str::to_owned)
+            .or_else(|| info.sub_account.known().cloned());
         Ok(RotationState {
             version: ROTATION_STATE_VERSION,
             exchange: self.manager.exchange(),
             old_key: old_key.to_owned(),
-            sub_account: sub_account.map(str::to_owned),
+            sub_account,
             label,
             permissions,
             allowed_ips,

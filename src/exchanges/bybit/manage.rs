@@ -678,7 +678,11 @@ pub(super) async fn list(adapter: &VenueAdapter) -> Result<Vec<KeyInfo>> {
         return Ok(keys);
     }
     for uid in sub_uids(adapter).await? {
-        keys.extend(sub_keys(adapter, &uid).await?.into_iter().map(listed_key));
+        keys.extend(sub_keys(adapter, &uid).await?.into_iter().map(|entry| {
+            let mut info = listed_key(entry);
+            info.sub_account = Reported::Known(uid.to_string());
+            info
+        }));
     }
     Ok(keys)
 }

@@ -181,6 +181,7 @@ async fn keys_of(adapter: &VenueAdapter, entry: Value) -> Result<Vec<KeyInfo>> {
                     .push(Anomaly::new(AnomalyKind::Invalid, "data", what));
                 info
             });
+            info.sub_account = Reported::Known(name.clone());
             info.raw = json!({ "subaccount": entry.clone(), "apikey": key });
             info
         })
