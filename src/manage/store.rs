@@ -187,15 +187,33 @@ impl FileJournal {
 impl Journal for FileJournal {
     fn record(&self, state: &RotationState) -> Result<(), String> {
         let text = serde_json::to_string_pretty(state).map_err(|e| e.to_string())?;
-        let mut temporary = self.path.clone().into_os_string();
-        temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
-        File::create(&temporary)
-            .and_then(|mut file| {
-                file.write_all(text.as_bytes())?;
-                file.sync_all()
+        let shown = self.path.display();
+        // The temporary file gets an unpredictable name and is created new (O_EXCL, which
+        // follows no symlink): in a shared directory, a link planted at a guessable name would
+        // otherwise make the journal overwrite whatever file it points at.
+        let (temporary, mut file) = (0..8)
+            .find_map(|_| {
+                let suffix = crate::transport::signing::random_hex(8).ok()?;
+                let mut temporary = self.path.clone().into_os_string();
+                temporary.push(format!(".{suffix}.tmp"));
+                let temporary = PathBuf::from(temporary);
+                let mut options = OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    options.mode(0o600);
+                }
+                options.open(&temporary).ok().map(|file| (temporary, file))
             })
-            .and_then(|()| fs::rename(&temporary, &self.path))
-            .map_err(|e| format!("{}: {e}", self.path.display()))
+            .ok_or_else(|| format!("{shown}: could not create a temporary file beside it"))?;
+        let written = file
+            .write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .and_then(|()| fs::rename(&temporary, &self.path));
+        if written.is_err() {
+            let _ = fs::remove_file(&temporary);
+        }
+        written.map_err(|e| format!("{shown}: {e}"))
     }
 }
