@@ -195,24 +195,31 @@ pub async fn plan(targets: Vec<BreachTarget>) -> BreachPlan {
             target: index,
         };
         if target.include_managed && caps.list_keys.is_available() && caps.revoke.is_available() {
-            let own_id = adapter
-                .key_info()
-                .await
-                .ok()
-                .and_then(|info| info.key_id.known().cloned());
-            match adapter.list_keys().await {
-                Ok(listed) => {
+            // The key in use must be told apart from the keys it manages: revoked among them,
+            // first, it would cut off every revocation after it.
+            let listed = match adapter.key_info().await {
+                Ok(own) => adapter
+                    .list_keys()
+                    .await
+                    .map(|listed| (own.key_id.known().cloned(), listed)),
+                Err(error) => Err(error),
+            };
+            match listed {
+                Ok((own_id, listed)) => {
                     for info in listed {
                         let Reported::Known(key_id) = info.key_id else {
                             continue;
                         };
-                        if Some(&key_id) != own_id.as_ref() {
+                        let own = own_id.as_deref().is_some_and(|own| {
+                            own.trim().eq_ignore_ascii_case(key_id.trim())
+                        });
+                        if !own && !key_id.trim().is_empty() {
                             managed.push(step(Action::RevokeManaged { key_id }));
                         }
                     }
                 }
                 Err(error) => warnings.push(format!(
-                    "{exchange} {}: could not list the keys it manages ({error}); check them by hand",
+                    "{exchange} {}: could not inspect the key and list the keys it manages ({error}); check them by hand",
                     target.account
                 )),
             }
@@ -256,6 +263,10 @@ impl BreachPlan {
         exchanges.dedup();
         exchanges.sort_unstable();
         exchanges.dedup();
+        if exchanges.is_empty() {
+            // Nothing to revoke through an API: the phrase still ends in what can be typed.
+            return "revoke 0 keys".to_owned();
+        }
         format!(
             "revoke {} keys on {}",
             self.api_revocations(),
