@@ -340,15 +340,18 @@ pub(super) async fn update_key(
         // A new label only: nothing a caller's safety depends on to check.
         return Ok(());
     }
+    // OKX accepted the call (code 0): what its answer does not show may or may not be done.
     match shown_differs(&entry, ips, trade) {
         None => Ok(()),
-        Some(why) => Err(Error::Rejected {
-            context: Box::new(ErrorContext {
-                message: Some(format!(
+        Some(why) => Err(Error::OutcomeUnknown {
+            exchange: ExchangeId::Okx,
+            call: MODIFY.describe(),
+            source: Box::new(Error::decode(
+                format!(
                     "{why}: the change may be partly carried out; look at the key on okx.com under Sub-accounts > API keys"
-                )),
-                ..context
-            }),
+                ),
+                context,
+            )),
         }),
     }
 }
