@@ -674,3 +674,282 @@ async fn sub_account_injection_is_refused_or_encoded() {
     }
     assert!(sim.received_requests().await.is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Writes: sent once, and an unclear answer is never a clean refusal.
+
+mod common;
+
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn requests_to(server: &MockServer, path_: &str) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == path_)
+        .count()
+}
+
+async fn mount(server: &MockServer, verb: &str, path_: &str, answer: ResponseTemplate) {
+    Mock::given(method(verb))
+        .and(path(path_))
+        .respond_with(answer)
+        .mount(server)
+        .await;
+}
+
+/// Every management write that meets a 503 is sent once and reported as of unknown outcome.
+#[tokio::test]
+async fn a_management_write_meeting_a_503_is_sent_once_and_left_unknown() {
+    let other = || KeyRef::other("TiA4AyLPq3");
+    // Deribit: found by number in the list, then the write.
+    for (path_, op) in [
+        ("/api/v2/private/edit_api_key", "edit"),
+        ("/api/v2/private/enable_api_key", "enable"),
+        ("/api/v2/private/disable_api_key", "disable"),
+        ("/api/v2/private/reset_api_key", "reset"),
+        ("/api/v2/private/remove_api_key", "remove"),
+    ] {
+        let server = MockServer::start().await;
+        mount(
+            &server,
+            "GET",
+            "/api/v2/private/list_api_keys",
+            ResponseTemplate::new(200)
+                .set_body_json(common::fixture("deribit", "list_api_keys.json")),
+        )
+        .await;
+        mount(&server, "GET", path_, ResponseTemplate::new(503)).await;
+        let adapter = common::builder_for(ExchangeId::Deribit, &server)
+            .build()
+            .unwrap();
+        let err = match op {
+            "edit" => adapter
+                .update_key(other(), &KeyChange::new().label("x"))
+                .await
+                .unwrap_err(),
+            "enable" => adapter.set_key_enabled(other(), true).await.unwrap_err(),
+            "disable" => adapter.set_key_enabled(other(), false).await.unwrap_err(),
+            "reset" => adapter
+                .reset_secret(other(), RevokeConfirm::IUnderstandThisIsIrreversible)
+                .await
+                .unwrap_err(),
+            _ => adapter
+                .revoke(other(), RevokeConfirm::IUnderstandThisIsIrreversible)
+                .await
+                .unwrap_err(),
+        };
+        assert!(err.is_outcome_unknown(), "deribit {op}: {err}");
+        assert_eq!(requests_to(&server, path_).await, 1, "deribit {op}");
+    }
+    // Bybit: update (permissions and addresses named: no lookup first) and delete.
+    for path_ in ["/v5/user/update-sub-api", "/v5/user/delete-sub-api"] {
+        let server = MockServer::start().await;
+        mount(&server, "POST", path_, ResponseTemplate::new(503)).await;
+        let adapter = common::builder_for(ExchangeId::Bybit, &server)
+            .build()
+            .unwrap();
+        let err = if path_.contains("update") {
+            adapter
+                .update_key(
+                    KeyRef::other("SubKey1"),
+                    &KeyChange::new()
+                        .permissions(vec![Permission::Read])
+                        .allowed_ips(["203.0.113.7"]),
+                )
+                .await
+                .unwrap_err()
+        } else {
+            adapter
+                .revoke(
+                    KeyRef::other("SubKey1"),
+                    RevokeConfirm::IUnderstandThisIsIrreversible,
+                )
+                .await
+                .unwrap_err()
+        };
+        assert!(err.is_outcome_unknown(), "bybit {path_}: {err}");
+        assert_eq!(requests_to(&server, path_).await, 1, "bybit {path_}");
+    }
+    // OKX: modify and delete.
+    for path_ in [
+        "/api/v5/users/subaccount/modify-apikey",
+        "/api/v5/users/subaccount/delete-apikey",
+    ] {
+        let server = MockServer::start().await;
+        mount(&server, "POST", path_, ResponseTemplate::new(503)).await;
+        let adapter = common::builder_for(ExchangeId::Okx, &server)
+            .build()
+            .unwrap();
+        let target = KeyRef::Other {
+            key_id: "SubKey1".into(),
+            sub_account: Some("sub1".into()),
+        };
+        let err = if path_.contains("modify") {
+            adapter
+                .update_key(target, &KeyChange::new().allowed_ips(["203.0.113.7"]))
+                .await
+                .unwrap_err()
+        } else {
+            adapter
+                .revoke(target, RevokeConfirm::IUnderstandThisIsIrreversible)
+                .await
+                .unwrap_err()
+        };
+        assert!(err.is_outcome_unknown(), "okx {path_}: {err}");
+        assert_eq!(requests_to(&server, path_).await, 1, "okx {path_}");
+    }
+}
+
+/// OKX carried the change out (code 0) but its answer shows something else: the key's state is
+/// unknown, never a clean refusal that would tell the caller nothing changed.
+#[tokio::test]
+async fn an_okx_change_carried_out_but_shown_otherwise_is_of_unknown_outcome() {
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        "POST",
+        "/api/v5/users/subaccount/modify-apikey",
+        ResponseTemplate::new(200)
+            .set_body_json(common::fixture("okx", "subaccount_apikey_modify.json")),
+    )
+    .await;
+    let adapter = common::builder_for(ExchangeId::Okx, &server)
+        .build()
+        .unwrap();
+    let err = adapter
+        .update_key(
+            KeyRef::Other {
+                key_id: "SimKey0101".into(),
+                sub_account: Some("yongxu".into()),
+            },
+            &KeyChange::new().allowed_ips(["203.0.113.9"]),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err}");
+    assert!(!err.is_retryable(), "{err}");
+}
+
+/// Deribit's reset answer gives the new secret without repeating the client id: the secret is
+/// the only one the key now has, and is handed over rather than dropped.
+#[tokio::test]
+async fn a_deribit_reset_answer_without_its_client_id_still_hands_the_secret_over() {
+    let server = MockServer::start().await;
+    mount(
+        &server,
+        "GET",
+        "/api/v2/private/list_api_keys",
+        ResponseTemplate::new(200).set_body_json(common::fixture("deribit", "list_api_keys.json")),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v2/private/reset_api_key",
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "jsonrpc": "2.0",
+            "result": {
+                "id": 1,
+                "enabled": true,
+                "max_scope": "trade:read",
+                "client_secret": "TheOnlyNewSecretOfKey1xxxxxxxxxxxxxxxxxxxxx",
+                "name": ""
+            }
+        })),
+    )
+    .await;
+    let adapter = common::builder_for(ExchangeId::Deribit, &server)
+        .build()
+        .unwrap();
+    let key = adapter
+        .reset_secret(
+            KeyRef::other("TiA4AyLPq3"),
+            RevokeConfirm::IUnderstandThisIsIrreversible,
+        )
+        .await
+        .unwrap_or_else(|err| panic!("the new secret was dropped: {err}"));
+    assert_eq!(key.api_key, "TiA4AyLPq3");
+    assert_eq!(
+        key.secret.expose_secret(),
+        "TheOnlyNewSecretOfKey1xxxxxxxxxxxxxxxxxxxxx"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Second factor.
+
+#[derive(Debug, Default)]
+struct Answerer {
+    code: &'static str,
+    prompts: Mutex<Vec<String>>,
+}
+
+#[derive(Debug)]
+struct Lent(Arc<Answerer>);
+
+#[async_trait]
+impl exchange_keys::SecondFactor for Lent {
+    async fn answer(
+        &self,
+        challenge: &exchange_keys::Challenge,
+    ) -> exchange_keys::Result<SecretString> {
+        self.0
+            .prompts
+            .lock()
+            .unwrap()
+            .push(challenge.prompt.clone());
+        Ok(SecretString::from(self.0.code.to_owned()))
+    }
+}
+
+/// A hostile challenge (control characters that rewrite a terminal, a megabyte of text) reaches
+/// the person as a short, printable prompt.
+#[tokio::test]
+async fn a_hostile_challenge_prompt_is_printable_and_bounded() {
+    let server = MockServer::start().await;
+    let huge = "A".repeat(60_000);
+    Mock::given(method("GET"))
+        .and(path("/api/v2/private/list_api_keys"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "jsonrpc": "2.0",
+            "result": {
+                "security_keys": [{"type": "u2f\u{1b}[2J", "name": format!("\u{1b}]0;pwned\u{7}{huge}")}],
+                "security_key_authorization_required": true,
+                "rp_id": "evil\r\nrp",
+                "challenge": format!("c\u{1b}[31m{huge}")
+            }
+        })))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v2/private/list_api_keys",
+        ResponseTemplate::new(200).set_body_json(common::fixture("deribit", "list_api_keys.json")),
+    )
+    .await;
+    let answerer = Arc::new(Answerer {
+        code: "123456",
+        ..Answerer::default()
+    });
+    let adapter = common::builder_for(ExchangeId::Deribit, &server)
+        .second_factor(Lent(answerer.clone()))
+        .build()
+        .unwrap();
+    let outcome = adapter.list_keys().await;
+    let prompts = answerer.prompts.lock().unwrap().clone();
+    assert_eq!(prompts.len(), 1, "{outcome:?}");
+    let prompt = &prompts[0];
+    assert!(
+        !prompt.chars().any(char::is_control),
+        "control characters reach the person: {:?}",
+        &prompt[..prompt.len().min(200)]
+    );
+    assert!(prompt.len() < 4096, "a prompt of {} bytes", prompt.len());
+}
