@@ -953,3 +953,51 @@ async fn a_hostile_challenge_prompt_is_printable_and_bounded() {
     );
     assert!(prompt.len() < 4096, "a prompt of {} bytes", prompt.len());
 }
+
+/// A store command that never reads its standard input, handed a key whose secret (the
+/// exchange's to choose) is larger than a pipe holds: the timeout still applies.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_command_store_timeout_holds_when_the_command_never_reads() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = MockServer::start().await;
+    let secret = "S".repeat(300_000);
+    mount(
+        &server,
+        "GET",
+        "/api/v2/private/create_api_key",
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "jsonrpc": "2.0",
+            "result": {"id": 7, "client_id": "NewKey7", "client_secret": secret,
+                       "enabled": true, "max_scope": "trade:read", "name": "k"}
+        })),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v2/private/edit_api_key",
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "jsonrpc": "2.0",
+            "result": {"id": 7, "client_id": "NewKey7", "enabled": true,
+                       "max_scope": "account:read trade:read wallet:read block_trade:none",
+                       "name": "k", "ip_whitelist": ["203.0.113.7"]}
+        })),
+    )
+    .await;
+    let key = common::builder_for(ExchangeId::Deribit, &server)
+        .build()
+        .unwrap()
+        .create_key(&NewKeySpec::new("k", vec![Permission::Read]).allowed_ips(["203.0.113.7"]))
+        .await
+        .unwrap();
+    let dir = scratch("command-deaf");
+    let deaf = dir.join("deaf.sh");
+    std::fs::write(&deaf, "#!/bin/sh\nexec sleep 30\n").unwrap();
+    std::fs::set_permissions(&deaf, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let store = CommandStore::new(deaf.display().to_string()).timeout(Duration::from_millis(300));
+    let outcome = tokio::time::timeout(Duration::from_secs(10), store.store(&key)).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let stored = outcome.expect("the store command's timeout did not hold");
+    assert!(stored.is_err(), "a command that read nothing acknowledged");
+}

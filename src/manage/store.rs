@@ -138,26 +138,47 @@ fn run_store_command(command_line: &str, document: &str, timeout: Duration) -> R
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("could not run `{name}`: {}", e.kind()))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(document.as_bytes())
-            .map_err(|e| format!("`{name}` did not take the credentials: {}", e.kind()))?;
-    }
+    // Written from another thread: a command that never reads would otherwise block the
+    // write (once the document outgrows the pipe) past the deadline. Killing the command at
+    // the deadline closes the pipe, which ends the write.
+    let writer = child.stdin.take().map(|mut stdin| {
+        let document = Zeroizing::new(document.to_owned());
+        std::thread::spawn(move || stdin.write_all(document.as_bytes()).map_err(|e| e.kind()))
+    });
+    let taken =
+        |writer: Option<std::thread::JoinHandle<Result<(), std::io::ErrorKind>>>| match writer {
+            Some(writer) => match writer.join() {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(kind)) => Err(format!("`{name}` did not take the credentials: {kind}")),
+                Err(_) => Err(format!("`{name}` did not take the credentials")),
+            },
+            None => Ok(()),
+        };
     let deadline = Instant::now() + timeout;
+    let mut writer = writer;
     loop {
         match child.try_wait() {
-            Ok(Some(status)) if status.success() => return Ok(()),
-            Ok(Some(status)) => return Err(format!("`{name}` refused the credentials ({status})")),
+            Ok(Some(status)) if status.success() => return taken(writer.take()),
+            Ok(Some(status)) => {
+                let _ = taken(writer.take());
+                return Err(format!("`{name}` refused the credentials ({status})"));
+            }
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
+                let _ = taken(writer.take());
                 return Err(format!(
-                    "`{name}` did not acknowledge within {} s",
-                    timeout.as_secs()
+                    "`{name}` did not acknowledge within {} ms",
+                    timeout.as_millis()
                 ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(format!("waiting for `{name}`: {}", e.kind())),
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let _ = taken(writer.take());
+                return Err(format!("waiting for `{name}`: {}", e.kind()));
+            }
         }
     }
 }
