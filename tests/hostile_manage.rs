@@ -1001,3 +1001,48 @@ async fn the_command_store_timeout_holds_when_the_command_never_reads() {
     let stored = outcome.expect("the store command's timeout did not hold");
     assert!(stored.is_err(), "a command that read nothing acknowledged");
 }
+
+/// The new key's adapter, whose inspection carries a vendor flag nobody recognizes (it could
+/// grant anything: the open world makes every denied right unreported).
+#[derive(Debug)]
+struct Mystery(Arc<dyn KeyAdapter>);
+
+#[async_trait]
+impl KeyAdapter for Mystery {
+    fn exchange(&self) -> ExchangeId {
+        self.0.exchange()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.0.capabilities()
+    }
+    async fn key_info(&self) -> exchange_keys::Result<KeyInfo> {
+        let mut info = self.0.key_info().await?;
+        info.permissions
+            .unrecognized("mystery_flag", exchange_keys::Grant::NotReported);
+        Ok(info)
+    }
+}
+
+/// A new key whose rights are not all known (a right the old key was reported NOT to hold is
+/// now unreported, withdrawal included) does not match the old key: it is not verified.
+#[tokio::test]
+async fn a_new_key_with_rights_not_reported_is_not_verified() {
+    let setup = setup().await;
+    let url = setup.sim.base_url();
+    let verifier: Verifier = Arc::new(move |credentials: Credentials| {
+        let real = ExchangeId::Deribit
+            .builder()
+            .base_url(url.clone())
+            .retry(exchange_keys::RetryPolicy::none())
+            .rate_limit(None)
+            .credentials(credentials)
+            .build()?;
+        Ok(Arc::new(Mystery(real)) as Arc<dyn KeyAdapter>)
+    });
+    let state = setup.plan().await;
+    let outcome = setup.rotation_verifying(verifier).run(state).await;
+    assert!(
+        !setup.revoked(&setup.old.api_key),
+        "the old key was revoked for a new key that may withdraw: {outcome:?}"
+    );
+}

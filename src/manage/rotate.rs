@@ -913,8 +913,19 @@ fn differences(state: &RotationState, info: &KeyInfo) -> Option<String> {
         }
     }
     for (right, grant) in info.permissions.iter() {
-        if grant == Grant::Granted && !state.permissions.contains(right) {
-            found.push(format!("`{right}` is granted beyond the old key's rights"));
+        if state.permissions.contains(right) {
+            continue;
+        }
+        match grant {
+            Grant::Granted => {
+                found.push(format!("`{right}` is granted beyond the old key's rights"))
+            }
+            // The old key's rights were all known (the plan refuses otherwise): a right the
+            // exchange leaves unreported on the new key may be granted.
+            Grant::NotReported => found.push(format!(
+                "the exchange does not say whether `{right}` is granted"
+            )),
+            _ => {}
         }
     }
     let wanted: BTreeSet<String> = state
