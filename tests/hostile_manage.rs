@@ -1046,3 +1046,32 @@ async fn a_new_key_with_rights_not_reported_is_not_verified() {
         "the old key was revoked for a new key that may withdraw: {outcome:?}"
     );
 }
+
+/// A breach response revokes the keys a master key manages on every exchange that lists and
+/// revokes them, sub-account keys included (OKX needs the sub-account to delete a key).
+#[tokio::test]
+async fn a_breach_response_revokes_managed_sub_account_keys_on_every_exchange() {
+    for exchange in [ExchangeId::Bybit, ExchangeId::Okx, ExchangeId::Deribit] {
+        let sim = SimulatedExchange::start(exchange, Scenario::Trading)
+            .await
+            .unwrap();
+        let manager = sim.adapter().unwrap();
+        let mut spec = NewKeySpec::new("grid_bot", vec![Permission::Read, Permission::SpotTrade])
+            .allowed_ips(["203.0.113.7"]);
+        if let Some(sub) = exchange_keys::testkit::sub_account(exchange).unwrap() {
+            spec = spec.sub_account(sub);
+        }
+        let managed = manager.create_key(&spec).await.unwrap();
+        let plan = breach::plan(vec![BreachTarget {
+            account: "main".into(),
+            adapter: manager.clone(),
+            include_managed: true,
+        }])
+        .await;
+        let report = plan.execute(&plan.confirmation()).await.unwrap();
+        assert!(
+            sim.with_state(|s| s.is_revoked(&managed.api_key)).unwrap(),
+            "{exchange}: the managed key survived the breach response:\n{report}"
+        );
+    }
+}

@@ -213,9 +213,17 @@ pub async fn plan(targets: Vec<BreachTarget>) -> BreachPlan {
                         let own = own_id.as_deref().is_some_and(|own| {
                             own.trim().eq_ignore_ascii_case(key_id.trim())
                         });
-                        if !own && !key_id.trim().is_empty() {
-                            managed.push(step(Action::RevokeManaged { key_id }));
+                        if own || key_id.trim().is_empty() {
+                            continue;
                         }
+                        if key_id.contains('*') {
+                            // Shown masked: no API call can name it.
+                            manual.push(step(Action::Manual {
+                                step: format!("a key listed with a masked id (`{key_id}`), labelled `{}`: revoke it by hand ({})", info.label.known().map_or("", String::as_str), adapter.manual_step(Operation::Revoke)),
+                            }));
+                            continue;
+                        }
+                        managed.push(step(Action::RevokeManaged { key_id }));
                     }
                 }
                 Err(error) => warnings.push(format!(
