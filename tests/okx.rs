@@ -1014,7 +1014,15 @@ async fn what_okx_cannot_do_for_a_sub_account_key_is_refused_before_anything_is_
             .unwrap_err();
         assert!(matches!(err, Error::Config { .. }), "{err}");
     }
-    assert!(sim.received_requests().await.is_empty(), "nothing was sent");
+    // A revoke without its sub-account looks for the key in the sub-accounts' lists (reads);
+    // nothing is written.
+    assert!(
+        sim.received_requests()
+            .await
+            .iter()
+            .all(|r| r.method == "GET"),
+        "nothing was written"
+    );
 }
 
 #[tokio::test]
@@ -1314,7 +1322,7 @@ async fn a_change_okx_does_not_show_is_an_error() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Rejected { .. }), "{err}");
+    assert!(err.is_outcome_unknown(), "{err}");
     assert!(
         err.to_string().contains("bound to exactly 203.0.113.9"),
         "{err}"

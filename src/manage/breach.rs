@@ -175,12 +175,6 @@ fn describe(action: &Action) -> String {
     }
 }
 
-/// Whether a listed key id can name a key in a call: not blank, not masked (`******`).
-fn usable_id(key_id: &str) -> bool {
-    let id = key_id.trim();
-    !id.is_empty() && !id.contains('*')
-}
-
 /// The typed confirmation did not match the plan's.
 #[derive(Debug, thiserror::Error)]
 #[error(
@@ -208,26 +202,32 @@ pub async fn plan(targets: Vec<BreachTarget>) -> BreachPlan {
             target: index,
         };
         if target.include_managed && caps.list_keys.is_available() && caps.revoke.is_available() {
-            let own_id = adapter
-                .key_info()
-                .await
-                .ok()
-                .and_then(|info| info.key_id.known().cloned());
-            match adapter.list_keys().await {
-                Ok(listed) => {
+            // The key in use must be told apart from the keys it manages: revoked among them,
+            // first, it would cut off every revocation after it.
+            let listed = match adapter.key_info().await {
+                Ok(own) => adapter
+                    .list_keys()
+                    .await
+                    .map(|listed| (own.key_id.known().cloned(), listed)),
+                Err(error) => Err(error),
+            };
+            match listed {
+                Ok((own_id, listed)) => {
                     for info in listed {
                         let Reported::Known(key_id) = info.key_id else {
                             continue;
                         };
-                        if Some(&key_id) == own_id.as_ref() {
+                        let own = own_id.as_deref().is_some_and(|own| {
+                            own.trim().eq_ignore_ascii_case(key_id.trim())
+                        });
+                        if own || key_id.trim().is_empty() {
                             continue;
                         }
-                        // A masked or blank id names no key the API could revoke.
-                        if !usable_id(&key_id) {
-                            warnings.push(format!(
-                                "{exchange} {}: a managed key is listed as `{key_id}`, which names no key: check the exchange's key list by hand",
-                                target.account
-                            ));
+                        if key_id.contains('*') {
+                            // Shown masked: no API call can name it.
+                            manual.push(step(Action::Manual {
+                                step: format!("a key listed with a masked id (`{key_id}`), labelled `{}`: revoke it by hand ({})", info.label.known().map_or("", String::as_str), adapter.manual_step(Operation::Revoke)),
+                            }));
                             continue;
                         }
                         managed.push(step(Action::RevokeManaged {
@@ -237,7 +237,7 @@ pub async fn plan(targets: Vec<BreachTarget>) -> BreachPlan {
                     }
                 }
                 Err(error) => warnings.push(format!(
-                    "{exchange} {}: could not list the keys it manages ({error}); check them by hand",
+                    "{exchange} {}: could not inspect the key and list the keys it manages ({error}); check them by hand",
                     target.account
                 )),
             }
@@ -281,6 +281,10 @@ impl BreachPlan {
         exchanges.dedup();
         exchanges.sort_unstable();
         exchanges.dedup();
+        if exchanges.is_empty() {
+            // Nothing to revoke through an API: the phrase still ends in what can be typed.
+            return "revoke 0 keys".to_owned();
+        }
         format!(
             "revoke {} keys on {}",
             self.api_revocations(),

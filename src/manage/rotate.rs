@@ -327,6 +327,7 @@ impl Rotation {
                 ),
             });
         }
+        check_state(&state)?;
         // The new key's secret lives only here until the store has it.
         let mut created: Option<NewKey> = None;
         let mut held = new_credentials;
@@ -371,6 +372,16 @@ impl Rotation {
                     .to_owned(),
             });
         }
+        if state.exchange != self.manager.exchange() {
+            return Err(RotationError::Plan {
+                reason: format!(
+                    "the state is of a {} rotation, the manager of {}",
+                    state.exchange,
+                    self.manager.exchange()
+                ),
+            });
+        }
+        check_state(&state)?;
         if state.new_key.is_none() && state.create_sent {
             // The create's outcome was never learnt: find the key before declaring it absent.
             self.find_created(&mut state).await?;
@@ -498,15 +509,51 @@ impl Rotation {
                 ))
             }
         };
-        let found = listed.iter().find_map(|info| {
+        let own = self.manager_key_id().await.map_err(|reason| {
+            self.stopped(state, "find the new key", format!("the create's outcome is unknown and {reason}: check the exchange's key list by hand for a key labelled `{}`", state.label))
+        })?;
+        let mut candidates: Vec<&String> = Vec::new();
+        for id in listed.iter().filter_map(|info| {
             let id = info.key_id.known()?;
             let new = state
                 .keys_before
                 .as_ref()
-                .is_none_or(|before| !before.contains(id));
-            let labelled = info.label.known().is_some_and(|l| l == &state.label);
-            (new && labelled && *id != state.old_key).then(|| id.clone())
-        });
+                .is_none_or(|before| !before.iter().any(|known| same_key(known, id)));
+            let labelled = info
+                .label
+                .known()
+                .is_some_and(|l| l.trim() == state.label.trim());
+            let ours = !same_key(id, &state.old_key)
+                && !own.as_deref().is_some_and(|own| same_key(id, own));
+            (new && labelled && ours).then_some(id)
+        }) {
+            // A list showing one key twice shows one candidate.
+            if !candidates.iter().any(|known| same_key(known, id)) {
+                candidates.push(id);
+            }
+        }
+        // A key is taken for the create's only when it cannot be anyone else's: without the
+        // list from before the create, a key with the same label may be another rotation's,
+        // and revoking it as an orphan would cut off its owner.
+        let unclear = match (candidates.as_slice(), &state.keys_before) {
+            ([], _) => None,
+            ([_], Some(_)) => None,
+            (_, None) => Some("the keys could not be listed before the create, so a key with its label may be someone else's"),
+            (_, Some(_)) => Some("several keys with its label appeared since the create was sent"),
+        };
+        if let Some(why) = unclear {
+            let named = candidates
+                .iter()
+                .map(|id| id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(self.stopped(
+                state,
+                "find the new key",
+                format!("the create's outcome is unknown and {why} ({named}): nothing was revoked; check on the exchange which key this rotation made, revoke it by hand (its secret was never seen), and start a new rotation"),
+            ));
+        }
+        let found = candidates.first().map(|id| (*id).clone());
         state.log(
             "find the new key",
             true,
@@ -587,18 +634,41 @@ impl Rotation {
         state: &mut RotationState,
         credentials: Credentials,
     ) -> Result<(), RotationError> {
+        let new_key = state.new_key.clone().unwrap_or_default();
+        if !same_key(credentials.api_key(), &new_key) {
+            // Nothing is changed: resumed with the wrong credentials, the caller can resume
+            // again with the right ones.
+            let reason = format!(
+                "the credentials given are of key {}, not of the new key {new_key}: nothing was changed; resume with the new key's credentials",
+                credentials.api_key()
+            );
+            state.log("verify", false, reason.clone());
+            return Err(self.stopped(state, "verify", reason));
+        }
         let mut last = String::new();
         for attempt in 0..self.verify_attempts {
             if attempt > 0 {
                 tokio::time::sleep(self.verify_delay).await;
             }
             let inspected = match (self.verifier)(credentials.clone()) {
-                Ok(adapter) => adapter.key_info().await,
+                Ok(adapter) => adapter
+                    .key_info()
+                    .await
+                    .map(|info| (info, adapter.capabilities().reports_key_id)),
                 Err(error) => Err(error),
             };
             match inspected {
-                Ok(info) => {
-                    return match differences(state, &info) {
+                Ok((info, reports_key_id)) => {
+                    let difference = match &info.key_id {
+                        Reported::Known(id) if !same_key(id, &new_key) => Some(format!(
+                            "the exchange answered for key {id}, not for the new key {new_key}"
+                        )),
+                        Reported::NotReported if reports_key_id.is_available() => Some(format!(
+                            "the exchange's answer does not name the key it is about, so it does not show the new key {new_key}"
+                        )),
+                        _ => differences(state, &info),
+                    };
+                    return match difference {
                         None => {
                             state.phase = Phase::Verified;
                             state.log("verify", true, "the new key works and matches the old one");
@@ -667,7 +737,27 @@ impl Rotation {
         }
     }
 
+    /// Revokes the new key (or an orphan): never the old key, never the manager's own key.
     async fn revoke(&self, key_id: &str, state: &RotationState) -> Result<(), Error> {
+        let exchange = self.manager.exchange();
+        if same_key(key_id, &state.old_key) {
+            return Err(Error::config(
+                exchange,
+                format!("{key_id} is the old key, not a new one: nothing was revoked"),
+            ));
+        }
+        let own = self
+            .manager_key_id()
+            .await
+            .map_err(|reason| Error::config(exchange, format!("{reason}: nothing was revoked")))?;
+        if own.as_deref().is_some_and(|own| same_key(own, key_id)) {
+            return Err(Error::config(
+                exchange,
+                format!(
+                    "{key_id} is the key managing the rotation, not a new one: nothing was revoked"
+                ),
+            ));
+        }
         self.manager
             .revoke(
                 KeyRef::Other {
@@ -678,6 +768,15 @@ impl Rotation {
             )
             .await
             .map(|_| ())
+    }
+
+    /// The public id of the manager's own key, where its exchange reports it.
+    async fn manager_key_id(&self) -> Result<Option<String>, String> {
+        self.manager
+            .key_info()
+            .await
+            .map(|info| info.key_id.known().cloned())
+            .map_err(|e| format!("the manager's own key cannot be told apart ({e})"))
     }
 
     fn record(&self, state: &RotationState) {
@@ -704,6 +803,39 @@ impl Rotation {
             reason,
             state: Box::new(state.clone()),
         }
+    }
+}
+
+/// Whether two public key ids name the same key, as the adapters' own-key gate compares them
+/// (surrounding spaces and ASCII case ignored): where the saga must not touch a key, a near
+/// match counts.
+fn same_key(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+/// Refuses a state that does not hold together (read from a file that was edited, or is of
+/// another rotation) before anything is sent: a phase past `Created` without a new key, a new
+/// key that is the old one, an empty key id.
+fn check_state(state: &RotationState) -> Result<(), RotationError> {
+    let refuse = |why: &str| {
+        Err(RotationError::Plan {
+            reason: format!("the rotation state does not hold together: {why}; nothing was sent"),
+        })
+    };
+    if state.old_key.trim().is_empty() {
+        return refuse("it names no old key");
+    }
+    match state.new_key.as_deref() {
+        Some(new) if new.trim().is_empty() => refuse("its new key has an empty id"),
+        Some(new) if same_key(new, &state.old_key) => refuse("its new key is the old key"),
+        None if matches!(
+            state.phase,
+            Phase::Created | Phase::Stored | Phase::Verified
+        ) =>
+        {
+            refuse("it is past creating the new key but names none")
+        }
+        _ => Ok(()),
     }
 }
 
@@ -786,8 +918,19 @@ fn differences(state: &RotationState, info: &KeyInfo) -> Option<String> {
         }
     }
     for (right, grant) in info.permissions.iter() {
-        if grant == Grant::Granted && !state.permissions.contains(right) {
-            found.push(format!("`{right}` is granted beyond the old key's rights"));
+        if state.permissions.contains(right) {
+            continue;
+        }
+        match grant {
+            Grant::Granted => {
+                found.push(format!("`{right}` is granted beyond the old key's rights"))
+            }
+            // The old key's rights were all known (the plan refuses otherwise): a right the
+            // exchange leaves unreported on the new key may be granted.
+            Grant::NotReported => found.push(format!(
+                "the exchange does not say whether `{right}` is granted"
+            )),
+            _ => {}
         }
     }
     let wanted: BTreeSet<String> = state

@@ -138,26 +138,47 @@ fn run_store_command(command_line: &str, document: &str, timeout: Duration) -> R
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("could not run `{name}`: {}", e.kind()))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(document.as_bytes())
-            .map_err(|e| format!("`{name}` did not take the credentials: {}", e.kind()))?;
-    }
+    // Written from another thread: a command that never reads would otherwise block the
+    // write (once the document outgrows the pipe) past the deadline. Killing the command at
+    // the deadline closes the pipe, which ends the write.
+    let writer = child.stdin.take().map(|mut stdin| {
+        let document = Zeroizing::new(document.to_owned());
+        std::thread::spawn(move || stdin.write_all(document.as_bytes()).map_err(|e| e.kind()))
+    });
+    let taken =
+        |writer: Option<std::thread::JoinHandle<Result<(), std::io::ErrorKind>>>| match writer {
+            Some(writer) => match writer.join() {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(kind)) => Err(format!("`{name}` did not take the credentials: {kind}")),
+                Err(_) => Err(format!("`{name}` did not take the credentials")),
+            },
+            None => Ok(()),
+        };
     let deadline = Instant::now() + timeout;
+    let mut writer = writer;
     loop {
         match child.try_wait() {
-            Ok(Some(status)) if status.success() => return Ok(()),
-            Ok(Some(status)) => return Err(format!("`{name}` refused the credentials ({status})")),
+            Ok(Some(status)) if status.success() => return taken(writer.take()),
+            Ok(Some(status)) => {
+                let _ = taken(writer.take());
+                return Err(format!("`{name}` refused the credentials ({status})"));
+            }
             Ok(None) if Instant::now() >= deadline => {
                 let _ = child.kill();
                 let _ = child.wait();
+                let _ = taken(writer.take());
                 return Err(format!(
-                    "`{name}` did not acknowledge within {} s",
-                    timeout.as_secs()
+                    "`{name}` did not acknowledge within {} ms",
+                    timeout.as_millis()
                 ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(format!("waiting for `{name}`: {}", e.kind())),
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let _ = taken(writer.take());
+                return Err(format!("waiting for `{name}`: {}", e.kind()));
+            }
         }
     }
 }
@@ -187,15 +208,33 @@ impl FileJournal {
 impl Journal for FileJournal {
     fn record(&self, state: &RotationState) -> Result<(), String> {
         let text = serde_json::to_string_pretty(state).map_err(|e| e.to_string())?;
-        let mut temporary = self.path.clone().into_os_string();
-        temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
-        File::create(&temporary)
-            .and_then(|mut file| {
-                file.write_all(text.as_bytes())?;
-                file.sync_all()
+        let shown = self.path.display();
+        // The temporary file gets an unpredictable name and is created new (O_EXCL, which
+        // follows no symlink): in a shared directory, a link planted at a guessable name would
+        // otherwise make the journal overwrite whatever file it points at.
+        let (temporary, mut file) = (0..8)
+            .find_map(|_| {
+                let suffix = crate::transport::signing::random_hex(8).ok()?;
+                let mut temporary = self.path.clone().into_os_string();
+                temporary.push(format!(".{suffix}.tmp"));
+                let temporary = PathBuf::from(temporary);
+                let mut options = OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    options.mode(0o600);
+                }
+                options.open(&temporary).ok().map(|file| (temporary, file))
             })
-            .and_then(|()| fs::rename(&temporary, &self.path))
-            .map_err(|e| format!("{}: {e}", self.path.display()))
+            .ok_or_else(|| format!("{shown}: could not create a temporary file beside it"))?;
+        let written = file
+            .write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .and_then(|()| fs::rename(&temporary, &self.path));
+        if written.is_err() {
+            let _ = fs::remove_file(&temporary);
+        }
+        written.map_err(|e| format!("{shown}: {e}"))
     }
 }

@@ -153,19 +153,16 @@ impl Asked {
             .iter()
             .find(|(kind, _)| kind.eq_ignore_ascii_case("tfa"))
         {
-            Some((_, name)) => (ChallengeMethod::Totp, name.clone()),
+            Some((_, name)) => (ChallengeMethod::Totp, shown(name)),
             None => match keys.first() {
-                Some((kind, name)) => (ChallengeMethod::Other(kind.clone()), name.clone()),
+                Some((kind, name)) => (ChallengeMethod::Other(shown(kind)), shown(name)),
                 None => (ChallengeMethod::Other("unnamed".to_owned()), String::new()),
             },
         };
         Some(Asked {
             method,
             name,
-            rp_id: result
-                .get("rp_id")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            rp_id: result.get("rp_id").and_then(Value::as_str).map(shown),
             challenge: challenge.to_owned(),
         })
     }
@@ -192,11 +189,26 @@ impl Asked {
                 format!(
                     "Deribit asks for the account's `{kind}` security key{named} to carry out `{call}` ({operation}): relying party `{}`, challenge `{}`, valid for a minute",
                     self.rp_id.as_deref().unwrap_or("not given"),
-                    self.challenge
+                    shown(&self.challenge)
                 )
             }
         }
     }
+}
+
+/// The longest text of the exchange's a prompt repeats (Deribit's challenge is 44 characters).
+const SHOWN_MAX: usize = 128;
+
+/// Text of the exchange's as a prompt shows it to a person: no control characters (escape
+/// sequences would rewrite the terminal), and cut short.
+fn shown(text: &str) -> String {
+    let printable: String = text.chars().filter(|c| !c.is_control()).collect();
+    let length = printable.chars().count();
+    if length <= SHOWN_MAX {
+        return printable;
+    }
+    let kept: String = printable.chars().take(SHOWN_MAX).collect();
+    format!("{kept}… ({length} characters)")
 }
 
 /// The codes with which Deribit refuses an answered challenge.

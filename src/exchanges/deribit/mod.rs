@@ -501,16 +501,20 @@ impl Venue for Deribit {
             .get("client_secret")
             .and_then(Value::as_str)
             .filter(|secret| !secret.is_empty());
+        // The answer is about the key reset when it names it, by client id or number, as
+        // listed; one naming neither is still the answer to the reset of that key. Its secret
+        // is then the only one the key has: it is handed over, never dropped.
         let client_id = map::client_id_of(&answer);
-        if let (Some(secret), Some(client_id)) = (secret, client_id) {
-            if client_id == listed.client_id {
-                return Ok(NewKey {
-                    exchange: ExchangeId::Deribit,
-                    api_key: client_id.to_owned(),
-                    secret: SecretString::from(secret.to_owned()),
-                    passphrase: None,
-                });
-            }
+        let number = answer.get("id").and_then(Value::as_u64);
+        let same_key = client_id.is_none_or(|id| id == listed.client_id)
+            && number.is_none_or(|number| number == listed.number);
+        if let (Some(secret), true) = (secret, same_key) {
+            return Ok(NewKey {
+                exchange: ExchangeId::Deribit,
+                api_key: listed.client_id.clone(),
+                secret: SecretString::from(secret.to_owned()),
+                passphrase: None,
+            });
         }
         let mut error = Error::OutcomeUnknown {
             exchange: ExchangeId::Deribit,

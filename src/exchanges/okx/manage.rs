@@ -5,7 +5,9 @@
 //! must be linked to IP addresses", "Permission: Trade").
 //!
 //! Every call names the sub-account (`subAcct`): a key without its sub-account is refused here,
-//! before anything is sent. The key in use is managed on okx.com only.
+//! before anything is sent, except by `revoke`, which then looks for the key in every
+//! sub-account's list (so a breach response can revoke what a master key lists) and deletes
+//! it only where exactly one sub-account lists it. The key in use is managed on okx.com only.
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Map, Value};
@@ -341,15 +343,18 @@ pub(super) async fn update_key(
         // A new label only: nothing a caller's safety depends on to check.
         return Ok(());
     }
+    // OKX accepted the call (code 0): what its answer does not show may or may not be done.
     match shown_differs(&entry, ips, trade) {
         None => Ok(()),
-        Some(why) => Err(Error::Rejected {
-            context: Box::new(ErrorContext {
-                message: Some(format!(
+        Some(why) => Err(Error::OutcomeUnknown {
+            exchange: ExchangeId::Okx,
+            call: MODIFY.describe(),
+            source: Box::new(Error::decode(
+                format!(
                     "{why}: the change may be partly carried out; look at the key on okx.com under Sub-accounts > API keys"
-                )),
-                ..context
-            }),
+                ),
+                context,
+            )),
         }),
     }
 }
@@ -363,11 +368,12 @@ pub(super) async fn revoke(adapter: &VenueAdapter, target: KeyRef) -> Result<Rev
     else {
         return Err(adapter.unsupported(Operation::RevokeOwn));
     };
-    let sub_account = required(
-        sub_account.as_deref(),
-        "KeyRef::Other::sub_account",
-        "nothing was revoked",
-    )?;
+    // Without its sub-account (a breach response revoking what a master key lists), the key
+    // is looked for in every sub-account: found in exactly one, it is deleted there.
+    let sub_account = match sub_account.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => name.to_owned(),
+        _ => sub_account_of(adapter, key_id.trim()).await?,
+    };
     delete(adapter, &sub_account, key_id.trim())
         .await
         .map_err(explain)?;
@@ -375,6 +381,38 @@ pub(super) async fn revoke(adapter: &VenueAdapter, target: KeyRef) -> Result<Rev
         exchange: ExchangeId::Okx,
         key_id: Some(key_id),
     })
+}
+
+/// The one sub-account whose keys include `api_key`, as the master key lists them.
+async fn sub_account_of(adapter: &VenueAdapter, api_key: &str) -> Result<String> {
+    let mut found = Vec::new();
+    for entry in sub_accounts(adapter).await? {
+        let name = match decode::<wire::SubAccount>(&entry, "sub-account")
+            .unwrap_or_default()
+            .sub_acct
+        {
+            Field::Present(name) if !name.trim().is_empty() => name,
+            _ => continue,
+        };
+        let listed = keys_of(adapter, entry).await?;
+        if listed
+            .iter()
+            .any(|info| info.key_id.known().map(|id| id.trim()) == Some(api_key))
+        {
+            found.push(name);
+        }
+    }
+    match found.as_slice() {
+        [name] => Ok(name.clone()),
+        [] => Err(Error::config(
+            ExchangeId::Okx,
+            format!("no sub-account of this master key lists key `{api_key}` (OKX deletes sub-account keys only; name the sub-account in KeyRef::Other::sub_account): nothing was revoked"),
+        )),
+        names => Err(Error::config(
+            ExchangeId::Okx,
+            format!("sub-accounts {} all list key `{api_key}`: name the one meant in KeyRef::Other::sub_account; nothing was revoked", names.join(", ")),
+        )),
+    }
 }
 
 async fn delete(adapter: &VenueAdapter, sub_account: &str, api_key: &str) -> Result<()> {
