@@ -159,7 +159,7 @@ async fn run(options: Options) -> Result<ExitCode, Usage> {
         );
         rotation.run(state).await
     };
-    Ok(report(outcome))
+    Ok(report(outcome).await)
 }
 
 fn names(permissions: &[Permission]) -> String {
@@ -170,7 +170,7 @@ fn names(permissions: &[Permission]) -> String {
         .join(", ")
 }
 
-fn report(outcome: Result<RotationState, RotationError>) -> ExitCode {
+async fn report(outcome: Result<RotationState, RotationError>) -> ExitCode {
     let print_steps = |state: &RotationState| {
         for step in &state.steps {
             let mark = if step.ok { "ok  " } else { "FAIL" };
@@ -199,17 +199,43 @@ fn report(outcome: Result<RotationState, RotationError>) -> ExitCode {
             if let Some(state) = error.state() {
                 print_steps(state);
             }
-            // The new key's secret, when the store refused it and the key could not be
-            // revoked, is in the error's `key`: it goes to the terminal once, on request.
             eprintln!("rotate: {error}");
             if let RotationError::NewKeyNotStored { key, .. } = &error {
-                eprintln!(
-                    "rotate: the new key {} is live and its secret was not stored: revoke it on the exchange's website, or store it by hand",
-                    key.api_key
-                );
+                rescue(key).await;
             }
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The store refused the new credentials and the new key could not be revoked: the key is live
+/// and this process holds its only copy. Written to a rescue file of its own (mode 0600, never
+/// overwriting) in the current directory; shown on the terminal only if that fails too and
+/// standard error is a terminal, never into a log.
+async fn rescue(key: &exchange_keys::NewKey) {
+    let path = PathBuf::from(format!(
+        "rotate-rescue-{}-{}.json",
+        key.exchange,
+        key.api_key.replace(['/', '\\'], "_")
+    ));
+    match FileStore::new(&path).store(key).await {
+        Ok(()) => eprintln!(
+            "rotate: the new key {} is live and the store did not take it: its credentials are in {} (readable by you only). Store them where the application reads them, or revoke the key on the exchange's website; then delete the file.",
+            key.api_key,
+            path.display()
+        ),
+        _ if std::io::IsTerminal::is_terminal(&std::io::stderr()) => {
+            use secrecy::ExposeSecret;
+            eprintln!(
+                "rotate: the new key {} is live and could be written nowhere. Its secret, shown once: {}",
+                key.api_key,
+                key.secret.expose_secret()
+            );
+        }
+        _ => eprintln!(
+            "rotate: the new key {} is live and its secret could be written nowhere (and standard error is not a terminal, so it is not shown): revoke the key on the exchange's website",
+            key.api_key
+        ),
     }
 }
 
