@@ -42,7 +42,8 @@
         feature = "bybit",
         feature = "kraken",
         feature = "coinbase",
-        feature = "deribit"
+        feature = "deribit",
+        feature = "kraken-futures"
     )),
     allow(dead_code)
 )]

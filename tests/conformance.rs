@@ -57,6 +57,7 @@ conformance_suite! {
     "kraken" => kraken: ExchangeId::Kraken,
     "coinbase" => coinbase: ExchangeId::Coinbase,
     "deribit" => deribit: ExchangeId::Deribit,
+    "kraken-futures" => kraken_futures: ExchangeId::KrakenFutures,
 }
 
 /// Every adapter of this build is in the suite above.
@@ -75,6 +76,8 @@ fn every_registered_exchange_is_in_the_suite() {
         ExchangeId::Coinbase,
         #[cfg(feature = "deribit")]
         ExchangeId::Deribit,
+        #[cfg(feature = "kraken-futures")]
+        ExchangeId::KrakenFutures,
     ];
     assert_eq!(ExchangeId::supported(), listed);
 }

@@ -31,6 +31,8 @@ pub mod coinbase;
 pub mod deribit;
 #[cfg(feature = "kraken")]
 pub mod kraken;
+#[cfg(feature = "kraken-futures")]
+pub mod kraken_futures;
 #[cfg(feature = "okx")]
 pub mod okx;
 
@@ -308,6 +310,8 @@ static REGISTRY: &[&dyn Venue] = &[
     &coinbase::Coinbase,
     #[cfg(feature = "deribit")]
     &deribit::Deribit,
+    #[cfg(feature = "kraken-futures")]
+    &kraken_futures::KrakenFutures,
 ];
 
 #[cfg(feature = "testkit")]
