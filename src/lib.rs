@@ -42,7 +42,9 @@
         feature = "bybit",
         feature = "kraken",
         feature = "coinbase",
-        feature = "deribit"
+        feature = "deribit",
+        feature = "mexc",
+        feature = "bingx"
     )),
     allow(dead_code)
 )]
