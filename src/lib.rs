@@ -43,7 +43,9 @@
         feature = "kraken",
         feature = "coinbase",
         feature = "deribit",
-        feature = "kraken-futures"
+        feature = "kraken-futures",
+        feature = "mexc",
+        feature = "bingx"
     )),
     allow(dead_code)
 )]

@@ -58,6 +58,8 @@ conformance_suite! {
     "coinbase" => coinbase: ExchangeId::Coinbase,
     "deribit" => deribit: ExchangeId::Deribit,
     "kraken-futures" => kraken_futures: ExchangeId::KrakenFutures,
+    "mexc" => mexc: ExchangeId::Mexc,
+    "bingx" => bingx: ExchangeId::Bingx,
 }
 
 /// Every adapter of this build is in the suite above.
@@ -78,6 +80,10 @@ fn every_registered_exchange_is_in_the_suite() {
         ExchangeId::Deribit,
         #[cfg(feature = "kraken-futures")]
         ExchangeId::KrakenFutures,
+        #[cfg(feature = "mexc")]
+        ExchangeId::Mexc,
+        #[cfg(feature = "bingx")]
+        ExchangeId::Bingx,
     ];
     assert_eq!(ExchangeId::supported(), listed);
 }

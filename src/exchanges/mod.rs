@@ -23,6 +23,8 @@ pub(crate) mod venue;
 
 #[cfg(feature = "binance")]
 pub mod binance;
+#[cfg(feature = "bingx")]
+pub mod bingx;
 #[cfg(feature = "bybit")]
 pub mod bybit;
 #[cfg(feature = "coinbase")]
@@ -33,6 +35,8 @@ pub mod deribit;
 pub mod kraken;
 #[cfg(feature = "kraken-futures")]
 pub mod kraken_futures;
+#[cfg(feature = "mexc")]
+pub mod mexc;
 #[cfg(feature = "okx")]
 pub mod okx;
 
@@ -312,6 +316,10 @@ static REGISTRY: &[&dyn Venue] = &[
     &deribit::Deribit,
     #[cfg(feature = "kraken-futures")]
     &kraken_futures::KrakenFutures,
+    #[cfg(feature = "mexc")]
+    &mexc::Mexc,
+    #[cfg(feature = "bingx")]
+    &bingx::Bingx,
 ];
 
 #[cfg(feature = "testkit")]

@@ -1,0 +1,203 @@
+//! MEXC (spot v3): `GET /api/v3/apiKeyInfo`, Binance-style HMAC-SHA256 hex signing.
+//!
+//! What MEXC tells about the key in use: its permission tokens, its IP allowlist, note,
+//! creation time and status. **The answer's shape is known only from third-party code** (the
+//! endpoint is absent from MEXC's published docs copy): the mapper reads every field leniently,
+//! and an unknown token or right-like field leaves no right `Denied` (see `map.rs`). MEXC has no
+//! spot testnet.
+//!
+//! MEXC's API manages sub-account keys from a master key (`POST`, `GET` and `DELETE
+//! /api/v3/sub-account/apiKey`, documented); this adapter does not send them yet, so every
+//! management operation is `Unsupported` with the step to take on mexc.com. The key in use
+//! cannot be created or deleted through the API at all.
+
+mod map;
+mod sign;
+#[cfg(feature = "testkit")]
+pub(crate) mod simulate;
+mod wire;
+
+use serde_json::Value;
+
+pub use sign::signature;
+
+use super::common::{as_code, message_of};
+use super::venue::{self, Venue};
+use super::{Environment, ExchangeId};
+use crate::adapter::{Capabilities, Operation, Support};
+use crate::error::{AuthReason, ErrorClass, ErrorCode, Result};
+use crate::model::KeyInfo;
+use crate::transport::answer::decode;
+use crate::transport::pipeline::{Conventions, Endpoint};
+use crate::transport::signing::{hex_of_sha256_mac, SigningKey};
+use crate::transport::{RateLimit, Request};
+
+/// Receive window sent with every signed request, in ms (MEXC's default).
+pub const RECV_WINDOW_MS: u32 = 5000;
+
+/// The MEXC venue.
+#[derive(Debug)]
+pub(crate) struct Mexc;
+
+const KEY_INFO: Endpoint = Endpoint::read("GET", "/api/v3/apiKeyInfo");
+const SERVER_TIME: Endpoint = Endpoint::read("GET", "/api/v3/time");
+
+impl Conventions for Mexc {
+    fn exchange(&self) -> ExchangeId {
+        ExchangeId::Mexc
+    }
+
+    fn sign(
+        &self,
+        request: &mut Request,
+        key: &SigningKey,
+        _: Environment,
+        timestamp_ms: i64,
+    ) -> Result<()> {
+        use std::fmt::Write as _;
+        let query = &mut request.query;
+        // apiKeyInfo names the key it describes (`accessKey`, required by the clients that
+        // call it); the key signing is the one meant.
+        if request.path == KEY_INFO.path && !query.contains("accessKey=") {
+            let own = form_urlencoded::Serializer::new(String::new())
+                .append_pair("accessKey", key.api_key())
+                .finish();
+            query.insert_str(0, &own);
+        }
+        if !query.is_empty() {
+            query.push('&');
+        }
+        let _ = write!(
+            query,
+            "recvWindow={RECV_WINDOW_MS}&timestamp={timestamp_ms}"
+        );
+        let signature = hex_of_sha256_mac(key.hmac_key(), &[query, &request.body]);
+        query.push_str("&signature=");
+        query.push_str(&signature);
+        request.header("x-mexc-apikey", key.api_key());
+        if request.method != reqwest::Method::GET {
+            request.header("content-type", "application/json");
+        }
+        Ok(())
+    }
+
+    /// MEXC answers errors as `{"code": 700002, "msg": "…"}`; some successful answers carry
+    /// `"code": 200` (or `0`) beside their data.
+    fn error_in(&self, payload: &Value) -> Option<(String, String)> {
+        let code = as_code(payload.get("code")?)?;
+        (!matches!(code.trim(), "0" | "200")).then(|| (code, message_of(payload, "msg")))
+    }
+
+    fn error_codes(&self) -> &'static [ErrorCode] {
+        ERROR_CODES
+    }
+
+    fn server_time(&self) -> Option<Endpoint> {
+        Some(SERVER_TIME)
+    }
+
+    fn server_time_ms(&self, payload: &Value) -> Option<i64> {
+        decode::<wire::ServerTime>(payload, "server time")
+            .ok()
+            .map(|t| t.server_time)
+    }
+}
+
+impl Venue for Mexc {
+    fn sandbox(&self) -> Environment {
+        Environment::Production
+    }
+
+    // MEXC allows 500 requests per 10 s per endpoint and address: a fiftieth of it.
+    fn rate_limit(&self) -> RateLimit {
+        RateLimit::per_second(10)
+    }
+
+    fn capabilities(&self, _: Environment) -> Capabilities {
+        Capabilities {
+            key_info: Support::Native,
+            reports_key_id: Support::Native,
+            reports_label: Support::Native,
+            reports_ip_restriction: Support::Native,
+            reports_ip_list: Support::Native,
+            reports_created_at: Support::Native,
+            reports_enabled: Support::Native,
+            ..Capabilities::NONE
+        }
+    }
+
+    fn base_url(&self, environment: Environment) -> Option<&'static str> {
+        match environment {
+            Environment::Production => Some("https://api.mexc.com"),
+            _ => None,
+        }
+    }
+
+    fn key_info_endpoint(&self) -> Endpoint {
+        KEY_INFO
+    }
+
+    fn map_key_info(&self, payload: &Value, _: &str) -> std::result::Result<KeyInfo, String> {
+        map::map_api_key_info(wire::ApiKeyInfo::read(payload)?, payload)
+    }
+
+    fn manual_step(&self, operation: Operation) -> Option<&'static str> {
+        Some(match operation {
+            Operation::Revoke | Operation::RevokeOwn => {
+                "delete the key on mexc.com under Profile > API Management (MEXC's API deletes only sub-account keys, from a master key: DELETE /api/v3/sub-account/apiKey, which this crate does not send yet)"
+            }
+            Operation::CreateKey => {
+                "create the key on mexc.com under Profile > API Management, bound to your IP addresses and without withdrawals (MEXC's API creates only sub-account keys, from a master key: POST /api/v3/sub-account/apiKey, which this crate does not send yet)"
+            }
+            Operation::ListKeys => {
+                "see mexc.com, Profile > API Management (a master key can list one sub-account's keys with GET /api/v3/sub-account/apiKey, which this crate does not send yet)"
+            }
+            Operation::UpdateKey => {
+                "change the key on mexc.com under Profile > API Management > Edit"
+            }
+            Operation::SetKeyEnabled => {
+                "MEXC has no call to disable a key and enable it again: delete the key on mexc.com under Profile > API Management, and create a new one when it is needed"
+            }
+            Operation::ResetSecret => {
+                "MEXC cannot give a key a new secret: create a new key on mexc.com under Profile > API Management, move the application to it, then delete the old key"
+            }
+            _ => return None,
+        })
+    }
+
+    #[cfg(feature = "testkit")]
+    fn simulation(&self) -> crate::exchanges::simulation::Simulation {
+        simulate::simulation()
+    }
+}
+
+const ERRORS: &str =
+    "mexcdevelop/apidocs spot_v3_en source/index.html.md, \"Error Code\" (2025-08-08)";
+const HTTP_CODES: &str =
+    "mexcdevelop/apidocs spot_v3_en source/index.html.md, \"HTTP Return Codes\" (2025-08-08)";
+const CCXT: &str = "ccxt 4.5.90 python mexc.py (exceptions, lines 1022-1023)";
+
+/// MEXC's statuses and codes. MEXC answers errors with a 4xx status and
+/// `{"code": 700002, "msg": "…"}`.
+pub const ERROR_CODES: &[ErrorCode] = &[
+    ErrorCode::status(403, ErrorClass::Rejected, "the WAF (Web Application Firewall) refused the request", HTTP_CODES),
+    ErrorCode::status(418, ErrorClass::Banned, "the address is banned for going on after 429s", HTTP_CODES),
+    ErrorCode::status(429, ErrorClass::RateLimited, "a request rate limit was broken", HTTP_CODES),
+    ErrorCode::code("429", ErrorClass::RateLimited, "Too Many Requests (the code of an HTTP 429 body; not quoted from the docs, see tests/fixtures/mexc/README.md)", HTTP_CODES),
+    ErrorCode::code("401", ErrorClass::Auth(AuthReason::PermissionDenied), "No authority", ERRORS),
+    ErrorCode::code("602", ErrorClass::Auth(AuthReason::BadSignature), "Signature verification failed", ERRORS),
+    ErrorCode::code("10072", ErrorClass::Auth(AuthReason::InvalidKey), "Invalid access key", ERRORS),
+    ErrorCode::code("700001", ErrorClass::Auth(AuthReason::InvalidKey), "API-key format invalid", ERRORS),
+    ErrorCode::code("700002", ErrorClass::Auth(AuthReason::Ambiguous), "Signature for this request is not valid (also answered for an expired key or a wrong secret, per ccxt)", CCXT),
+    ErrorCode::code("700003", ErrorClass::Auth(AuthReason::TimestampOutOfWindow), "Timestamp for this request is outside of the recvWindow", ERRORS),
+    ErrorCode::code("700005", ErrorClass::Rejected, "recvWindow must less than 60000 (a request this crate built wrongly)", ERRORS),
+    ErrorCode::code("700006", ErrorClass::Auth(AuthReason::IpNotAllowed), "IP non white list", ERRORS),
+    ErrorCode::code("700007", ErrorClass::Auth(AuthReason::PermissionDenied), "No permission to access the endpoint", ERRORS),
+    ErrorCode::code("730706", ErrorClass::Auth(AuthReason::InvalidKey), "API KEY information does not exist", ERRORS),
+];
+
+/// Maps MEXC's `apiKeyInfo` answer (as JSON) to a [`KeyInfo`], without any I/O. Secret-named
+/// fields are scrubbed from `raw`.
+pub fn map_key_info(payload: &Value) -> Result<KeyInfo> {
+    venue::map_offline(&Mexc, payload)
+}
