@@ -42,7 +42,9 @@
         feature = "bybit",
         feature = "kraken",
         feature = "coinbase",
-        feature = "deribit"
+        feature = "deribit",
+        feature = "gate",
+        feature = "htx"
     )),
     allow(dead_code)
 )]

@@ -29,6 +29,10 @@ pub mod bybit;
 pub mod coinbase;
 #[cfg(feature = "deribit")]
 pub mod deribit;
+#[cfg(feature = "gate")]
+pub mod gate;
+#[cfg(feature = "htx")]
+pub mod htx;
 #[cfg(feature = "kraken")]
 pub mod kraken;
 #[cfg(feature = "okx")]
@@ -308,6 +312,10 @@ static REGISTRY: &[&dyn Venue] = &[
     &coinbase::Coinbase,
     #[cfg(feature = "deribit")]
     &deribit::Deribit,
+    #[cfg(feature = "gate")]
+    &gate::Gate,
+    #[cfg(feature = "htx")]
+    &htx::Htx,
 ];
 
 #[cfg(feature = "testkit")]
