@@ -45,7 +45,9 @@
         feature = "deribit",
         feature = "kraken-futures",
         feature = "mexc",
-        feature = "bingx"
+        feature = "bingx",
+        feature = "gate",
+        feature = "htx"
     )),
     allow(dead_code)
 )]

@@ -60,6 +60,8 @@ conformance_suite! {
     "kraken-futures" => kraken_futures: ExchangeId::KrakenFutures,
     "mexc" => mexc: ExchangeId::Mexc,
     "bingx" => bingx: ExchangeId::Bingx,
+    "gate" => gate: ExchangeId::Gate,
+    "htx" => htx: ExchangeId::Htx,
 }
 
 /// Every adapter of this build is in the suite above.
@@ -84,6 +86,10 @@ fn every_registered_exchange_is_in_the_suite() {
         ExchangeId::Mexc,
         #[cfg(feature = "bingx")]
         ExchangeId::Bingx,
+        #[cfg(feature = "gate")]
+        ExchangeId::Gate,
+        #[cfg(feature = "htx")]
+        ExchangeId::Htx,
     ];
     assert_eq!(ExchangeId::supported(), listed);
 }

@@ -31,6 +31,10 @@ pub mod bybit;
 pub mod coinbase;
 #[cfg(feature = "deribit")]
 pub mod deribit;
+#[cfg(feature = "gate")]
+pub mod gate;
+#[cfg(feature = "htx")]
+pub mod htx;
 #[cfg(feature = "kraken")]
 pub mod kraken;
 #[cfg(feature = "kraken-futures")]
@@ -320,6 +324,10 @@ static REGISTRY: &[&dyn Venue] = &[
     &mexc::Mexc,
     #[cfg(feature = "bingx")]
     &bingx::Bingx,
+    #[cfg(feature = "gate")]
+    &gate::Gate,
+    #[cfg(feature = "htx")]
+    &htx::Htx,
 ];
 
 #[cfg(feature = "testkit")]

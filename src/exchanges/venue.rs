@@ -55,6 +55,14 @@ pub(crate) trait Venue: Conventions {
         (String::new(), String::new())
     }
 
+    /// Sends the key-information call and returns its payload. The default sends
+    /// `key_info_endpoint` with `key_info_request`; a venue that must first learn something
+    /// about the caller (HTX's key query takes the account's uid) overrides it.
+    async fn fetch_key_info(&self, adapter: &VenueAdapter) -> Result<(Value, ErrorContext)> {
+        let (query, body) = self.key_info_request();
+        adapter.call(&self.key_info_endpoint(), query, body).await
+    }
+
     /// Why key inspection cannot work in `environment`, if it cannot (Binance's testnet).
     fn key_info_unavailable(&self, environment: Environment) -> Option<&'static str> {
         let _ = environment;
@@ -481,11 +489,7 @@ impl KeyAdapter for VenueAdapter {
                 manual_step: why.to_owned(),
             });
         }
-        let (query, body) = self.venue.key_info_request();
-        let outcome = match self
-            .call(&self.venue.key_info_endpoint(), query, body)
-            .await
-        {
+        let outcome = match self.venue.fetch_key_info(self).await {
             Ok((payload, context)) => key_info_from(self.venue, payload, self.api_key())
                 .map_err(|what| Error::decode(what, context)),
             Err(error) => Err(error),

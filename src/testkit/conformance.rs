@@ -633,9 +633,15 @@ pub async fn no_secret_in_debug_display_or_evidence(subject: &Subject) {
     }
 }
 
-/// Adds, to the envelope and to the payload objects inside it (`result`, `data[..]`), a
+/// Adds, to the envelope and to the payload objects inside it (`result`, `data[..]`, or each
+/// element of an answer that is a list), a
 /// secret-named field holding `secret` and an innocent field holding text that contains `echo`.
 fn echo_into(value: &mut Value, secret: &str, echo: &str) {
+    // An answer that is a bare list of keys (Gate's `main_keys`): into each of them.
+    if let Value::Array(items) = value {
+        items.iter_mut().for_each(|i| echo_into(i, secret, echo));
+        return;
+    }
     let Value::Object(map) = value else { return };
     for name in ["result", "data"] {
         match map.get_mut(name) {
@@ -657,7 +663,7 @@ fn echo_into(value: &mut Value, secret: &str, echo: &str) {
 fn echo_in_message(value: &mut Value, echo: &str) {
     let Value::Object(map) = value else { return };
     let message = format!("invalid key or signature for {echo}");
-    for name in ["msg", "retMsg", "message"] {
+    for name in ["msg", "retMsg", "message", "err-msg"] {
         if map.contains_key(name) {
             map.insert(name.into(), message.clone().into());
         }
