@@ -169,7 +169,10 @@ async fn run(options: Options) -> Result<ExitCode, UsageError> {
     };
 
     let mut report = inspect(policy, planned, now, options.concurrency).await;
-    drop(simulators);
+    // The process is about to end. Dropping a wiremock server blocks on its own async
+    // verification, and dropping dozens of them from inside this runtime was seen to livelock:
+    // the operating system reclaims them instead.
+    std::mem::forget(simulators);
     if let Some(baseline) = &baseline {
         report.compare_with(baseline);
     }

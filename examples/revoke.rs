@@ -81,6 +81,10 @@ async fn main() -> ExitCode {
         })
         .collect();
 
+    // The process ends with this function. Dropping a wiremock server blocks on its own async
+    // verification, and dropping several from inside this runtime can livelock: the operating
+    // system reclaims them instead.
+    std::mem::forget(simulators);
     let plan = breach::plan(targets).await;
     println!("Plan:\n{plan}");
     if !options.execute {
