@@ -23,6 +23,8 @@ pub(crate) mod venue;
 
 #[cfg(feature = "binance")]
 pub mod binance;
+#[cfg(feature = "bitget")]
+pub mod bitget;
 #[cfg(feature = "bybit")]
 pub mod bybit;
 #[cfg(feature = "coinbase")]
@@ -31,6 +33,8 @@ pub mod coinbase;
 pub mod deribit;
 #[cfg(feature = "kraken")]
 pub mod kraken;
+#[cfg(feature = "kucoin")]
+pub mod kucoin;
 #[cfg(feature = "okx")]
 pub mod okx;
 
@@ -308,6 +312,10 @@ static REGISTRY: &[&dyn Venue] = &[
     &coinbase::Coinbase,
     #[cfg(feature = "deribit")]
     &deribit::Deribit,
+    #[cfg(feature = "kucoin")]
+    &kucoin::Kucoin,
+    #[cfg(feature = "bitget")]
+    &bitget::Bitget,
 ];
 
 #[cfg(feature = "testkit")]
