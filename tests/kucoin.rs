@@ -354,23 +354,142 @@ async fn malformed_answers_name_the_exchange() {
 }
 
 #[tokio::test]
-async fn management_is_unsupported_with_a_manual_step_and_sends_nothing() {
+async fn a_master_key_lists_every_sub_account_key() {
+    let sim = SimulatedExchange::start(ExchangeId::Kucoin, Scenario::DocumentedExample)
+        .await
+        .unwrap();
+    let adapter = sim
+        .builder()
+        .clock(FixedClock::new(1_234_567_890_000))
+        .build()
+        .unwrap();
+    let listed = adapter.list_keys().await.unwrap();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    // The key in use first.
+    assert_eq!(
+        listed[0].key_id,
+        Reported::Known("6705f5c311545b000157d3eb".into())
+    );
+    assert_eq!(listed[0].account, Reported::Known(AccountKind::Master));
+    // The documented sub-account key, field by field.
+    let sub = &listed[1];
+    assert_eq!(
+        sub.key_id,
+        Reported::Known("673eab2a955ebf000195d7e4".into())
+    );
+    assert_eq!(sub.label, Reported::Known("sdk_test_integration".into()));
+    assert_eq!(sub.account, Reported::Known(AccountKind::SubAccount));
+    assert_eq!(sub.sub_account, Reported::Known("testapi6".into()));
+    assert_eq!(sub.is_read_only(), Reported::Known(true), "General only");
+    assert_eq!(
+        sub.ip_restriction,
+        IpRestriction::AllowList(vec![IpEntry::Pattern("10.**.1".into())])
+    );
+    assert_eq!(
+        sub.created_at,
+        Reported::Known(common::at("2024-11-21T03:38:18Z"))
+    );
+
+    let requests = sim.received_requests().await;
+    let c = sim.credentials();
+    let shapes: Vec<(&str, &str, Option<&str>)> = requests
+        .iter()
+        .map(|r| (r.method.as_str(), r.path.as_str(), r.query.as_deref()))
+        .collect();
+    assert_eq!(
+        shapes,
+        [
+            ("GET", KEY_INFO, None),
+            (
+                "GET",
+                "/api/v2/sub/user",
+                Some("currentPage=1&pageSize=100")
+            ),
+            ("GET", "/api/v1/sub/api-key", Some("subName=testapi6")),
+        ]
+    );
+    for r in &requests {
+        let query = r
+            .query
+            .as_deref()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
+        let expected = hmac_base64(
+            c.secret().expose_secret(),
+            &format!("1234567890000GET{}{query}", r.path),
+        );
+        assert_eq!(
+            r.header("kc-api-sign"),
+            Some(expected.as_str()),
+            "{}",
+            r.path
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_sub_account_key_lists_only_itself() {
+    let sim = SimulatedExchange::start(ExchangeId::Kucoin, Scenario::ReadOnly)
+        .await
+        .unwrap();
+    let listed = sim.adapter().unwrap().list_keys().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].sub_account, Reported::Known("tracker01".into()));
+    assert_eq!(sim.received_requests().await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_unreadable_listed_key_costs_only_itself() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(KEY_INFO))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "api_key_info.json")),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/sub/user"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_user_list.json")),
+        )
+        .mount(&server)
+        .await;
+    let mut keys = fixture("kucoin", "sub_api_key_list.json");
+    let good = keys["data"][0].clone();
+    keys["data"] = serde_json::json!([good, {"apiKey": "broken", "permission": []}]);
+    Mock::given(method("GET"))
+        .and(path("/api/v1/sub/api-key"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(keys))
+        .mount(&server)
+        .await;
+    let adapter = builder_for(ExchangeId::Kucoin, &server).build().unwrap();
+    let listed = adapter.list_keys().await.unwrap();
+    assert_eq!(listed.len(), 3);
+    let broken = &listed[2];
+    assert_eq!(broken.key_id, Reported::Known("broken".into()));
+    assert_eq!(broken.can_withdraw(), Grant::NotReported);
+    assert!(!broken.anomalies.is_empty());
+}
+
+#[tokio::test]
+async fn writes_are_unsupported_with_a_manual_step_and_send_nothing() {
     let sim = SimulatedExchange::start(ExchangeId::Kucoin, Scenario::ReadOnly)
         .await
         .unwrap();
     let adapter = sim.adapter().unwrap();
     let caps = adapter.capabilities();
     assert_eq!(caps.key_info, Support::Native);
+    assert_eq!(caps.list_keys, Support::Native);
     for support in [
-        caps.list_keys,
         caps.create_key,
         caps.revoke,
+        caps.revoke_own,
         caps.update_key,
     ] {
         assert_eq!(support, Support::Unsupported);
     }
     let errors = [
-        adapter.list_keys().await.unwrap_err(),
         adapter
             .create_key(&NewKeySpec::default())
             .await

@@ -11,11 +11,15 @@
 //! KuCoin refuses for its version gives code 400008 or 400009, reported as such.
 //!
 //! Key management: KuCoin manages through the API only sub-account keys, from the master key
-//! (`/api/v1/sub/api-key`, `…/update`), and deleting one needs *the sub key's own
-//! passphrase*, which a rotation state holds nowhere (it keeps no secret). This adapter
-//! therefore offers no management call: every [`Operation`] but `key_info` is `Unsupported`
-//! with the step to take on kucoin.com.
+//! (`/api/v1/sub/api-key`, `…/update`). `list_keys` is native: the key in use and, from a
+//! master key, every sub-account's keys (allowlists masked as ever). Creating is not offered:
+//! the create answer shows no allowlist and the list shows it masked, so no answer ever shows
+//! a new key bound to exactly the addresses asked for, which this crate requires before
+//! handing a key over. Deleting needs *the sub key's own passphrase*, which a rotation state
+//! holds nowhere (it keeps no secret), so `revoke` is not offered either: those operations are
+//! `Unsupported` with the step to take on kucoin.com.
 
+mod manage;
 mod map;
 mod sign;
 #[cfg(feature = "testkit")]
@@ -28,7 +32,7 @@ use serde_json::Value;
 pub use sign::{signature, signed_passphrase};
 
 use super::common::{as_code, message_of, take_envelope_field};
-use super::venue::{self, Venue};
+use super::venue::{self, Venue, VenueAdapter};
 use super::{Environment, ExchangeId};
 use crate::adapter::{Capabilities, Operation, Support};
 use crate::credentials::Credentials;
@@ -68,7 +72,7 @@ impl Conventions for Kucoin {
             &[
                 &timestamp,
                 request.method.as_str(),
-                &request.path_and_query(),
+                &unencoded_path_and_query(&request.path, &request.query),
                 &request.body,
             ],
         );
@@ -109,6 +113,18 @@ impl Conventions for Kucoin {
     }
 }
 
+/// KuCoin signs the URL as it reads before encoding (`?subName=a&passphrase=abc!@#11` even
+/// when `%21%40%23` is sent): the query is decoded for the signature only.
+fn unencoded_path_and_query(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        return path.to_owned();
+    }
+    let pairs: Vec<String> = form_urlencoded::parse(query.as_bytes())
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    format!("{path}?{}", pairs.join("&"))
+}
+
 #[async_trait]
 impl Venue for Kucoin {
     fn sandbox(&self) -> Environment {
@@ -124,6 +140,7 @@ impl Venue for Kucoin {
     fn capabilities(&self, _: Environment) -> Capabilities {
         Capabilities {
             key_info: Support::Native,
+            list_keys: Support::Native,
             reports_key_id: Support::Native,
             reports_label: Support::Native,
             reports_ip_restriction: Support::Native,
@@ -171,7 +188,7 @@ impl Venue for Kucoin {
                 "create the key on kucoin.com under Account > API Management (for a sub-account: Sub-Account > API), bound to your IP addresses, without Transfer (withdrawal)"
             }
             Operation::ListKeys => {
-                "see every key on kucoin.com under Account > API Management, and each sub-account's under Sub-Account > API"
+                "KuCoin lists sub-account keys only to a master key; a sub-account key sees only itself: see every key on kucoin.com under Account > API Management and Sub-Account > API"
             }
             Operation::UpdateKey => {
                 "change the key's rights or IP allowlist on kucoin.com under Account > API Management > Edit"
@@ -184,6 +201,10 @@ impl Venue for Kucoin {
             }
             _ => return None,
         })
+    }
+
+    async fn list_keys(&self, adapter: &VenueAdapter) -> Result<Vec<KeyInfo>> {
+        manage::list_keys(adapter).await
     }
 
     #[cfg(feature = "testkit")]
@@ -218,4 +239,25 @@ pub const ERROR_CODES: &[ErrorCode] = &[
 /// I/O. Secret-named fields are scrubbed from `raw`.
 pub fn map_key_info(payload: &Value) -> Result<KeyInfo> {
     venue::map_offline(&Kucoin, payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unencoded_path_and_query;
+
+    // The documentation's example: sign `…&passphrase=abc!@#11` though `%21%40%23` is sent.
+    #[test]
+    fn the_query_is_signed_unencoded() {
+        assert_eq!(
+            unencoded_path_and_query(
+                "/api/v1/sub/api-key",
+                "apiKey=67b3&subName=test&passphrase=abc%21%40%2311"
+            ),
+            "/api/v1/sub/api-key?apiKey=67b3&subName=test&passphrase=abc!@#11"
+        );
+        assert_eq!(
+            unencoded_path_and_query("/api/v1/user/api-key", ""),
+            "/api/v1/user/api-key"
+        );
+    }
 }

@@ -1,11 +1,13 @@
 //! KuCoin as the testkit simulates it: scenario variants of the documented "Get Apikey Info"
-//! answer. No management call is simulated: the adapter offers none.
+//! answer, and the listing calls of a master key (the documented sub-account `testapi6`, holding
+//! the documented sub-account key).
 
 use serde_json::{json, Value};
 
 use crate::credentials::Credentials;
 use crate::exchanges::simulation::{
-    fixture, patched, CannedAnswer, Management, Scenario, Simulation,
+    fixture, patched, CannedAnswer, Management, RecordedRequest, Scenario, SimulatedState,
+    Simulation,
 };
 
 const DOCUMENTED: &str = include_str!("../../../tests/fixtures/kucoin/api_key_info.json");
@@ -13,6 +15,11 @@ const INVALID: &str = include_str!("../../../tests/fixtures/kucoin/error_invalid
 const IP_NOT_ALLOWED: &str =
     include_str!("../../../tests/fixtures/kucoin/error_ip_not_allowed.json");
 const RATE_LIMITED: &str = include_str!("../../../tests/fixtures/kucoin/error_rate_limited.json");
+const SUB_ACCOUNTS: &str = include_str!("../../../tests/fixtures/kucoin/sub_user_list.json");
+const SUB_ACCOUNT_KEYS: &str = include_str!("../../../tests/fixtures/kucoin/sub_api_key_list.json");
+
+/// The sub-account of KuCoin's documented list.
+const DOCUMENTED_SUB_ACCOUNT: &str = "testapi6";
 
 pub(crate) fn simulation() -> Simulation {
     Simulation {
@@ -35,7 +42,11 @@ pub(crate) fn simulation() -> Simulation {
             }
         },
         api_key_of: |request| request.header("kc-api-key").map(str::to_owned),
-        manage: Management::NONE,
+        manage: Management {
+            answer: manage,
+            is_write: |_| false,
+            sub_account: None,
+        },
         error_body: |code, message| json!({ "code": code, "msg": message }),
     }
 }
@@ -71,5 +82,74 @@ fn answer(scenario: Scenario) -> CannedAnswer {
         }
         Scenario::IpNotAllowed => CannedAnswer::with_status(401, fixture(IP_NOT_ALLOWED)),
         Scenario::RateLimited => CannedAnswer::with_status(429, fixture(RATE_LIMITED)),
+    }
+}
+
+fn ok(data: Value) -> CannedAnswer {
+    CannedAnswer::ok(json!({ "code": "200000", "data": data }))
+}
+
+/// Answers a master key's listing calls: its sub-accounts, and each one's keys (the documented
+/// key for the documented sub-account, with the sub-account's name).
+fn manage(
+    _: Scenario,
+    state: &mut SimulatedState,
+    request: &RecordedRequest,
+) -> Option<CannedAnswer> {
+    match (request.method.as_str(), request.path.as_str()) {
+        ("GET", "/api/v2/sub/user") => {
+            let mut page = fixture(SUB_ACCOUNTS)["data"].clone();
+            let template = page["items"][0].clone();
+            let mut names: Vec<String> = Vec::new();
+            for key in &state.keys {
+                if let Some(name) = &key.sub_account {
+                    if name != DOCUMENTED_SUB_ACCOUNT && !names.contains(name) {
+                        names.push(name.clone());
+                    }
+                }
+            }
+            if let Some(Value::Array(items)) = page.get_mut("items") {
+                items.extend(
+                    names
+                        .iter()
+                        .map(|name| patched(&template, json!({ "subName": name }))),
+                );
+            }
+            Some(ok(page))
+        }
+        ("GET", "/api/v1/sub/api-key") => {
+            let Some(name) = request.query_param("subName") else {
+                return Some(CannedAnswer::ok(
+                    json!({ "code": "400100", "msg": "subName can not be empty" }),
+                ));
+            };
+            let mut keys: Vec<Value> = if name == DOCUMENTED_SUB_ACCOUNT {
+                fixture(SUB_ACCOUNT_KEYS)["data"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|key| patched(&key, json!({ "subName": name })))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            keys.extend(
+                state
+                    .keys
+                    .iter()
+                    .filter(|k| k.sub_account.as_deref() == Some(name.as_str()))
+                    .map(|k| {
+                        json!({
+                            "subName": name, "remark": k.label, "apiKey": k.api_key,
+                            "apiVersion": 3, "permission": k.permissions.join(","),
+                            "ipWhitelist": k.ips.join(","), "createdAt": k.created_ms,
+                            "uid": 215_112_467, "isMaster": false
+                        })
+                    }),
+            );
+            Some(ok(Value::Array(keys)))
+        }
+        _ => None,
     }
 }
