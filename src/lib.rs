@@ -47,7 +47,9 @@
         feature = "mexc",
         feature = "bingx",
         feature = "gate",
-        feature = "htx"
+        feature = "htx",
+        feature = "kucoin",
+        feature = "bitget"
     )),
     allow(dead_code)
 )]

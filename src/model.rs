@@ -922,7 +922,17 @@ impl KeyInfo {
         if let IpRestriction::AllowList(entries) = &mut self.ip_restriction {
             for entry in entries {
                 if let IpEntry::Pattern(pattern) = entry {
-                    rewrite(pattern);
+                    // The mask's stars hold nothing of a secret, and a secret equal to them
+                    // (`*`) must not rewrite the mask: only the runs between them are scrubbed.
+                    let runs: Vec<String> = pattern
+                        .split('*')
+                        .map(|run| {
+                            let mut run = run.to_owned();
+                            rewrite(&mut run);
+                            run
+                        })
+                        .collect();
+                    *pattern = runs.join("*");
                 }
             }
         }

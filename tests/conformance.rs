@@ -62,6 +62,8 @@ conformance_suite! {
     "bingx" => bingx: ExchangeId::Bingx,
     "gate" => gate: ExchangeId::Gate,
     "htx" => htx: ExchangeId::Htx,
+    "kucoin" => kucoin: ExchangeId::Kucoin,
+    "bitget" => bitget: ExchangeId::Bitget,
 }
 
 /// Every adapter of this build is in the suite above.
@@ -90,6 +92,10 @@ fn every_registered_exchange_is_in_the_suite() {
         ExchangeId::Gate,
         #[cfg(feature = "htx")]
         ExchangeId::Htx,
+        #[cfg(feature = "kucoin")]
+        ExchangeId::Kucoin,
+        #[cfg(feature = "bitget")]
+        ExchangeId::Bitget,
     ];
     assert_eq!(ExchangeId::supported(), listed);
 }

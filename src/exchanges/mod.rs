@@ -25,6 +25,8 @@ pub(crate) mod venue;
 pub mod binance;
 #[cfg(feature = "bingx")]
 pub mod bingx;
+#[cfg(feature = "bitget")]
+pub mod bitget;
 #[cfg(feature = "bybit")]
 pub mod bybit;
 #[cfg(feature = "coinbase")]
@@ -39,6 +41,8 @@ pub mod htx;
 pub mod kraken;
 #[cfg(feature = "kraken-futures")]
 pub mod kraken_futures;
+#[cfg(feature = "kucoin")]
+pub mod kucoin;
 #[cfg(feature = "mexc")]
 pub mod mexc;
 #[cfg(feature = "okx")]
@@ -328,6 +332,10 @@ static REGISTRY: &[&dyn Venue] = &[
     &gate::Gate,
     #[cfg(feature = "htx")]
     &htx::Htx,
+    #[cfg(feature = "kucoin")]
+    &kucoin::Kucoin,
+    #[cfg(feature = "bitget")]
+    &bitget::Bitget,
 ];
 
 #[cfg(feature = "testkit")]
