@@ -42,7 +42,9 @@
         feature = "bybit",
         feature = "kraken",
         feature = "coinbase",
-        feature = "deribit"
+        feature = "deribit",
+        feature = "gemini",
+        feature = "bitfinex"
     )),
     allow(dead_code)
 )]

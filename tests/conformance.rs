@@ -57,6 +57,8 @@ conformance_suite! {
     "kraken" => kraken: ExchangeId::Kraken,
     "coinbase" => coinbase: ExchangeId::Coinbase,
     "deribit" => deribit: ExchangeId::Deribit,
+    "gemini" => gemini: ExchangeId::Gemini,
+    "bitfinex" => bitfinex: ExchangeId::Bitfinex,
 }
 
 /// Every adapter of this build is in the suite above.
@@ -75,6 +77,10 @@ fn every_registered_exchange_is_in_the_suite() {
         ExchangeId::Coinbase,
         #[cfg(feature = "deribit")]
         ExchangeId::Deribit,
+        #[cfg(feature = "gemini")]
+        ExchangeId::Gemini,
+        #[cfg(feature = "bitfinex")]
+        ExchangeId::Bitfinex,
     ];
     assert_eq!(ExchangeId::supported(), listed);
 }

@@ -23,12 +23,16 @@ pub(crate) mod venue;
 
 #[cfg(feature = "binance")]
 pub mod binance;
+#[cfg(feature = "bitfinex")]
+pub mod bitfinex;
 #[cfg(feature = "bybit")]
 pub mod bybit;
 #[cfg(feature = "coinbase")]
 pub mod coinbase;
 #[cfg(feature = "deribit")]
 pub mod deribit;
+#[cfg(feature = "gemini")]
+pub mod gemini;
 #[cfg(feature = "kraken")]
 pub mod kraken;
 #[cfg(feature = "okx")]
@@ -308,6 +312,10 @@ static REGISTRY: &[&dyn Venue] = &[
     &coinbase::Coinbase,
     #[cfg(feature = "deribit")]
     &deribit::Deribit,
+    #[cfg(feature = "gemini")]
+    &gemini::Gemini,
+    #[cfg(feature = "bitfinex")]
+    &bitfinex::Bitfinex,
 ];
 
 #[cfg(feature = "testkit")]
