@@ -49,7 +49,9 @@
         feature = "gate",
         feature = "htx",
         feature = "kucoin",
-        feature = "bitget"
+        feature = "bitget",
+        feature = "gemini",
+        feature = "bitfinex"
     )),
     allow(dead_code)
 )]

@@ -64,6 +64,8 @@ conformance_suite! {
     "htx" => htx: ExchangeId::Htx,
     "kucoin" => kucoin: ExchangeId::Kucoin,
     "bitget" => bitget: ExchangeId::Bitget,
+    "gemini" => gemini: ExchangeId::Gemini,
+    "bitfinex" => bitfinex: ExchangeId::Bitfinex,
 }
 
 /// Every adapter of this build is in the suite above.
@@ -96,6 +98,10 @@ fn every_registered_exchange_is_in_the_suite() {
         ExchangeId::Kucoin,
         #[cfg(feature = "bitget")]
         ExchangeId::Bitget,
+        #[cfg(feature = "gemini")]
+        ExchangeId::Gemini,
+        #[cfg(feature = "bitfinex")]
+        ExchangeId::Bitfinex,
     ];
     assert_eq!(ExchangeId::supported(), listed);
 }

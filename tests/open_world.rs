@@ -78,17 +78,26 @@ proptest! {
         let body = testkit::scenario_answer(id, scenario).unwrap().body;
         let before = read(id, &body).unwrap();
         let pointer = testkit::payload_pointer(id).unwrap();
-        let names: Vec<String> = body
-            .pointer(pointer)
-            .and_then(Value::as_object)
-            .unwrap()
-            .keys()
-            .filter(|name| Some(name.as_str()) != testkit::own_key_field(id).unwrap())
-            .cloned()
-            .collect();
-        let name = pick.get(&names);
         let mut cut = body.clone();
-        cut.pointer_mut(pointer).unwrap().as_object_mut().unwrap().remove(name);
+        let name = match cut.pointer_mut(pointer).unwrap() {
+            // A payload that is a list of entries (Bitfinex's scopes): one entry goes.
+            Value::Array(entries) => {
+                let index = pick.index(entries.len());
+                entries.remove(index).to_string()
+            }
+            payload => {
+                let payload = payload.as_object_mut().unwrap();
+                let names: Vec<String> = payload
+                    .keys()
+                    .filter(|name| Some(name.as_str()) != testkit::own_key_field(id).unwrap())
+                    .cloned()
+                    .collect();
+                let name = pick.get(&names).clone();
+                payload.remove(&name);
+                name
+            }
+        };
+        let name = &name;
         let after = read(id, &cut);
         prop_assert!(after.is_ok(), "{id}: removing `{name}` failed: {:?}", after.err());
         no_new_denial(id, &before, &after.unwrap(), &format!("removing `{name}`"));

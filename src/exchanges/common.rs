@@ -249,6 +249,23 @@ pub(crate) fn same_token(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 
+/// The next nonce for `api_key` on `exchange`: `floor` (the clock, in the exchange's unit), or
+/// one more than the last nonce this process sent with the key, whichever is larger. Exchanges
+/// that refuse a nonce not above the last one (Gemini, Bitfinex) see every adapter of the process
+/// sharing a key count on one counter, so two adapters never send the same or a smaller one.
+pub(crate) fn next_nonce(exchange: crate::ExchangeId, api_key: &str, floor: u64) -> u64 {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static LAST: OnceLock<Mutex<HashMap<(crate::ExchangeId, String), u64>>> = OnceLock::new();
+    let mut last = LAST
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let entry = last.entry((exchange, api_key.to_owned())).or_insert(0);
+    *entry = floor.max(entry.saturating_add(1));
+    *entry
+}
+
 /// A time in milliseconds since the epoch, or a message naming `field`.
 pub(crate) fn datetime_from_ms(ms: i64, field: &str) -> Result<DateTime<Utc>, String> {
     DateTime::from_timestamp_millis(ms)

@@ -25,6 +25,8 @@ pub(crate) mod venue;
 pub mod binance;
 #[cfg(feature = "bingx")]
 pub mod bingx;
+#[cfg(feature = "bitfinex")]
+pub mod bitfinex;
 #[cfg(feature = "bitget")]
 pub mod bitget;
 #[cfg(feature = "bybit")]
@@ -35,6 +37,8 @@ pub mod coinbase;
 pub mod deribit;
 #[cfg(feature = "gate")]
 pub mod gate;
+#[cfg(feature = "gemini")]
+pub mod gemini;
 #[cfg(feature = "htx")]
 pub mod htx;
 #[cfg(feature = "kraken")]
@@ -336,6 +340,10 @@ static REGISTRY: &[&dyn Venue] = &[
     &kucoin::Kucoin,
     #[cfg(feature = "bitget")]
     &bitget::Bitget,
+    #[cfg(feature = "gemini")]
+    &gemini::Gemini,
+    #[cfg(feature = "bitfinex")]
+    &bitfinex::Bitfinex,
 ];
 
 #[cfg(feature = "testkit")]

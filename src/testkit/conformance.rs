@@ -637,9 +637,16 @@ pub async fn no_secret_in_debug_display_or_evidence(subject: &Subject) {
 /// element of an answer that is a list), a
 /// secret-named field holding `secret` and an innocent field holding text that contains `echo`.
 fn echo_into(value: &mut Value, secret: &str, echo: &str) {
-    // An answer that is a bare list of keys (Gate's `main_keys`): into each of them.
     if let Value::Array(items) = value {
-        items.iter_mut().for_each(|i| echo_into(i, secret, echo));
+        if items.iter().any(Value::is_object) {
+            // A bare list of keys (Gate's `main_keys`): into each of them.
+            items.iter_mut().for_each(|i| echo_into(i, secret, echo));
+        } else {
+            // A list of tuples (Bitfinex): the echoing object rides in it as one more entry.
+            let mut entry = Value::Object(serde_json::Map::new());
+            echo_into(&mut entry, secret, echo);
+            items.push(entry);
+        }
         return;
     }
     let Value::Object(map) = value else { return };
@@ -661,8 +668,15 @@ fn echo_into(value: &mut Value, secret: &str, echo: &str) {
 /// Replaces the exchange's error message, wherever the envelope keeps it, with one quoting
 /// `echo`.
 fn echo_in_message(value: &mut Value, echo: &str) {
-    let Value::Object(map) = value else { return };
     let message = format!("invalid key or signature for {echo}");
+    // A list envelope (Bitfinex `["error", code, "message"]`): its texts after the first.
+    if let Value::Array(items) = value {
+        for item in items.iter_mut().skip(1).filter(|item| item.is_string()) {
+            *item = message.clone().into();
+        }
+        return;
+    }
+    let Value::Object(map) = value else { return };
     for name in ["msg", "retMsg", "message", "err-msg"] {
         if map.contains_key(name) {
             map.insert(name.into(), message.clone().into());
@@ -855,7 +869,8 @@ pub async fn single_field_mutations_never_panic_and_never_fail_the_key_informati
         .collect();
     let mut paths = Vec::new();
     leaf_paths(&documented, &mut Vec::new(), &mut paths);
-    assert!(paths.len() > 5, "{id}");
+    // Gemini's documented answer has five fields.
+    assert!(paths.len() >= 5, "{id}");
     let replacements = [
         None,
         Some(Value::Null),
@@ -984,7 +999,13 @@ fn planted_answer(subject: &Subject, scenario: Scenario, token: &str) -> Value {
     let mut body = subject.answer(scenario).body;
     (subject.simulation.plant_permission)(&mut body, token);
     let pointer = subject.simulation.payload_pointer;
-    let payload = body.pointer_mut(pointer).unwrap().as_object_mut().unwrap();
+    let target = body.pointer_mut(pointer).unwrap();
+    // A payload that is a list (Bitfinex): the planted object rides in it as one more entry.
+    let mut entry = serde_json::Map::new();
+    let payload = match target {
+        Value::Array(_) => &mut entry,
+        other => other.as_object_mut().unwrap(),
+    };
     payload.insert("plantedValue".into(), token.into());
     payload.insert(token.into(), "planted key".into());
     payload.insert(
@@ -993,6 +1014,9 @@ fn planted_answer(subject: &Subject, scenario: Scenario, token: &str) -> Value {
     );
     payload.insert("plantedList".into(), serde_json::json!(["a", token]));
     payload.insert("plantedUpper".into(), token.to_ascii_uppercase().into());
+    if let Some(Value::Array(items)) = body.pointer_mut(pointer) {
+        items.push(Value::Object(entry));
+    }
     body
 }
 

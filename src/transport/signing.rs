@@ -212,6 +212,18 @@ pub(crate) fn base64_of_sha512_mac(key: &[u8], parts: &[&[u8]]) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// Lowercase hex HMAC-SHA384 of the concatenation of `parts` (Gemini, Bitfinex).
+pub(crate) fn hex_of_sha384_mac(key: &[u8], parts: &[&[u8]]) -> String {
+    let mut mac = match Hmac::<sha2::Sha384>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC-SHA384 takes keys of any length"),
+    };
+    for part in parts {
+        mac.update(part);
+    }
+    lower_hex(&mac.finalize().into_bytes())
+}
+
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigningKey")
