@@ -232,7 +232,7 @@ const INVALID: &[Invalid] = &[
         file: "unsupported-exchange.toml",
         line: Some(3),
         field: Some("account[0].exchange"),
-        words: &["no adapter for KuCoin", "cargo feature `kucoin`"],
+        words: &["no adapter for Bitstamp", "cargo feature `bitstamp`"],
     },
     Invalid {
         file: "unknown-permission.toml",
