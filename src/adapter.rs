@@ -166,6 +166,14 @@ impl KeyRef {
             sub_account: None,
         }
     }
+
+    /// A key of `sub_account`, by its public id: what a master key manages.
+    pub fn sub_account_key(key_id: impl Into<String>, sub_account: impl Into<String>) -> KeyRef {
+        KeyRef::Other {
+            key_id: key_id.into(),
+            sub_account: Some(sub_account.into()),
+        }
+    }
 }
 
 /// A typed "I mean it" for [`KeyAdapter::revoke`]: revoking cannot be undone, and revoking the
