@@ -251,7 +251,7 @@ pub(crate) fn same_token(a: &str, b: &str) -> bool {
 
 /// The next nonce for `api_key` on `exchange`: `floor` (the clock, in the exchange's unit), or
 /// one more than the last nonce this process sent with the key, whichever is larger. Exchanges
-/// that refuse a nonce not above the last one (Gemini, Bitfinex) see every adapter of the process
+/// that refuse a nonce not above the last one (Kraken, Kraken Futures, Gemini, Bitfinex) see every adapter of the process
 /// sharing a key count on one counter, so two adapters never send the same or a smaller one.
 pub(crate) fn next_nonce(exchange: crate::ExchangeId, api_key: &str, floor: u64) -> u64 {
     use std::collections::HashMap;
@@ -319,6 +319,18 @@ mod tests {
         flag: Field<bool>,
         #[serde(default)]
         when: Field<i64>,
+    }
+
+    #[test]
+    fn nonces_strictly_increase_per_exchange_and_key_and_follow_the_clock() {
+        use crate::ExchangeId::{Kraken, KrakenFutures};
+        let a = next_nonce(Kraken, "nonce-test-key", 1_000);
+        let b = next_nonce(Kraken, "nonce-test-key", 1_000);
+        let c = next_nonce(Kraken, "nonce-test-key", 500);
+        assert!(a < b && b < c, "{a} {b} {c}");
+        assert_eq!(next_nonce(Kraken, "nonce-test-other-key", 1_000), 1_000);
+        assert_eq!(next_nonce(KrakenFutures, "nonce-test-key", 1_000), 1_000);
+        assert_eq!(next_nonce(Kraken, "nonce-test-key", 9_000), 9_000);
     }
 
     #[test]

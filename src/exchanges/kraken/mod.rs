@@ -24,7 +24,7 @@ use serde_json::Value;
 
 pub use sign::signature;
 
-use super::common::{as_code, take_envelope_field};
+use super::common::{as_code, next_nonce, take_envelope_field};
 use super::venue::{self, Venue};
 use super::{Environment, ExchangeId};
 use crate::adapter::{Capabilities, Operation, Support};
@@ -56,7 +56,12 @@ impl Conventions for Kraken {
         _: Environment,
         now_ms: i64,
     ) -> Result<()> {
-        let nonce = sign::next_nonce(key.api_key(), now_ms).to_string();
+        let nonce = next_nonce(
+            ExchangeId::Kraken,
+            key.api_key(),
+            u64::try_from(now_ms).unwrap_or(0),
+        )
+        .to_string();
         let mut body = serde_json::Map::new();
         body.insert("nonce".into(), Value::String(nonce.clone()));
         if let Some(otp) = key.passphrase() {

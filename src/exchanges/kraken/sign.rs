@@ -3,9 +3,6 @@
 //! (<https://docs.kraken.com/api/docs/guides/spot-rest-auth>). The nonce is an always increasing
 //! integer per key: every adapter of the process signing with one key shares its counter.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
-
 use base64::Engine as _;
 
 use crate::transport::signing::{base64_of_sha512_mac, sha256};
@@ -23,21 +20,6 @@ pub(crate) fn decode_secret(secret: &str) -> Option<Vec<u8>> {
         .decode(secret.trim())
         .ok()
         .filter(|bytes| !bytes.is_empty())
-}
-
-/// The next nonce for `api_key`: the clock in ms, or one more than the last nonce this process
-/// used with the key, whichever is larger, so two adapters sharing a key never send the same
-/// or a smaller one.
-pub(crate) fn next_nonce(api_key: &str, now_ms: i64) -> u64 {
-    static LAST: OnceLock<Mutex<HashMap<String, u64>>> = OnceLock::new();
-    let now = u64::try_from(now_ms).unwrap_or(0);
-    let mut last = LAST
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    let entry = last.entry(api_key.to_owned()).or_insert(0);
-    *entry = now.max(entry.saturating_add(1));
-    *entry
 }
 
 #[cfg(test)]
@@ -75,15 +57,6 @@ mod tests {
             ),
             "CdOMcl3cR5p2oNIy4JDCJS6qF+Pdsxp4wnJsuxgeOH031VC7l5wTihDfvkEZbg4mofmvM1Gn/y+eWFVYWn3GYA=="
         );
-    }
-
-    #[test]
-    fn nonces_strictly_increase_per_key_even_when_the_clock_stands_still() {
-        let a = next_nonce("nonce-test-key", 1_000);
-        let b = next_nonce("nonce-test-key", 1_000);
-        let c = next_nonce("nonce-test-key", 500);
-        assert!(a < b && b < c, "{a} {b} {c}");
-        assert_eq!(next_nonce("nonce-test-other-key", 1_000), 1_000);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 pub use sign::authent;
 
-use super::common::{as_code, message_of};
+use super::common::{as_code, message_of, next_nonce};
 use super::venue::{self, Venue};
 use super::{Environment, ExchangeId};
 use crate::adapter::{Capabilities, Operation, Support};
@@ -51,7 +51,12 @@ impl Conventions for KrakenFutures {
         _: Environment,
         now_ms: i64,
     ) -> Result<()> {
-        let nonce = sign::next_nonce(key.api_key(), now_ms).to_string();
+        let nonce = next_nonce(
+            ExchangeId::KrakenFutures,
+            key.api_key(),
+            u64::try_from(now_ms).unwrap_or(0),
+        )
+        .to_string();
         // postData is the form-encoded arguments: the query of a GET, the body of a POST.
         let post_data = if request.body.is_empty() {
             request.query.as_str()

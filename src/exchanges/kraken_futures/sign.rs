@@ -6,9 +6,6 @@
 //! below derive one from the formula; `tests/kraken_futures.rs` recomputes it with the `hmac`
 //! crate directly.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
-
 use base64::Engine as _;
 
 use crate::transport::signing::{base64_of_sha512_mac, sha256};
@@ -33,20 +30,6 @@ pub(crate) fn decode_secret(secret: &str) -> Option<Vec<u8>> {
         .decode(secret.trim())
         .ok()
         .filter(|bytes| !bytes.is_empty())
-}
-
-/// The next nonce for `api_key`: the clock in ms, or one more than the last nonce this process
-/// sent with the key, so two adapters sharing a key never send a duplicate (`nonceDuplicate`).
-pub(crate) fn next_nonce(api_key: &str, now_ms: i64) -> u64 {
-    static LAST: OnceLock<Mutex<HashMap<String, u64>>> = OnceLock::new();
-    let now = u64::try_from(now_ms).unwrap_or(0);
-    let mut last = LAST
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    let entry = last.entry(api_key.to_owned()).or_insert(0);
-    *entry = now.max(entry.saturating_add(1));
-    *entry
 }
 
 #[cfg(test)]
@@ -89,13 +72,6 @@ mod tests {
             ),
             authent(&secret, "symbol=fi_xbtusd_180615", "1", "/api/v3/orderbook"),
         );
-    }
-
-    #[test]
-    fn nonces_strictly_increase_per_key() {
-        let a = next_nonce("kf-nonce-test", 1_000);
-        let b = next_nonce("kf-nonce-test", 1_000);
-        assert!(a < b);
     }
 
     #[test]
