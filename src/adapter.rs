@@ -65,6 +65,9 @@ pub struct Capabilities {
     pub set_key_enabled: Support,
     /// [`KeyAdapter::reset_secret`]: a new secret for the same key id.
     pub reset_secret: Support,
+    /// [`KeyAdapter::revoke_all`]: an exchange's kill switch, revoking every key of every
+    /// account of the login at once (Bitstamp), where it has no way to revoke one key.
+    pub revoke_all: Support,
     /// The key's id appears in [`KeyInfo::key_id`].
     pub reports_key_id: Support,
     /// [`KeyInfo::label`].
@@ -102,6 +105,7 @@ impl Capabilities {
         update_key: Support::Unsupported,
         set_key_enabled: Support::Unsupported,
         reset_secret: Support::Unsupported,
+        revoke_all: Support::Unsupported,
         reports_key_id: Support::Unsupported,
         reports_label: Support::Unsupported,
         reports_ip_restriction: Support::Unsupported,
@@ -117,7 +121,7 @@ impl Capabilities {
     };
 
     /// Every entry as `(name, support)`, in a stable order, for tables and checks.
-    pub fn entries(&self) -> [(&'static str, Support); 20] {
+    pub fn entries(&self) -> [(&'static str, Support); 21] {
         [
             ("key_info", self.key_info),
             ("list_keys", self.list_keys),
@@ -127,6 +131,7 @@ impl Capabilities {
             ("update_key", self.update_key),
             ("set_key_enabled", self.set_key_enabled),
             ("reset_secret", self.reset_secret),
+            ("revoke_all", self.revoke_all),
             ("key_id", self.reports_key_id),
             ("label", self.reports_label),
             ("ip_restriction", self.reports_ip_restriction),
@@ -184,6 +189,30 @@ pub enum RevokeConfirm {
     /// Revoke, knowing that the key is gone for good and, for [`KeyRef::Own`], that this
     /// adapter stops working immediately.
     IUnderstandThisIsIrreversible,
+}
+
+/// A typed "I mean it" for [`KeyAdapter::revoke_all`], whose blast radius is the whole login:
+/// every key of the main account and of every sub-account dies, the caller's included, and every
+/// application using any of them stops at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RevokeAllConfirm {
+    /// Revoke every key on every account, this adapter's own included.
+    IUnderstandEveryKeyOnEveryAccountDies,
+}
+
+/// The outcome of [`KeyAdapter::revoke_all`].
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RevokedAll {
+    /// The exchange.
+    pub exchange: ExchangeId,
+    /// The public ids of the keys the exchange says it revoked, where its answer names them.
+    pub key_ids: Vec<String>,
+    /// How many keys the exchange's answer lists, named or not.
+    pub count: Option<usize>,
+    /// The exchange's answer, scrubbed of secrets: the evidence.
+    pub raw: serde_json::Value,
 }
 
 /// The outcome of a revocation.
@@ -433,6 +462,14 @@ pub trait KeyAdapter: fmt::Debug + Send + Sync + 'static {
     async fn reset_secret(&self, target: KeyRef, confirm: RevokeConfirm) -> Result<NewKey> {
         let _ = (target, confirm);
         Err(self.unsupported(Operation::ResetSecret))
+    }
+
+    /// Revokes every key of every account of the login at once: an exchange's kill switch, for
+    /// a breach, where the exchange cannot revoke one key (Bitstamp). The adapter's own key dies
+    /// too. Never retried blindly. Irreversible; see [`RevokeAllConfirm`].
+    async fn revoke_all(&self, confirm: RevokeAllConfirm) -> Result<RevokedAll> {
+        let _ = confirm;
+        Err(self.unsupported(Operation::RevokeAll))
     }
 
     /// The [`Error::Unsupported`] for `operation`, with this adapter's manual step.

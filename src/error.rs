@@ -103,6 +103,8 @@ pub enum Operation {
     SetKeyEnabled,
     /// [`crate::KeyAdapter::reset_secret`].
     ResetSecret,
+    /// [`crate::KeyAdapter::revoke_all`]: every key of every account of the login.
+    RevokeAll,
 }
 
 impl fmt::Display for Operation {
@@ -116,6 +118,7 @@ impl fmt::Display for Operation {
             Operation::UpdateKey => "changing a key",
             Operation::SetKeyEnabled => "enabling or disabling a key",
             Operation::ResetSecret => "resetting a key's secret",
+            Operation::RevokeAll => "revoking every key of every account",
         })
     }
 }

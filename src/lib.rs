@@ -51,7 +51,8 @@
         feature = "kucoin",
         feature = "bitget",
         feature = "gemini",
-        feature = "bitfinex"
+        feature = "bitfinex",
+        feature = "bitstamp"
     )),
     allow(dead_code)
 )]
@@ -71,7 +72,8 @@ pub mod transport;
 
 pub use adapter::{
     Capabilities, Challenge, ChallengeMethod, KeyAdapter, KeyAdapterExt, KeyChange, KeyRef, NewKey,
-    NewKeySpec, NotReadOnly, Operation, RevokeConfirm, Revoked, SecondFactor, Support,
+    NewKeySpec, NotReadOnly, Operation, RevokeAllConfirm, RevokeConfirm, Revoked, RevokedAll,
+    SecondFactor, Support,
 };
 pub use credentials::{CredentialForm, Credentials};
 pub use error::{AuthReason, Error, ErrorClass, ErrorCode, ErrorContext, Result};

@@ -66,6 +66,7 @@ conformance_suite! {
     "bitget" => bitget: ExchangeId::Bitget,
     "gemini" => gemini: ExchangeId::Gemini,
     "bitfinex" => bitfinex: ExchangeId::Bitfinex,
+    "bitstamp" => bitstamp: ExchangeId::Bitstamp,
 }
 
 /// Every adapter of this build is in the suite above.
@@ -102,6 +103,8 @@ fn every_registered_exchange_is_in_the_suite() {
         ExchangeId::Gemini,
         #[cfg(feature = "bitfinex")]
         ExchangeId::Bitfinex,
+        #[cfg(feature = "bitstamp")]
+        ExchangeId::Bitstamp,
     ];
     assert_eq!(ExchangeId::supported(), listed);
 }

@@ -29,6 +29,8 @@ pub mod bingx;
 pub mod bitfinex;
 #[cfg(feature = "bitget")]
 pub mod bitget;
+#[cfg(feature = "bitstamp")]
+pub mod bitstamp;
 #[cfg(feature = "bybit")]
 pub mod bybit;
 #[cfg(feature = "coinbase")]
@@ -81,6 +83,9 @@ impl ExchangeId {
         specific.unwrap_or(match operation {
             Operation::KeyInfo => {
                 "this build has no adapter for this exchange: check the key's permissions, IP allowlist and expiry on the exchange's API management page"
+            }
+            Operation::RevokeAll => {
+                "this exchange has no kill switch revoking every key at once: revoke each key (KeyAdapter::revoke where the API allows it, else on the exchange's API management page)"
             }
             _ => "log in to the exchange's website, open its API management page, and do it there",
         })
@@ -344,6 +349,8 @@ static REGISTRY: &[&dyn Venue] = &[
     &gemini::Gemini,
     #[cfg(feature = "bitfinex")]
     &bitfinex::Bitfinex,
+    #[cfg(feature = "bitstamp")]
+    &bitstamp::Bitstamp,
 ];
 
 #[cfg(feature = "testkit")]

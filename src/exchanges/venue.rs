@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use super::{AdapterBuilder, Environment, ExchangeId, SignedRequest, UnsignedRequest};
 use crate::adapter::{
-    Capabilities, KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm,
-    Revoked, SecondFactor,
+    Capabilities, KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, RevokeAllConfirm,
+    RevokeConfirm, Revoked, RevokedAll, SecondFactor,
 };
 use crate::clock::{CorrectedClock, SystemClock};
 use crate::credentials::Credentials;
@@ -151,6 +151,16 @@ pub(crate) trait Venue: Conventions {
     ) -> Result<NewKey> {
         let _ = (target, confirm);
         Err(adapter.unsupported(Operation::ResetSecret))
+    }
+
+    /// Revokes every key of every account at once, where the exchange has such a kill switch.
+    async fn revoke_all(
+        &self,
+        adapter: &VenueAdapter,
+        confirm: RevokeAllConfirm,
+    ) -> Result<RevokedAll> {
+        let _ = confirm;
+        Err(adapter.unsupported(Operation::RevokeAll))
     }
 
     /// How the testkit simulates this exchange.
@@ -482,6 +492,10 @@ impl KeyAdapter for VenueAdapter {
     }
 
     async fn key_info(&self) -> Result<KeyInfo> {
+        // An exchange whose API describes no key (Bitstamp) is never sent a request for it.
+        if !self.capabilities().key_info.is_available() {
+            return Err(self.unsupported(Operation::KeyInfo));
+        }
         if let Some(why) = self.venue.key_info_unavailable(self.pipeline.environment) {
             return Err(Error::Unsupported {
                 exchange: self.venue.exchange(),
@@ -574,6 +588,18 @@ impl KeyAdapter for VenueAdapter {
         self.scrubbed(outcome)
     }
 
+    async fn revoke_all(&self, confirm: RevokeAllConfirm) -> Result<RevokedAll> {
+        if !self.capabilities().revoke_all.is_available() {
+            return Err(self.unsupported(Operation::RevokeAll));
+        }
+        let outcome = self.venue.revoke_all(self, confirm).await;
+        if outcome.is_ok() {
+            // The key this adapter signs with was one of them.
+            self.own_key_revoked();
+        }
+        self.scrubbed(outcome)
+    }
+
     async fn reset_secret(&self, target: KeyRef, confirm: RevokeConfirm) -> Result<NewKey> {
         let target = self.managed_target(target, Operation::ResetSecret)?;
         let own = target == KeyRef::Own;
@@ -635,5 +661,6 @@ fn operation_capability(operation: Operation) -> &'static str {
         Operation::UpdateKey => "update_key",
         Operation::SetKeyEnabled => "set_key_enabled",
         Operation::ResetSecret => "reset_secret",
+        Operation::RevokeAll => "revoke_all",
     }
 }

@@ -6,13 +6,17 @@
 //! typed confirmation the plan names ([`BreachPlan::confirmation`]), revoking the keys a master
 //! key manages before the master key itself (it must still work to revoke them), going on
 //! after a failure, and reporting what was revoked and what remains.
+//!
+//! An exchange that cannot revoke one key but has a kill switch (Bitstamp's
+//! `revoke_all_api_keys`) gets [`Action::RevokeAllKeys`], carried out last: it revokes every key
+//! of every account of that login, and the confirmation says so in words.
 
 use std::fmt;
 use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::adapter::{KeyAdapter, KeyRef, Operation, RevokeConfirm};
+use crate::adapter::{KeyAdapter, KeyRef, Operation, RevokeAllConfirm, RevokeConfirm};
 use crate::id::ExchangeId;
 use crate::model::Reported;
 
@@ -52,6 +56,9 @@ pub enum Action {
         #[serde(skip_serializing_if = "Option::is_none")]
         sub_account: Option<String>,
     },
+    /// The exchange's kill switch: every key of every account of the login dies, the key in
+    /// use included. Only where the exchange cannot revoke one key (Bitstamp).
+    RevokeAllKeys,
     /// A person must do it.
     Manual {
         /// What to do, and where.
@@ -171,6 +178,10 @@ fn describe(action: &Action) -> String {
             sub_account: Some(sub_account),
         } => format!("revoke managed key {key_id} of sub-account {sub_account}"),
         Action::RevokeManaged { key_id, .. } => format!("revoke managed key {key_id}"),
+        Action::RevokeAllKeys => {
+            "revoke EVERY key on EVERY account of this login, this one included (kill switch)"
+                .to_owned()
+        }
         Action::Manual { step } => step.clone(),
     }
 }
@@ -189,6 +200,7 @@ pub struct ConfirmationMismatch {
 pub async fn plan(targets: Vec<BreachTarget>) -> BreachPlan {
     let mut managed = Vec::new();
     let mut own = Vec::new();
+    let mut kill_switches = Vec::new();
     let mut manual = Vec::new();
     let mut warnings = Vec::new();
     for (index, target) in targets.iter().enumerate() {
@@ -244,6 +256,9 @@ pub async fn plan(targets: Vec<BreachTarget>) -> BreachPlan {
         }
         if caps.revoke_own.is_available() {
             own.push(step(Action::RevokeOwn));
+        } else if caps.revoke_all.is_available() {
+            // Last of all: it also kills keys other steps may still need.
+            kill_switches.push(step(Action::RevokeAllKeys));
         } else {
             manual.push(step(Action::Manual {
                 step: adapter.manual_step(Operation::RevokeOwn),
@@ -252,6 +267,7 @@ pub async fn plan(targets: Vec<BreachTarget>) -> BreachPlan {
     }
     let mut steps = managed;
     steps.extend(own);
+    steps.extend(kill_switches);
     steps.extend(manual);
     BreachPlan {
         steps,
@@ -261,35 +277,61 @@ pub async fn plan(targets: Vec<BreachTarget>) -> BreachPlan {
 }
 
 impl BreachPlan {
-    /// How many keys the API will revoke.
+    /// How many keys the API will revoke one by one (a kill switch's keys are not counted:
+    /// nobody knows how many there are before it runs).
     pub fn api_revocations(&self) -> usize {
         self.steps
             .iter()
-            .filter(|s| !matches!(s.action, Action::Manual { .. }))
+            .filter(|s| matches!(s.action, Action::RevokeOwn | Action::RevokeManaged { .. }))
             .count()
     }
 
+    /// The exchanges whose kill switch the plan pulls.
+    pub fn kill_switches(&self) -> Vec<ExchangeId> {
+        let mut exchanges: Vec<ExchangeId> = self
+            .steps
+            .iter()
+            .filter(|s| s.action == Action::RevokeAllKeys)
+            .map(|s| s.exchange)
+            .collect();
+        exchanges.sort_by_key(|e| e.as_str());
+        exchanges.dedup();
+        exchanges
+    }
+
     /// The phrase to type to carry the plan out, naming what will die: `revoke 3 keys on
-    /// bybit, deribit`.
+    /// bybit, deribit`, and, for a kill switch, `revoke every key on every account of
+    /// bitstamp`.
     pub fn confirmation(&self) -> String {
         let mut exchanges: Vec<&str> = self
             .steps
             .iter()
-            .filter(|s| !matches!(s.action, Action::Manual { .. }))
+            .filter(|s| matches!(s.action, Action::RevokeOwn | Action::RevokeManaged { .. }))
             .map(|s| s.exchange.as_str())
             .collect();
-        exchanges.dedup();
         exchanges.sort_unstable();
         exchanges.dedup();
-        if exchanges.is_empty() {
+        let kill_switches: Vec<&str> = self
+            .kill_switches()
+            .into_iter()
+            .map(ExchangeId::as_str)
+            .collect();
+        let every = format!("every key on every account of {}", kill_switches.join(", "));
+        match (exchanges.is_empty(), kill_switches.is_empty()) {
             // Nothing to revoke through an API: the phrase still ends in what can be typed.
-            return "revoke 0 keys".to_owned();
+            (true, true) => "revoke 0 keys".to_owned(),
+            (true, false) => format!("revoke {every}"),
+            (false, true) => format!(
+                "revoke {} keys on {}",
+                self.api_revocations(),
+                exchanges.join(", ")
+            ),
+            (false, false) => format!(
+                "revoke {} keys on {} and {every}",
+                self.api_revocations(),
+                exchanges.join(", ")
+            ),
         }
-        format!(
-            "revoke {} keys on {}",
-            self.api_revocations(),
-            exchanges.join(", ")
-        )
     }
 
     /// Carries the plan out, if `typed` is exactly [`BreachPlan::confirmation`]. Every step is
@@ -303,6 +345,14 @@ impl BreachPlan {
         for step in &self.steps {
             let adapter = &self.targets[step.target].adapter;
             let target = match &step.action {
+                Action::RevokeAllKeys => {
+                    let outcome = adapter
+                        .revoke_all(RevokeAllConfirm::IUnderstandEveryKeyOnEveryAccountDies)
+                        .await
+                        .map(drop);
+                    steps.push((step.clone(), step_outcome(outcome)));
+                    continue;
+                }
                 Action::RevokeOwn => KeyRef::Own,
                 Action::RevokeManaged {
                     key_id,
@@ -316,21 +366,25 @@ impl BreachPlan {
                     continue;
                 }
             };
-            let outcome = match adapter
+            let outcome = adapter
                 .revoke(target, RevokeConfirm::IUnderstandThisIsIrreversible)
                 .await
-            {
-                Ok(_) => StepOutcome::Revoked,
-                Err(error) if error.is_outcome_unknown() => StepOutcome::Unknown {
-                    error: error.to_string(),
-                },
-                Err(error) => StepOutcome::Failed {
-                    error: error.to_string(),
-                },
-            };
-            steps.push((step.clone(), outcome));
+                .map(drop);
+            steps.push((step.clone(), step_outcome(outcome)));
         }
         Ok(BreachReport { steps })
+    }
+}
+
+fn step_outcome(outcome: crate::Result<()>) -> StepOutcome {
+    match outcome {
+        Ok(()) => StepOutcome::Revoked,
+        Err(error) if error.is_outcome_unknown() => StepOutcome::Unknown {
+            error: error.to_string(),
+        },
+        Err(error) => StepOutcome::Failed {
+            error: error.to_string(),
+        },
     }
 }
 

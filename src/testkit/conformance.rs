@@ -20,6 +20,11 @@
 //! - every documented error body maps to the class its code-table row claims;
 //! - a call that changes something is sent exactly once, whatever goes wrong.
 //!
+//! The checks read the exchange through key inspection. An exchange whose API describes no key
+//! (Bitstamp) is read through its one call, the kill switch ([`Subject::read`]): the same
+//! secret, malformed-answer and error-table checks run on that answer, and the checks about
+//! key information check instead that none is claimed.
+//!
 //! For an adapter outside the crate, build a [`Subject`] with [`Subject::new`]: its exchange id,
 //! a [`Simulation`] of its exchange, and a function building the adapter against the simulator.
 
@@ -31,7 +36,9 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use super::{CannedAnswer, RecordedRequest, Scenario, SimulatedExchange, SERVER_TIME_MS};
-use crate::adapter::{KeyAdapter, KeyChange, KeyRef, NewKeySpec, RevokeConfirm, Support};
+use crate::adapter::{
+    KeyAdapter, KeyChange, KeyRef, NewKeySpec, RevokeAllConfirm, RevokeConfirm, RevokedAll, Support,
+};
 use crate::clock::{Clock, FixedClock};
 use crate::credentials::Credentials;
 use crate::error::{AuthReason, Error, ErrorCode, Result};
@@ -55,6 +62,46 @@ pub struct Setup {
     pub clock: Option<Arc<dyn Clock>>,
     /// The request timeout, when the check needs one.
     pub timeout: Option<Duration>,
+}
+
+/// What one read of the exchange gave: key information, or, for an exchange whose API describes
+/// no key (Bitstamp), the kill switch's report.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Reading {
+    /// [`KeyAdapter::key_info`]'s answer.
+    Key(KeyInfo),
+    /// [`KeyAdapter::revoke_all`]'s answer.
+    RevokedAll(RevokedAll),
+}
+
+impl Reading {
+    /// The exchange's answer as kept for evidence.
+    pub fn raw(&self) -> &Value {
+        match self {
+            Reading::Key(info) => &info.raw,
+            Reading::RevokedAll(revoked) => &revoked.raw,
+        }
+    }
+
+    /// Everything a caller could print of it: its `Debug` and its JSON.
+    pub fn shown(&self) -> String {
+        let json = match self {
+            Reading::Key(info) => serde_json::to_string(info),
+            Reading::RevokedAll(revoked) => serde_json::to_string(revoked),
+        };
+        format!("{self:?} {}", json.unwrap_or_default())
+    }
+
+    /// What must not change whatever the strings in the answer are.
+    fn mapped_values(&self) -> String {
+        match self {
+            Reading::Key(info) => mapped_values(info),
+            Reading::RevokedAll(revoked) => {
+                format!("revoked={:?} count={:?}", revoked.key_ids, revoked.count)
+            }
+        }
+    }
 }
 
 /// What the conformance suite checks: an adapter, and how to simulate its exchange.
@@ -206,6 +253,40 @@ impl Subject {
         (sim, adapter)
     }
 
+    /// Whether the adapter describes its key ([`KeyAdapter::key_info`] available). If not, the
+    /// checks read the exchange through its kill switch ([`Subject::read`]).
+    pub fn describes_keys(&self) -> bool {
+        self.capabilities().key_info.is_available()
+    }
+
+    /// One read of the exchange: [`KeyAdapter::key_info`], or, for an exchange whose API
+    /// describes no key, [`KeyAdapter::revoke_all`] (against the simulator: it is the only call
+    /// such an exchange answers). A successful kill switch cuts the adapter off: read again with
+    /// a new adapter.
+    pub async fn read(&self, adapter: &dyn KeyAdapter) -> Result<Reading> {
+        if adapter.capabilities().key_info.is_available() {
+            return adapter.key_info().await.map(Reading::Key);
+        }
+        adapter
+            .revoke_all(RevokeAllConfirm::IUnderstandEveryKeyOnEveryAccountDies)
+            .await
+            .map(Reading::RevokedAll)
+    }
+
+    /// The adapter to read with next: `adapter` itself, or, where a read is the kill switch
+    /// (which cuts the adapter off), a new one built from `setup`.
+    fn reader(
+        &self,
+        adapter: &Arc<dyn KeyAdapter>,
+        setup: impl FnOnce() -> Setup,
+    ) -> Arc<dyn KeyAdapter> {
+        if self.describes_keys() {
+            adapter.clone()
+        } else {
+            self.adapter_with(setup())
+        }
+    }
+
     /// What the adapter says about the key of `scenario`.
     pub async fn key_info(&self, scenario: Scenario) -> Result<KeyInfo> {
         let (_sim, adapter) = self.start(scenario).await;
@@ -334,7 +415,25 @@ pub async fn capabilities_are_static_and_match_the_registry(subject: &Subject) {
     let (_sim, adapter) = subject.start(Scenario::DocumentedExample).await;
     assert_eq!(adapter.exchange(), id);
     assert_eq!(adapter.capabilities(), subject.capabilities(), "{id}");
-    assert_eq!(adapter.capabilities().key_info, Support::Native, "{id}");
+    let caps = adapter.capabilities();
+    // Every adapter inspects keys, or, where the exchange's API describes none, offers the one
+    // thing it can do: revoke them all.
+    assert!(
+        caps.key_info == Support::Native
+            || (caps.key_info == Support::Unsupported && caps.revoke_all == Support::Native),
+        "{id}: {caps:?}"
+    );
+    if caps.key_info == Support::Unsupported {
+        for (name, support) in caps.entries() {
+            if name != "revoke_all" {
+                assert_eq!(
+                    support,
+                    Support::Unsupported,
+                    "{id}: {name} without key inspection"
+                );
+            }
+        }
+    }
 }
 
 /// Every operation the capabilities call unsupported returns [`Error::Unsupported`] naming the
@@ -345,6 +444,14 @@ pub async fn unavailable_operations_return_unsupported_with_a_manual_step(subjec
     let caps = adapter.capabilities();
     let spec = NewKeySpec::default();
     let outcomes = [
+        (caps.key_info, adapter.key_info().await.err()),
+        (
+            caps.revoke_all,
+            adapter
+                .revoke_all(RevokeAllConfirm::IUnderstandEveryKeyOnEveryAccountDies)
+                .await
+                .err(),
+        ),
         (
             caps.revoke_own,
             adapter
@@ -414,6 +521,8 @@ pub async fn unavailable_operations_return_unsupported_with_a_manual_step(subjec
     }
     // Unsupported operations never reach the exchange.
     if [
+        caps.key_info,
+        caps.revoke_all,
         caps.revoke_own,
         caps.revoke,
         caps.create_key,
@@ -434,6 +543,30 @@ type FieldCheck = (&'static str, Support, fn(&KeyInfo) -> bool);
 pub async fn reported_fields_match_capabilities(subject: &Subject) {
     let id = subject.exchange;
     let caps = subject.capabilities();
+    if !subject.describes_keys() {
+        // Nothing describes a key: no field may be claimed, and inspection sends nothing.
+        for (name, support) in caps.entries().iter().filter(|(n, _)| {
+            !matches!(
+                *n,
+                "key_info"
+                    | "list_keys"
+                    | "revoke"
+                    | "revoke_own"
+                    | "create_key"
+                    | "update_key"
+                    | "set_key_enabled"
+                    | "reset_secret"
+                    | "revoke_all"
+            )
+        }) {
+            assert_eq!(*support, Support::Unsupported, "{id}: {name}");
+        }
+        let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
+        let err = adapter.key_info().await.unwrap_err();
+        assert!(err.is_unsupported(), "{id}: {err}");
+        assert!(sim.received_requests().await.is_empty(), "{id}");
+        return;
+    }
     let mut infos = Vec::new();
     for scenario in Scenario::ALL {
         if let Ok(info) = subject.key_info(scenario).await {
@@ -507,6 +640,9 @@ pub async fn reported_fields_match_capabilities(subject: &Subject) {
 /// withdraw, an invalid key is refused as such, a rate limit is retryable.
 pub async fn scenarios_mean_the_same_on_every_exchange(subject: &Subject) {
     let id = subject.exchange;
+    if !subject.describes_keys() {
+        return refusals_mean_the_same_through_the_kill_switch(subject).await;
+    }
     let reports_ips = subject.capabilities().reports_ip_restriction.is_available();
     let read_only = subject.key_info(Scenario::ReadOnly).await.unwrap();
     assert_eq!(read_only.is_read_only(), Reported::Known(true), "{id}");
@@ -600,6 +736,59 @@ pub async fn scenarios_mean_the_same_on_every_exchange(subject: &Subject) {
     assert_eq!(context.exchange, Some(id));
 }
 
+/// For an exchange read through its kill switch: a working key's call succeeds and cuts the
+/// adapter off; an invalid key, a refused address and a rate limit are refused as such, and
+/// nothing is revoked.
+async fn refusals_mean_the_same_through_the_kill_switch(subject: &Subject) {
+    let id = subject.exchange;
+    for scenario in [
+        Scenario::ReadOnly,
+        Scenario::Trading,
+        Scenario::WithdrawEnabled,
+    ] {
+        let (_sim, adapter) = subject.start(scenario).await;
+        match subject.read(&*adapter).await {
+            Ok(Reading::RevokedAll(revoked)) => assert_eq!(revoked.exchange, id),
+            other => panic!("{id} {scenario}: {other:?}"),
+        }
+        let err = subject.read(&*adapter).await.unwrap_err();
+        assert_eq!(
+            err.auth_reason(),
+            Some(AuthReason::InvalidKey),
+            "{id}: cut off: {err}"
+        );
+    }
+    let refusals: [(Scenario, fn(&Error) -> bool); 3] = [
+        (Scenario::InvalidKey, |err| {
+            matches!(
+                err.auth_reason(),
+                Some(AuthReason::InvalidKey | AuthReason::Ambiguous)
+            ) && !err.is_retryable()
+        }),
+        (Scenario::IpNotAllowed, |err| {
+            matches!(
+                err.auth_reason(),
+                Some(AuthReason::IpNotAllowed | AuthReason::Ambiguous)
+            )
+        }),
+        (Scenario::RateLimited, |err| {
+            matches!(err, Error::RateLimited { .. }) && err.is_retryable()
+        }),
+    ];
+    for (scenario, expected) in refusals {
+        let (sim, adapter) = subject.start(scenario).await;
+        let err = subject.read(&*adapter).await.unwrap_err();
+        assert!(expected(&err), "{id} {scenario}: {err}");
+        assert_eq!(err.exchange(), Some(id), "{err}");
+        let caller = sim.credentials().api_key().to_owned();
+        assert!(
+            !sim.with_state(|state| state.is_revoked(&caller))
+                .unwrap_or(true),
+            "{id} {scenario}: a refused kill switch revoked nothing"
+        );
+    }
+}
+
 /// No secret in the `Debug` of credentials, builder, adapter or key information, in its JSON, or
 /// in an error.
 pub async fn no_secret_in_debug_display_or_evidence(subject: &Subject) {
@@ -613,9 +802,8 @@ pub async fn no_secret_in_debug_display_or_evidence(subject: &Subject) {
     );
     let adapter = subject.adapter(&sim);
     subject.assert_no_secret("adapter Debug", &format!("{adapter:?}"));
-    let info = adapter.key_info().await.unwrap();
-    subject.assert_no_secret("KeyInfo Debug", &format!("{info:?}"));
-    subject.assert_no_secret("KeyInfo JSON", &serde_json::to_string(&info).unwrap());
+    let reading = subject.read(&*adapter).await.unwrap();
+    subject.assert_no_secret("answer Debug and JSON", &reading.shown());
 
     for scenario in [
         Scenario::InvalidKey,
@@ -623,7 +811,7 @@ pub async fn no_secret_in_debug_display_or_evidence(subject: &Subject) {
         Scenario::RateLimited,
     ] {
         let (_sim, adapter) = subject.start(scenario).await;
-        let err = adapter.key_info().await.unwrap_err();
+        let err = subject.read(&*adapter).await.unwrap_err();
         subject.assert_no_secret("error Display", &err.to_string());
         subject.assert_no_secret("error Debug", &format!("{err:?}"));
     }
@@ -677,10 +865,16 @@ fn echo_in_message(value: &mut Value, echo: &str) {
         return;
     }
     let Value::Object(map) = value else { return };
+    let mut echoed = false;
     for name in ["msg", "retMsg", "message", "err-msg"] {
         if map.contains_key(name) {
             map.insert(name.into(), message.clone().into());
+            echoed = true;
         }
+    }
+    // Bitstamp's message is its `reason`; Gemini's `reason` is a code, beside a `message`.
+    if !echoed && map.get("reason").is_some_and(Value::is_string) {
+        map.insert("reason".into(), message.clone().into());
     }
     match map.get_mut("error") {
         // Kraken: a list of error strings.
@@ -703,19 +897,19 @@ pub async fn echoed_secrets_are_scrubbed_from_evidence(subject: &Subject) {
         echo_into(&mut body, &secret, &secret);
         sim.serve_raw(200, "application/json", body.to_string())
             .await;
-        let info = subject.adapter(&sim).key_info().await.unwrap();
-        let evidence = serde_json::to_string(&info.raw).unwrap();
+        let reading = subject.read(&*subject.adapter(&sim)).await.unwrap();
+        let evidence = serde_json::to_string(reading.raw()).unwrap();
         assert!(
             !evidence.contains(&secret),
             "{id}: evidence carries an echoed secret: {evidence}"
         );
         assert!(evidence.contains("[redacted]"), "{id}");
-        let whole = serde_json::to_string(&info).unwrap();
+        let whole = reading.shown();
         assert!(
             !whole.contains(&secret),
             "{id}: a mapped field carries an echoed secret: {whole}"
         );
-        subject.assert_no_secret("KeyInfo Debug", &format!("{info:?}"));
+        subject.assert_no_secret("answer Debug", &whole);
     }
 }
 
@@ -733,7 +927,7 @@ pub async fn secrets_quoted_in_error_messages_are_redacted(subject: &Subject) {
         echo_in_message(&mut body, &secret);
         sim.serve_raw(answer.status, "application/json", body.to_string())
             .await;
-        let err = subject.adapter(&sim).key_info().await.unwrap_err();
+        let err = subject.read(&*subject.adapter(&sim)).await.unwrap_err();
         subject.assert_no_secret("error Display", &err.to_string());
         subject.assert_no_secret("error Debug", &format!("{err:?}"));
         assert!(err.to_string().contains("[redacted]"), "{id}: {err}");
@@ -813,22 +1007,49 @@ pub async fn malformed_answers_give_clear_errors_naming_the_exchange(subject: &S
     let adapter = subject.adapter(&sim);
     for (case, status, content_type, body) in malformed_answers(subject) {
         sim.serve_raw(status, content_type, body).await;
-        let outcome = adapter.key_info().await;
+        let reader = subject.reader(&adapter, || subject.setup(&sim));
+        let outcome = subject.read(&*reader).await;
         if case == "wrong types" {
-            if let Ok(info) = &outcome {
-                assert!(!info.anomalies.is_empty(), "{id}: {case}: no anomaly");
-                for right in Permission::NORMALIZED {
-                    assert_ne!(
-                        info.permissions.get(&right),
-                        Grant::Denied,
-                        "{id}: {case}: {right} denied on an unreadable answer"
-                    );
+            match &outcome {
+                Ok(Reading::Key(info)) => {
+                    assert!(!info.anomalies.is_empty(), "{id}: {case}: no anomaly");
+                    for right in Permission::NORMALIZED {
+                        assert_ne!(
+                            info.permissions.get(&right),
+                            Grant::Denied,
+                            "{id}: {case}: {right} denied on an unreadable answer"
+                        );
+                    }
+                    continue;
                 }
-                continue;
+                // Revoked, by the exchange's word, but no id could be read: none is invented.
+                Ok(Reading::RevokedAll(revoked)) => {
+                    assert!(revoked.key_ids.is_empty(), "{id}: {case}: {revoked:?}");
+                    continue;
+                }
+                Err(_) => {}
             }
         }
         let err = outcome.expect_err(&format!("{id}: {case} must not pass as key information"));
         let text = err.to_string();
+        // The kill switch is a write: an answer nobody can read leaves its outcome unknown,
+        // never a clean failure; the cause is inside.
+        let err = match &err {
+            Error::OutcomeUnknown { source, .. } if !subject.describes_keys() => source.as_ref(),
+            other => {
+                assert!(
+                    subject.describes_keys()
+                        || matches!(
+                            other,
+                            Error::AuthRejected { .. }
+                                | Error::RateLimited { .. }
+                                | Error::Rejected { .. }
+                        ),
+                    "{id}: {case}: the kill switch's outcome is unknown unless the exchange refused it: {text}"
+                );
+                other
+            }
+        };
         assert!(
             text.starts_with(&format!("{id}:")),
             "{id}: {case}: error does not name the exchange: {text}"
@@ -869,8 +1090,9 @@ pub async fn single_field_mutations_never_panic_and_never_fail_the_key_informati
         .collect();
     let mut paths = Vec::new();
     leaf_paths(&documented, &mut Vec::new(), &mut paths);
-    // Gemini's documented answer has five fields.
-    assert!(paths.len() >= 5, "{id}");
+    // Gemini's documented answer has five fields; Bitstamp's kill switch answer, one list.
+    let fewest = if subject.describes_keys() { 5 } else { 1 };
+    assert!(paths.len() >= fewest, "{id}");
     let replacements = [
         None,
         Some(Value::Null),
@@ -888,14 +1110,19 @@ pub async fn single_field_mutations_never_panic_and_never_fail_the_key_informati
             .collect()
     });
     for path in paths.iter().filter(|path| Some(*path) != selector.as_ref()) {
-        let inside = path.len() > payload.len() && path.starts_with(&payload);
+        // The kill switch's answer is no key information: a mutation may make it unreadable
+        // (its outcome then unknown), never a panic.
+        let inside =
+            subject.describes_keys() && path.len() > payload.len() && path.starts_with(&payload);
         for replacement in &replacements {
             let mut body = documented.clone();
             mutate(&mut body, path, replacement.clone());
             sim.serve_raw(200, "application/json", body.to_string())
                 .await;
-            match adapter.key_info().await {
-                Ok(info) => assert_eq!(info.exchange, id),
+            let reader = subject.reader(&adapter, || subject.setup(&sim));
+            match subject.read(&*reader).await {
+                Ok(Reading::Key(info)) => assert_eq!(info.exchange, id),
+                Ok(Reading::RevokedAll(revoked)) => assert_eq!(revoked.exchange, id),
                 Err(err) => {
                     assert!(
                         !inside,
@@ -1070,36 +1297,35 @@ pub async fn planted_secrets_are_found_nowhere_and_change_no_mapped_value(subjec
         for token in [&secret, &control] {
             let answer = CannedAnswer::ok(planted_answer(subject, Scenario::Trading, token));
             sim.serve(with_request_ids(subject, answer, token)).await;
-            outcomes.push(adapter.key_info().await.unwrap());
+            let reader = subject.reader(&adapter, || subject.setup(&sim));
+            outcomes.push(subject.read(&*reader).await.unwrap());
         }
         let (planted, controlled) = (&outcomes[0], &outcomes[1]);
-        for (what, text) in [
-            ("KeyInfo JSON", serde_json::to_string(planted).unwrap()),
-            ("KeyInfo Debug", format!("{planted:?}")),
-        ] {
-            assert!(
-                !leaks(&text, &secret),
-                "{id}: {what} shows a planted secret: {text}"
-            );
-        }
+        let shown = planted.shown();
         assert!(
-            serde_json::to_string(&planted.raw)
+            !leaks(&shown, &secret),
+            "{id}: the answer's Debug or JSON shows a planted secret: {shown}"
+        );
+        assert!(
+            serde_json::to_string(planted.raw())
                 .unwrap()
                 .contains("[redacted]"),
             "{id}"
         );
         assert_eq!(
-            mapped_values(planted),
-            mapped_values(controlled),
+            planted.mapped_values(),
+            controlled.mapped_values(),
             "{id}: a planted secret changed a mapped value"
         );
-        assert!(
-            planted
-                .anomalies
-                .iter()
-                .any(|a| a.kind == crate::AnomalyKind::Unrecognized),
-            "{id}: the planted permission is listed as unrecognized"
-        );
+        if let Reading::Key(planted) = planted {
+            assert!(
+                planted
+                    .anomalies
+                    .iter()
+                    .any(|a| a.kind == crate::AnomalyKind::Unrecognized),
+                "{id}: the planted permission is listed as unrecognized"
+            );
+        }
     }
 }
 
@@ -1115,7 +1341,7 @@ pub async fn secrets_planted_in_error_codes_messages_and_request_ids_are_found_n
         let answer =
             subject.error_answer(&secret, &format!("invalid key or signature for {secret}"));
         sim.serve(with_request_ids(subject, answer, &secret)).await;
-        let err = adapter.key_info().await.unwrap_err();
+        let err = subject.read(&*adapter).await.unwrap_err();
         for (what, text) in [("Display", err.to_string()), ("Debug", format!("{err:?}"))] {
             assert!(
                 !leaks(&text, &secret),
@@ -1156,17 +1382,28 @@ pub async fn secrets_in_retried_answers_never_reach_a_log_line(subject: &Subject
             let mut answer = subject.error_answer(&secret, &secret);
             answer.status = 503;
             sim.serve(with_request_ids(subject, answer, &secret)).await;
-            let err = adapter.key_info().await.unwrap_err();
+            let err = subject.read(&*adapter).await.unwrap_err();
+            assert!(!leaks(&format!("{err} {err:?}"), &secret), "{id}: {err:?}");
+            if !subject.describes_keys() {
+                // The kill switch is a write: a 503 is never sent again, and its outcome is
+                // unknown.
+                let Error::OutcomeUnknown { source, .. } = &err else {
+                    panic!("{id}: a 503 on the kill switch: {err}")
+                };
+                assert!(matches!(**source, Error::Unavailable { .. }), "{id}: {err}");
+                assert_eq!(sim.received_requests().await.len(), 1, "{id}");
+                continue;
+            }
             assert!(matches!(err, Error::Unavailable { .. }), "{id}: {err}");
             assert_eq!(err.context().unwrap().attempts, 3, "{id}");
-            assert!(!leaks(&format!("{err} {err:?}"), &secret), "{id}: {err:?}");
         }
     }
     .with_subscriber(subscriber)
     .await;
     let logs = captured.text();
     assert!(
-        logs.contains("retrying") && logs.contains(&format!("exchange={id}")),
+        !subject.describes_keys()
+            || logs.contains("retrying") && logs.contains(&format!("exchange={id}")),
         "{id}: the retry path must log: {logs}"
     );
     subject.assert_no_secret("a log line", &logs);
@@ -1196,7 +1433,12 @@ pub async fn a_secret_equal_to_a_vendor_word_changes_no_mapped_value(subject: &S
         Scenario::Trading,
     ] {
         let sim = subject.simulator(scenario).await;
-        let truth = subject.adapter(&sim).key_info().await.unwrap();
+        if !subject.describes_keys() {
+            // Served as a canned answer, the kill switch revokes nothing in the simulator's
+            // state: every adapter below can call it.
+            sim.serve(subject.answer(scenario)).await;
+        }
+        let truth = subject.read(&*subject.adapter(&sim)).await.unwrap();
         for word in words {
             let base = sim.credentials();
             let everywhere = Credentials::new(base.api_key(), word).with_passphrase(word);
@@ -1213,16 +1455,18 @@ pub async fn a_secret_equal_to_a_vendor_word_changes_no_mapped_value(subject: &S
                 }),
                 Err(err) => panic!("{id}: {err}"),
             };
-            let info = adapter.key_info().await.unwrap();
+            let reading = subject.read(&*adapter).await.unwrap();
             assert_eq!(
-                mapped_values(&info),
-                mapped_values(&truth),
+                reading.mapped_values(),
+                truth.mapped_values(),
                 "{id} {scenario}: a secret `{word}` changed a mapped value"
             );
-            assert_eq!(
-                info.ip_restriction, truth.ip_restriction,
-                "{id} {scenario} {word}"
-            );
+            if let (Reading::Key(info), Reading::Key(truth)) = (&reading, &truth) {
+                assert_eq!(
+                    info.ip_restriction, truth.ip_restriction,
+                    "{id} {scenario} {word}"
+                );
+            }
         }
     }
 }
@@ -1271,7 +1515,7 @@ pub async fn every_error_fixture_maps_to_the_class_its_table_row_claims(subject:
     for file in files {
         let body = std::fs::read_to_string(&file).unwrap();
         sim.serve_raw(200, "application/json", body).await;
-        let err = adapter.key_info().await.unwrap_err();
+        let err = subject.read(&*adapter).await.unwrap_err();
         let code = err
             .context()
             .and_then(|c| c.code.clone())
@@ -1417,6 +1661,9 @@ pub async fn native_operations_work(subject: &Subject) {
     if caps.update_key.is_available() {
         update_key_works(subject).await;
     }
+    if caps.revoke_all.is_available() {
+        revoke_all_works(subject).await;
+    }
     if caps.set_key_enabled.is_available() {
         set_key_enabled_works(subject).await;
     }
@@ -1537,6 +1784,59 @@ async fn update_key_works(subject: &Subject) {
         .key_info()
         .await
         .unwrap_or_else(|err| panic!("{id}: changing another key leaves this one: {err}"));
+}
+
+/// A native kill switch revokes every key the exchange holds and the caller's, cuts the adapter
+/// off (it sends nothing more), and the exchange refuses the caller's key afterwards.
+async fn revoke_all_works(subject: &Subject) {
+    let id = subject.exchange;
+    let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
+    let others: Vec<String> = (0..2)
+        .filter_map(|n| {
+            sim.with_state(|state| {
+                state
+                    .create(&format!("conformance-{n}"), Vec::new(), Vec::new())
+                    .api_key
+            })
+        })
+        .collect();
+    let revoked = adapter
+        .revoke_all(RevokeAllConfirm::IUnderstandEveryKeyOnEveryAccountDies)
+        .await
+        .unwrap();
+    assert_eq!(revoked.exchange, id);
+    let caller = sim.credentials().api_key().to_owned();
+    for key in others.iter().chain(std::iter::once(&caller)) {
+        assert_eq!(
+            sim.with_state(|state| state.is_revoked(key)),
+            Some(true),
+            "{id}: {key} survived the kill switch"
+        );
+        assert!(
+            revoked.key_ids.contains(key),
+            "{id}: {key} not reported: {revoked:?}"
+        );
+    }
+    let sent = sim.received_requests().await.len();
+    let err = subject.read(&*adapter).await.unwrap_err();
+    assert_eq!(
+        err.auth_reason(),
+        Some(AuthReason::InvalidKey),
+        "{id}: {err}"
+    );
+    assert_eq!(
+        sim.received_requests().await.len(),
+        sent,
+        "{id}: and sends nothing"
+    );
+    let err = subject.read(&*subject.adapter(&sim)).await.unwrap_err();
+    assert!(
+        matches!(
+            err.auth_reason(),
+            Some(AuthReason::InvalidKey | AuthReason::Ambiguous)
+        ),
+        "{id}: the exchange refuses the revoked key: {err}"
+    );
 }
 
 /// A native `set_key_enabled` disables a key (the exchange then refuses it) and enables it
@@ -1664,6 +1964,7 @@ pub async fn writes_are_sent_exactly_once(subject: &Subject) {
         (caps.revoke_own.is_available(), "revoke the key in use"),
         (caps.revoke.is_available(), "revoke another key"),
         (caps.create_key.is_available(), "create a key"),
+        (caps.revoke_all.is_available(), "revoke every key"),
     ]
     .into_iter()
     .filter_map(|(available, name)| available.then_some(name))
@@ -1692,6 +1993,10 @@ pub async fn writes_are_sent_exactly_once(subject: &Subject) {
                 None if write == "create a key" => {
                     adapter.create_key(&creatable(subject)).await.map(drop)
                 }
+                None if write == "revoke every key" => adapter
+                    .revoke_all(RevokeAllConfirm::IUnderstandEveryKeyOnEveryAccountDies)
+                    .await
+                    .map(drop),
                 None => adapter
                     .revoke(KeyRef::Own, RevokeConfirm::IUnderstandThisIsIrreversible)
                     .await

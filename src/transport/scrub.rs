@@ -272,6 +272,13 @@ impl Scrub for crate::adapter::Revoked {
     }
 }
 
+impl Scrub for crate::adapter::RevokedAll {
+    fn scrub(&mut self, scrubber: &Scrubber) {
+        self.key_ids.iter_mut().for_each(|id| scrubber.text(id));
+        scrubber.json(&mut self.raw);
+    }
+}
+
 impl<T: Scrub> Scrub for Vec<T> {
     fn scrub(&mut self, scrubber: &Scrubber) {
         self.iter_mut().for_each(|item| item.scrub(scrubber));

@@ -160,6 +160,7 @@ impl Venue for Coinbase {
             Operation::UpdateKey | Operation::SetKeyEnabled | Operation::ResetSecret => {
                 "Coinbase has no API to change a key: in the CDP portal (portal.cdp.coinbase.com > API keys), edit or disable the key there, or create a new one and delete the old"
             }
+            _ => return None,
         })
     }
 
