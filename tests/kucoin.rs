@@ -559,7 +559,10 @@ async fn a_created_key_is_read_back_and_handed_over_with_its_passphrase() {
     let read_back = format!("subName={SUB}&apiKey={}", key.api_key);
     assert_eq!(
         shapes,
-        [("POST", KEYS, None), ("GET", KEYS, Some(read_back.as_str()))]
+        [
+            ("POST", KEYS, None),
+            ("GET", KEYS, Some(read_back.as_str()))
+        ]
     );
     let create = &requests[0];
     let body: Value = serde_json::from_str(&create.body).unwrap();
@@ -639,8 +642,7 @@ async fn kucoin_creating(listed: Value) -> MockServer {
     Mock::given(method("POST"))
         .and(path(KEYS))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(fixture("kucoin", "sub_api_key_create.json")),
+            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_create.json")),
         )
         .mount(&server)
         .await;
@@ -655,8 +657,7 @@ async fn kucoin_creating(listed: Value) -> MockServer {
     Mock::given(method("DELETE"))
         .and(path(KEYS))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(fixture("kucoin", "sub_api_key_delete.json")),
+            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_delete.json")),
         )
         .mount(&server)
         .await;
@@ -683,12 +684,18 @@ async fn a_created_key_not_shown_as_asked_is_deleted_with_its_passphrase() {
         // As many entries as asked, but one more than the one address asked for.
         (json!({ "ipWhitelist": "203.**.7,203.**.8" }), "consistent"),
         (json!({ "ipWhitelist": "" }), "consistent"),
-        (json!({ "permission": "General,Spot,InnerTransfer" }), "not asked for"),
+        (
+            json!({ "permission": "General,Spot,InnerTransfer" }),
+            "not asked for",
+        ),
         (json!({ "permission": "General" }), "not shown granted"),
         (json!({ "apiKey": "someone-else" }), "does not list"),
     ] {
         let server = kucoin_creating(listed_created(changes.clone())).await;
-        let adapter = builder_for(ExchangeId::Kucoin, &server).build().unwrap();
+        let adapter = builder_for(ExchangeId::Kucoin, &server)
+            .rate_limit(None)
+            .build()
+            .unwrap();
         let err = adapter
             .create_key(&spec(&["203.0.113.7"]))
             .await
@@ -698,7 +705,10 @@ async fn a_created_key_not_shown_as_asked_is_deleted_with_its_passphrase() {
         assert!(text.contains("was deleted"), "{changes}: {err}");
         assert!(text.contains(why), "{changes}: {err}");
         let requests = server.received_requests().await.unwrap();
-        let create = requests.iter().find(|r| r.method.as_str() == "POST").unwrap();
+        let create = requests
+            .iter()
+            .find(|r| r.method.as_str() == "POST")
+            .unwrap();
         let sent: Value = serde_json::from_slice(&create.body).unwrap();
         let passphrase = sent["passphrase"].as_str().unwrap().to_owned();
         let delete = requests
@@ -715,7 +725,11 @@ async fn a_created_key_not_shown_as_asked_is_deleted_with_its_passphrase() {
             ]
         );
         // Neither the passphrase chosen, nor the one echoed, nor the secret reaches the error.
-        for secret in [passphrase.as_str(), "11223344", "46fd8974******896f005b2340"] {
+        for secret in [
+            passphrase.as_str(),
+            "11223344",
+            "46fd8974******896f005b2340",
+        ] {
             assert!(!text.contains(secret), "{changes}: {secret} in {text}");
         }
     }
@@ -724,7 +738,10 @@ async fn a_created_key_not_shown_as_asked_is_deleted_with_its_passphrase() {
 #[tokio::test]
 async fn a_created_key_shown_consistent_is_handed_over() {
     let server = kucoin_creating(listed_created(json!({}))).await;
-    let adapter = builder_for(ExchangeId::Kucoin, &server).build().unwrap();
+    let adapter = builder_for(ExchangeId::Kucoin, &server)
+        .rate_limit(None)
+        .build()
+        .unwrap();
     let key = adapter.create_key(&spec(&["203.0.113.7"])).await.unwrap();
     assert_eq!(key.api_key, "670621e3a25958000159c82f");
     assert_eq!(key.secret.expose_secret(), "46fd8974******896f005b2340");
@@ -741,6 +758,7 @@ async fn an_unclear_create_is_of_unknown_outcome_and_says_where_to_look() {
         .mount(&server)
         .await;
     let adapter = builder_for(ExchangeId::Kucoin, &server)
+        .rate_limit(None)
         .retry(RetryPolicy::default())
         .build()
         .unwrap();
@@ -761,12 +779,12 @@ async fn revoking_needs_the_keys_own_passphrase_and_signs_the_unencoded_query() 
         .and(path(KEYS))
         .and(query_param("passphrase", "abc!@#11"))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(fixture("kucoin", "sub_api_key_delete.json")),
+            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_delete.json")),
         )
         .mount(&server)
         .await;
     let adapter = builder_for(ExchangeId::Kucoin, &server)
+        .rate_limit(None)
         .clock(FixedClock::new(1_234_567_890_000))
         .build()
         .unwrap();
@@ -812,7 +830,10 @@ async fn a_refused_delete_echoing_the_passphrase_keeps_it_out_of_the_error() {
         })))
         .mount(&server)
         .await;
-    let adapter = builder_for(ExchangeId::Kucoin, &server).build().unwrap();
+    let adapter = builder_for(ExchangeId::Kucoin, &server)
+        .rate_limit(None)
+        .build()
+        .unwrap();
     let err = adapter
         .revoke(
             KeyRef::sub_account_key("670621e3a25958000159c82f", SUB)
@@ -841,12 +862,14 @@ async fn the_simulator_deletes_only_with_the_right_passphrase_and_finds_the_sub_
         )
         .await
         .unwrap_err();
-    assert!(!sim.with_state(|s| s.is_revoked(&key.api_key)).unwrap(), "{err}");
+    assert!(
+        !sim.with_state(|s| s.is_revoked(&key.api_key)).unwrap(),
+        "{err}"
+    );
     // No sub-account named: the master key's listing tells it.
     adapter
         .revoke(
-            KeyRef::other(key.api_key.clone())
-                .with_passphrase(key.passphrase.clone().unwrap()),
+            KeyRef::other(key.api_key.clone()).with_passphrase(key.passphrase.clone().unwrap()),
             RevokeConfirm::IUnderstandThisIsIrreversible,
         )
         .await
@@ -896,7 +919,10 @@ async fn an_update_names_the_addresses_keeps_the_rights_and_is_read_back() {
         )
         .await
         .unwrap();
-    let held = sim.with_state(|s| s.key(&key.api_key).cloned()).flatten().unwrap();
+    let held = sim
+        .with_state(|s| s.key(&key.api_key).cloned())
+        .flatten()
+        .unwrap();
     assert_eq!(held.ips, ["198.51.100.20", "198.51.100.21"]);
     assert_eq!(held.permissions, ["General", "Spot"], "the rights are kept");
     let requests = sim.received_requests().await;
@@ -917,8 +943,7 @@ async fn an_update_kucoin_accepts_but_does_not_show_is_of_unknown_outcome() {
     Mock::given(method("POST"))
         .and(path(UPDATE))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(fixture("kucoin", "sub_api_key_update.json")),
+            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_update.json")),
         )
         .mount(&server)
         .await;
@@ -930,7 +955,10 @@ async fn an_update_kucoin_accepts_but_does_not_show_is_of_unknown_outcome() {
         })))
         .mount(&server)
         .await;
-    let adapter = builder_for(ExchangeId::Kucoin, &server).build().unwrap();
+    let adapter = builder_for(ExchangeId::Kucoin, &server)
+        .rate_limit(None)
+        .build()
+        .unwrap();
     let err = adapter
         .update_key(
             KeyRef::sub_account_key("670621e3a25958000159c82f", SUB)
@@ -955,7 +983,10 @@ fn a_key_ref_keeps_its_passphrase_out_of_debug_and_compares_it() {
     assert_ne!(a, KeyRef::sub_account_key("k", "s"));
     assert!(!format!("{a:?}").contains("Pass-One"), "{a:?}");
     assert_eq!(a.passphrase().unwrap().expose_secret(), "Pass-One-1");
-    assert_eq!(KeyRef::Own.with_passphrase(SecretString::from("x")), KeyRef::Own);
+    assert_eq!(
+        KeyRef::Own.with_passphrase(SecretString::from("x")),
+        KeyRef::Own
+    );
 }
 
 #[tokio::test]
@@ -990,4 +1021,183 @@ async fn a_breach_response_leaves_passphrase_bound_sub_account_keys_to_a_person(
     let report = plan.execute(&plan.confirmation()).await.unwrap();
     assert!(!report.has_failures(), "{report}");
     assert!(sim.with_state(|s| s.revoked.is_empty()).unwrap());
+}
+
+// ---- Rotation of a KuCoin sub-account key ------------------------------------------------
+
+mod rotation {
+    use super::*;
+    use async_trait::async_trait;
+    use exchange_keys::manage::rotate::{
+        Journal, Phase, Rotation, RotationError, RotationState, SecretStore, Verifier,
+    };
+    use exchange_keys::NewKey;
+    use std::sync::Mutex;
+
+    #[derive(Debug, Default)]
+    struct Store;
+
+    #[async_trait]
+    impl SecretStore for Store {
+        async fn store(&self, _: &NewKey) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    /// Journals every state; at `Stored`, binds the new key elsewhere on the simulated
+    /// exchange (as if someone changed it), so that its verification fails.
+    struct Tamper {
+        sim: Arc<SimulatedExchange>,
+        states: Mutex<Vec<RotationState>>,
+    }
+
+    impl Journal for Tamper {
+        fn record(&self, state: &RotationState) -> Result<(), String> {
+            if state.phase == Phase::Stored {
+                if let Some(new_key) = &state.new_key {
+                    self.sim.with_state(|s| {
+                        if let Some(key) = s.key_mut(new_key) {
+                            key.ips = vec!["192.0.2.99".to_owned()];
+                        }
+                    });
+                }
+            }
+            self.states.lock().unwrap().push(state.clone());
+            Ok(())
+        }
+    }
+
+    fn verifier(sim: &SimulatedExchange) -> Verifier {
+        let url = sim.base_url();
+        Arc::new(move |credentials: Credentials| {
+            ExchangeId::Kucoin
+                .builder()
+                .base_url(url.clone())
+                .retry(RetryPolicy::none())
+                .rate_limit(None)
+                .credentials(credentials)
+                .build()
+        })
+    }
+
+    async fn old_key(sim: &SimulatedExchange) -> NewKey {
+        sim.adapter()
+            .unwrap()
+            .create_key(&spec(&["203.0.113.7"]))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_plan_needs_the_old_keys_passphrase_and_its_addresses_before_anything_is_sent() {
+        let sim = SimulatedExchange::start(ExchangeId::Kucoin, Scenario::Trading)
+            .await
+            .unwrap();
+        let old = old_key(&sim).await;
+        let manager = sim.adapter().unwrap();
+        let sent = sim.received_requests().await.len();
+        let rotation = Rotation::new(manager.clone(), verifier(&sim), Arc::new(Store));
+        let err = rotation.plan(&old.api_key, None, None).await.unwrap_err();
+        assert!(matches!(err, RotationError::Plan { .. }), "{err}");
+        assert!(err.to_string().contains("old_key_passphrase"), "{err}");
+        assert_eq!(sim.received_requests().await.len(), sent, "nothing sent");
+
+        let rotation = rotation.old_key_passphrase(old.passphrase.clone().unwrap());
+        let err = rotation.plan(&old.api_key, None, None).await.unwrap_err();
+        assert!(err.to_string().contains("masked"), "{err}");
+        assert!(err.to_string().contains("Rotation::allowed_ips"), "{err}");
+        for wrong in [
+            &["203.0.113.8"][..],
+            &["203.0.113.7", "198.51.100.1"],
+            &["203.**.7"],
+        ] {
+            let err = Rotation::new(manager.clone(), verifier(&sim), Arc::new(Store))
+                .old_key_passphrase(old.passphrase.clone().unwrap())
+                .allowed_ips(wrong.iter().copied())
+                .plan(&old.api_key, None, None)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, RotationError::Plan { .. }),
+                "{wrong:?}: {err}"
+            );
+        }
+        let state = rotation
+            .allowed_ips(["203.0.113.7"])
+            .plan(&old.api_key, None, None)
+            .await
+            .unwrap();
+        assert!(state.old_key_needs_passphrase);
+        assert_eq!(state.allowed_ips, ["203.0.113.7"]);
+        assert_eq!(state.sub_account.as_deref(), Some(SUB));
+        // The state holds no secret.
+        let json = serde_json::to_string(&state).unwrap();
+        assert!(!json.contains(old.passphrase.as_ref().unwrap().expose_secret()));
+        assert!(sim.received_requests().await[sent..]
+            .iter()
+            .all(|r| r.method == "GET"));
+    }
+
+    #[tokio::test]
+    async fn a_resumed_rotation_is_given_the_old_keys_passphrase_again() {
+        let sim = SimulatedExchange::start(ExchangeId::Kucoin, Scenario::Trading)
+            .await
+            .unwrap();
+        let old = old_key(&sim).await;
+        let manager = sim.adapter().unwrap();
+        let state = Rotation::new(manager.clone(), verifier(&sim), Arc::new(Store))
+            .old_key_passphrase(old.passphrase.clone().unwrap())
+            .allowed_ips(["203.0.113.7"])
+            .plan(&old.api_key, None, None)
+            .await
+            .unwrap();
+        // Read back from disk by another process, which was not given the passphrase.
+        let state: RotationState =
+            serde_json::from_str(&serde_json::to_string(&state).unwrap()).unwrap();
+        let sent = sim.received_requests().await.len();
+        let err = Rotation::new(manager.clone(), verifier(&sim), Arc::new(Store))
+            .run(state.clone())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("old_key_passphrase"), "{err}");
+        assert_eq!(sim.received_requests().await.len(), sent, "nothing sent");
+
+        let done = Rotation::new(manager, verifier(&sim), Arc::new(Store))
+            .old_key_passphrase(old.passphrase.clone().unwrap())
+            .verification(1, std::time::Duration::ZERO)
+            .run(state)
+            .await
+            .unwrap();
+        assert_eq!(done.phase, Phase::Completed);
+        assert!(sim.with_state(|s| s.is_revoked(&old.api_key)).unwrap());
+        let verified = done.steps.iter().find(|s| s.step == "verify").unwrap();
+        assert!(verified.detail.contains("consistent"), "{verified:?}");
+    }
+
+    #[tokio::test]
+    async fn a_new_key_failing_verification_is_deleted_with_its_own_passphrase() {
+        let sim = Arc::new(
+            SimulatedExchange::start(ExchangeId::Kucoin, Scenario::Trading)
+                .await
+                .unwrap(),
+        );
+        let old = old_key(&sim).await;
+        let journal = Arc::new(Tamper {
+            sim: sim.clone(),
+            states: Mutex::default(),
+        });
+        let rotation = Rotation::new(sim.adapter().unwrap(), verifier(&sim), Arc::new(Store))
+            .old_key_passphrase(old.passphrase.clone().unwrap())
+            .allowed_ips(["203.0.113.7"])
+            .journal(journal.clone())
+            .verification(1, std::time::Duration::ZERO);
+        let state = rotation.plan(&old.api_key, None, None).await.unwrap();
+        let err = rotation.run(state).await.unwrap_err();
+        assert!(err.to_string().contains("not consistent"), "{err}");
+        let state = err.state().unwrap();
+        assert_eq!(state.phase, Phase::RolledBack);
+        let new_key = state.new_key.clone().unwrap();
+        assert!(sim.with_state(|s| s.is_revoked(&new_key)).unwrap(), "{err}");
+        assert!(!sim.with_state(|s| s.is_revoked(&old.api_key)).unwrap());
+    }
 }

@@ -727,7 +727,10 @@ mod tests {
     fn a_masked_list_is_consistent_with_the_addresses_it_masks() {
         let asked = list(&["203.0.113.7", "198.51.100.20"]);
         assert!(consistent_addresses(&list(&["203.**.7,198.**.20"]), &asked));
-        assert!(consistent_addresses(&list(&["198.**.20", "203.**.7"]), &asked));
+        assert!(consistent_addresses(
+            &list(&["198.**.20", "203.**.7"]),
+            &asked
+        ));
         // KuCoin's documented mask keeps the first and last octets.
         assert!(consistent_addresses(
             &list(&["10.**.1"]),
@@ -739,11 +742,11 @@ mod tests {
     fn a_masked_list_that_could_hide_something_else_is_refused() {
         let asked = list(&["203.0.113.7", "198.51.100.20"]);
         for shown in [
-            list(&["203.**.7"]),                        // one left over
-            list(&["203.**.7,198.**.20,192.**.1"]),     // one more
-            list(&["203.**.8,198.**.20"]),              // another address
-            list(&["203.**.7,203.**.7"]),               // the same asked address twice
-            list(&["203.0.113.7,198.51.100.21"]),       // plain, and different
+            list(&["203.**.7"]),                    // one left over
+            list(&["203.**.7,198.**.20,192.**.1"]), // one more
+            list(&["203.**.8,198.**.20"]),          // another address
+            list(&["203.**.7,203.**.7"]),           // the same asked address twice
+            list(&["203.0.113.7,198.51.100.21"]),   // plain, and different
             IpRestriction::Unrestricted,
             IpRestriction::Restricted,
             IpRestriction::NotReported,

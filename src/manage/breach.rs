@@ -320,7 +320,9 @@ impl BreachPlan {
                     key_id,
                     sub_account,
                 } => match sub_account {
-                    Some(sub_account) => KeyRef::sub_account_key(key_id.clone(), sub_account.clone()),
+                    Some(sub_account) => {
+                        KeyRef::sub_account_key(key_id.clone(), sub_account.clone())
+                    }
                     None => KeyRef::other(key_id.clone()),
                 },
                 Action::Manual { .. } => {

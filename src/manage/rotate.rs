@@ -389,8 +389,7 @@ impl Rotation {
         check_state(&state)?;
         let rolls_back_only = matches!(state.phase, Phase::Completed | Phase::RolledBack)
             || (state.phase == Phase::Stored && new_credentials.is_none());
-        if state.old_key_needs_passphrase && self.old_key_passphrase.is_none() && !rolls_back_only
-        {
+        if state.old_key_needs_passphrase && self.old_key_passphrase.is_none() && !rolls_back_only {
             return Err(RotationError::Plan {
                 reason: format!(
                     "{} revokes the old key {} only with its own passphrase, which the state does not keep: give it again with Rotation::old_key_passphrase; nothing was sent",
@@ -1114,4 +1113,83 @@ fn differences(state: &RotationState, info: &KeyInfo) -> Option<String> {
         )),
     }
     (!found.is_empty()).then(|| found.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(ips: &[&str]) -> RotationState {
+        RotationState {
+            version: ROTATION_STATE_VERSION,
+            exchange: ExchangeId::Kucoin,
+            old_key: "old".into(),
+            sub_account: Some("sub".into()),
+            label: "bot_260101".into(),
+            permissions: vec![Permission::Read],
+            allowed_ips: ips.iter().map(|ip| (*ip).to_owned()).collect(),
+            old_key_needs_passphrase: true,
+            keys_before: None,
+            create_sent: false,
+            new_key: Some("new".into()),
+            phase: Phase::Stored,
+            steps: Vec::new(),
+        }
+    }
+
+    fn shown(list: &str) -> KeyInfo {
+        let mut info = KeyInfo::new(ExchangeId::Kucoin);
+        info.permissions.set(Permission::Read, Grant::Granted);
+        info.ip_restriction = IpRestriction::from_list(list);
+        info
+    }
+
+    #[test]
+    fn a_masked_allowlist_is_checked_for_consistency_never_equality() {
+        let planned = state(&["203.0.113.7", "198.51.100.20"]);
+        assert_eq!(differences(&planned, &shown("203.**.7,198.**.20")), None);
+        for other in ["203.**.7", "203.**.7,198.**.21", "203.**.7,203.**.7", ""] {
+            let found = differences(&planned, &shown(other)).unwrap_or_default();
+            assert!(found.contains("allowlist"), "{other}: {found}");
+        }
+        // Unmasked lists are still compared exactly.
+        assert_eq!(
+            differences(&planned, &shown("198.51.100.20,203.0.113.7")),
+            None
+        );
+        assert!(differences(&planned, &shown("203.0.113.7")).is_some());
+    }
+
+    #[test]
+    fn named_addresses_must_be_consistent_with_the_old_keys_masked_list() {
+        let old = IpRestriction::from_list("203.**.7,198.**.20");
+        let named = |ips: &[&str]| {
+            named_allowlist(
+                &old,
+                &ips.iter().map(|ip| (*ip).to_owned()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(
+            named(&["198.51.100.20", " 203.0.113.7"]).unwrap(),
+            ["198.51.100.20", "203.0.113.7"]
+        );
+        for wrong in [
+            &["203.0.113.7"][..],
+            &["203.0.113.7", "198.51.100.21"],
+            &["203.**.7", "198.**.20"],
+            &["*"],
+        ] {
+            assert!(named(wrong).is_err(), "{wrong:?}");
+        }
+    }
+
+    #[test]
+    fn a_state_written_before_the_passphrase_flag_reads_as_not_needing_one() {
+        let mut json = serde_json::to_value(state(&["203.0.113.7"])).unwrap();
+        json.as_object_mut()
+            .unwrap()
+            .remove("old_key_needs_passphrase");
+        let read: RotationState = serde_json::from_value(json).unwrap();
+        assert!(!read.old_key_needs_passphrase);
+    }
 }

@@ -26,7 +26,9 @@ use super::{map, wire, Kucoin, KEY_INFO};
 use crate::adapter::{KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, Revoked};
 use crate::error::{Error, ErrorContext, Result};
 use crate::exchanges::venue::{self, consistent_addresses, DiscardedKey, VenueAdapter};
-use crate::model::{AccountKind, Anomaly, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported};
+use crate::model::{
+    AccountKind, Anomaly, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported,
+};
 use crate::transport::answer::decode;
 use crate::transport::pipeline::Endpoint;
 use crate::transport::scrub::Scrubber;
@@ -337,11 +339,15 @@ pub(super) async fn update_key(
     let (tokens, granted) = match &change.permissions {
         Some(permissions) => grantable(permissions)?,
         None => {
-            let listed = listed_key(adapter, &sub_account, &key_id).await.map_err(hide)?;
+            let listed = listed_key(adapter, &sub_account, &key_id)
+                .await
+                .map_err(hide)?;
             let Some(info) = listed else {
                 return Err(Error::config(
                     ExchangeId::Kucoin,
-                    format!("sub-account `{sub_account}` lists no key `{key_id}`: nothing was sent"),
+                    format!(
+                        "sub-account `{sub_account}` lists no key `{key_id}`: nothing was sent"
+                    ),
                 ));
             };
             current_rights(&info)?
@@ -367,7 +373,9 @@ pub(super) async fn update_key(
             exchange: ExchangeId::Kucoin,
             call: UPDATE.describe(),
             source: Box::new(Error::decode(
-                format!("{why}: the change may be partly carried out; look at the key on {BY_HAND}"),
+                format!(
+                    "{why}: the change may be partly carried out; look at the key on {BY_HAND}"
+                ),
                 context,
             )),
         })),
@@ -399,7 +407,11 @@ pub(super) async fn revoke(adapter: &VenueAdapter, target: KeyRef) -> Result<Rev
 }
 
 /// The passphrase a change or deletion is sent with, or the error saying it is needed.
-fn passphrase_of(passphrase: Option<SecretString>, key_id: &str, nothing: &str) -> Result<SecretString> {
+fn passphrase_of(
+    passphrase: Option<SecretString>,
+    key_id: &str,
+    nothing: &str,
+) -> Result<SecretString> {
     match passphrase {
         Some(passphrase) if !passphrase.expose_secret().trim().is_empty() => Ok(passphrase),
         _ => Err(Error::config(
@@ -521,7 +533,12 @@ async fn shown_differs(
             wrong.push(format!("`{right}` is asked for and not shown granted"));
         }
     }
-    (!wrong.is_empty()).then(|| format!("KuCoin's list shows the key otherwise than asked: {}", wrong.join(", ")))
+    (!wrong.is_empty()).then(|| {
+        format!(
+            "KuCoin's list shows the key otherwise than asked: {}",
+            wrong.join(", ")
+        )
+    })
 }
 
 fn shown_list(restriction: &IpRestriction) -> String {
@@ -678,7 +695,9 @@ pub(super) fn new_passphrase() -> Result<SecretString> {
         })?;
         for &byte in buffer.iter() {
             if chars.len() < PASSPHRASE_LEN && usize::from(byte) < limit {
-                chars.push(char::from(PASSPHRASE_CHARS[usize::from(byte) % PASSPHRASE_CHARS.len()]));
+                chars.push(char::from(
+                    PASSPHRASE_CHARS[usize::from(byte) % PASSPHRASE_CHARS.len()],
+                ));
             }
         }
     }
@@ -716,7 +735,10 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(tokens, "General,Spot,Futures,InnerTransfer");
-        assert!(granted.contains(&Permission::UniversalTransfer), "InnerTransfer grants both");
+        assert!(
+            granted.contains(&Permission::UniversalTransfer),
+            "InnerTransfer grants both"
+        );
         for refused in [
             Permission::Withdraw,
             Permission::Payment,
@@ -735,6 +757,9 @@ mod tests {
         assert_eq!(ip_param(&twenty).unwrap().split(',').count(), 20);
         let mut many = twenty;
         many.push("198.51.100.1".to_owned());
-        assert!(ip_param(&many).unwrap_err().to_string().contains("at most 20"));
+        assert!(ip_param(&many)
+            .unwrap_err()
+            .to_string()
+            .contains("at most 20"));
     }
 }

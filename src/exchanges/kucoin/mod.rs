@@ -46,7 +46,9 @@ pub use sign::{signature, signed_passphrase};
 use super::common::{as_code, message_of, take_envelope_field};
 use super::venue::{self, Venue, VenueAdapter};
 use super::{Environment, ExchangeId};
-use crate::adapter::{Capabilities, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm, Revoked, Support};
+use crate::adapter::{
+    Capabilities, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm, Revoked, Support,
+};
 use crate::credentials::Credentials;
 use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;

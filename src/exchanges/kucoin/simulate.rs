@@ -229,10 +229,16 @@ fn manage(
             let (Some(sub), Some(remark), Some(passphrase)) =
                 (text("subName"), text("remark"), text("passphrase"))
             else {
-                return Some(refused("400100", "subName, remark and passphrase are required"));
+                return Some(refused(
+                    "400100",
+                    "subName, remark and passphrase are required",
+                ));
             };
             let known = sub == DOCUMENTED_SUB_ACCOUNT
-                || state.keys.iter().any(|k| k.sub_account.as_deref() == Some(&sub));
+                || state
+                    .keys
+                    .iter()
+                    .any(|k| k.sub_account.as_deref() == Some(&sub));
             if !known {
                 return Some(refused("400100", "sub-account does not exist"));
             }
@@ -240,11 +246,17 @@ fn manage(
                 return Some(refused("400100", "remark must hold 1 to 24 characters"));
             }
             if !(7..=32).contains(&passphrase.chars().count()) || passphrase.contains(' ') {
-                return Some(refused("400100", "passphrase must hold 7 to 32 characters, no spaces"));
+                return Some(refused(
+                    "400100",
+                    "passphrase must hold 7 to 32 characters, no spaces",
+                ));
             }
             let Some(permissions) = grantable(&text("permission").unwrap_or("General".into()))
             else {
-                return Some(refused("400100", "permission can only be General, Spot, Futures, Margin, InnerTransfer"));
+                return Some(refused(
+                    "400100",
+                    "permission can only be General, Spot, Futures, Margin, InnerTransfer",
+                ));
             };
             let Some(ips) = addresses(&text("ipWhitelist").unwrap_or_default()) else {
                 return Some(refused("400100", "at most 20 IP addresses"));
@@ -268,7 +280,10 @@ fn manage(
             let (Some(sub), Some(api_key), Some(passphrase)) =
                 (text("subName"), text("apiKey"), text("passphrase"))
             else {
-                return Some(refused("400100", "subName, apiKey and passphrase are required"));
+                return Some(refused(
+                    "400100",
+                    "subName, apiKey and passphrase are required",
+                ));
             };
             let Some(key) = state
                 .keys
@@ -283,7 +298,10 @@ fn manage(
             // KuCoin documents `General` as the default of an omitted `permission`.
             let Some(permissions) = grantable(&text("permission").unwrap_or("General".into()))
             else {
-                return Some(refused("400100", "permission can only be General, Spot, Futures, Margin, InnerTransfer"));
+                return Some(refused(
+                    "400100",
+                    "permission can only be General, Spot, Futures, Margin, InnerTransfer",
+                ));
             };
             let Some(ips) = addresses(&text("ipWhitelist").unwrap_or_default()) else {
                 return Some(refused("400100", "at most 20 IP addresses"));
@@ -304,7 +322,10 @@ fn manage(
                 request.query_param("apiKey"),
                 request.query_param("passphrase"),
             ) else {
-                return Some(refused("400100", "apiKey, subName and passphrase are required"));
+                return Some(refused(
+                    "400100",
+                    "apiKey, subName and passphrase are required",
+                ));
             };
             let Some(key) = state
                 .keys
