@@ -155,11 +155,18 @@ pub enum KeyRef {
     /// The key the adapter authenticates with.
     Own,
     /// Another key, by its public id (a sub-account key managed by the calling master key).
+    /// Built with [`KeyRef::other`] or [`KeyRef::sub_account_key`], and
+    /// [`KeyRef::with_passphrase`]; matched with `..`, since fields may be added.
+    #[non_exhaustive]
     Other {
         /// The key's public id.
         key_id: String,
         /// The sub-account it belongs to, where the exchange needs it.
         sub_account: Option<String>,
+        /// The key's own passphrase, where the exchange asks for it to manage the key (KuCoin
+        /// deletes and changes a sub-account key only with it; see
+        /// [`ExchangeId::revoke_needs_key_passphrase`](crate::ExchangeId::revoke_needs_key_passphrase)).
+        passphrase: Option<KeyPassphrase>,
     },
 }
 
@@ -169,6 +176,7 @@ impl KeyRef {
         KeyRef::Other {
             key_id: key_id.into(),
             sub_account: None,
+            passphrase: None,
         }
     }
 
@@ -177,9 +185,76 @@ impl KeyRef {
         KeyRef::Other {
             key_id: key_id.into(),
             sub_account: Some(sub_account.into()),
+            passphrase: None,
+        }
+    }
+
+    /// The same key, with its own passphrase, for exchanges that manage a key only with it
+    /// (KuCoin's sub-account keys). [`KeyRef::Own`] has none to carry: it is returned as it is.
+    pub fn with_passphrase(self, passphrase: SecretString) -> KeyRef {
+        match self {
+            KeyRef::Other {
+                key_id,
+                sub_account,
+                ..
+            } => KeyRef::Other {
+                key_id,
+                sub_account,
+                passphrase: Some(KeyPassphrase(passphrase)),
+            },
+            own => own,
+        }
+    }
+
+    /// The key's own passphrase, where one was given.
+    pub fn passphrase(&self) -> Option<&SecretString> {
+        match self {
+            KeyRef::Other {
+                passphrase: Some(passphrase),
+                ..
+            } => Some(&passphrase.0),
+            _ => None,
         }
     }
 }
+
+/// A key's own passphrase, carried by [`KeyRef::Other`]: never shown by `Debug`, compared in
+/// constant time.
+#[derive(Clone)]
+pub struct KeyPassphrase(SecretString);
+
+impl KeyPassphrase {
+    /// The passphrase.
+    pub fn secret(&self) -> &SecretString {
+        &self.0
+    }
+}
+
+impl From<SecretString> for KeyPassphrase {
+    fn from(passphrase: SecretString) -> Self {
+        KeyPassphrase(passphrase)
+    }
+}
+
+impl fmt::Debug for KeyPassphrase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyPassphrase([redacted])")
+    }
+}
+
+impl PartialEq for KeyPassphrase {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret;
+        let (a, b) = (
+            self.0.expose_secret().as_bytes(),
+            other.0.expose_secret().as_bytes(),
+        );
+        // Every byte is looked at, whatever differs first: the time taken tells only the length.
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+    }
+}
+
+impl Eq for KeyPassphrase {}
 
 /// A typed "I mean it" for [`KeyAdapter::revoke`]: revoking cannot be undone, and revoking the
 /// key in use (Bybit `delete-api`) cuts off the caller at once.

@@ -1010,10 +1010,7 @@ mod management {
         let before = sim.received_requests().await.len();
         adapter
             .update_key(
-                KeyRef::Other {
-                    key_id: created.api_key.clone(),
-                    sub_account: Some("53888000".into()),
-                },
+                KeyRef::sub_account_key(created.api_key.clone(), "53888000"),
                 &KeyChange::new()
                     .permissions(vec![Permission::Read, Permission::OptionsTrade])
                     .allowed_ips(["203.0.113.10"]),
@@ -1063,10 +1060,7 @@ mod management {
         assert!(matches!(err, Error::Config { .. }), "{err}");
         let err = adapter
             .update_key(
-                KeyRef::Other {
-                    key_id: created.api_key.clone(),
-                    sub_account: Some("sub-one".into()),
-                },
+                KeyRef::sub_account_key(created.api_key.clone(), "sub-one"),
                 &KeyChange::new().allowed_ips(["203.0.113.9"]),
             )
             .await

@@ -201,10 +201,7 @@ async fn deribit_own_id_variants_never_reach_remove() {
     mount(&server, REMOVE, ok(rpc(json!("ok")))).await;
     let adapter = adapter_for(ExchangeId::Deribit, &server);
     for id in [OUR_ID, " aD-KFx-H", "aD-KFx-H ", "AD-KFX-H", "ad-kfx-h"] {
-        let target = KeyRef::Other {
-            key_id: id.to_owned(),
-            sub_account: Some("main".into()),
-        };
+        let target = KeyRef::sub_account_key(id.to_owned(), "main");
         let err = adapter
             .revoke(target, RevokeConfirm::IUnderstandThisIsIrreversible)
             .await

@@ -784,10 +784,7 @@ async fn a_management_write_meeting_a_503_is_sent_once_and_left_unknown() {
         let adapter = common::builder_for(ExchangeId::Okx, &server)
             .build()
             .unwrap();
-        let target = KeyRef::Other {
-            key_id: "SubKey1".into(),
-            sub_account: Some("sub1".into()),
-        };
+        let target = KeyRef::sub_account_key("SubKey1", "sub1");
         let err = if path_.contains("modify") {
             adapter
                 .update_key(target, &KeyChange::new().allowed_ips(["203.0.113.7"]))
@@ -822,10 +819,7 @@ async fn an_okx_change_carried_out_but_shown_otherwise_is_of_unknown_outcome() {
         .unwrap();
     let err = adapter
         .update_key(
-            KeyRef::Other {
-                key_id: "SimKey0101".into(),
-                sub_account: Some("yongxu".into()),
-            },
+            KeyRef::sub_account_key("SimKey0101", "yongxu"),
             &KeyChange::new().allowed_ips(["203.0.113.9"]),
         )
         .await

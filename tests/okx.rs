@@ -588,10 +588,7 @@ fn an_answer_repeating_a_key_is_refused() {
 const SUB: &str = "D456DDDL";
 
 fn sub_key(key_id: &str, sub_account: &str) -> KeyRef {
-    KeyRef::Other {
-        key_id: key_id.to_owned(),
-        sub_account: Some(sub_account.to_owned()),
-    }
+    KeyRef::sub_account_key(key_id.to_owned(), sub_account.to_owned())
 }
 
 fn documented_sub_account() -> serde_json::Value {

@@ -91,6 +91,14 @@ impl ExchangeId {
         })
     }
 
+    /// Whether revoking another key of this exchange through the API needs that key's own
+    /// passphrase (KuCoin's sub-account keys): give it with
+    /// [`KeyRef::with_passphrase`](crate::KeyRef::with_passphrase). A rotation asks for the old
+    /// key's, and a breach response leaves such keys to a person.
+    pub fn revoke_needs_key_passphrase(self) -> bool {
+        registration(self).is_some_and(|venue| venue.revoke_needs_key_passphrase())
+    }
+
     /// Signs a request exactly as this exchange's adapter does, without sending it: for callers
     /// with a transport of their own (and for the signing benches). Returns the query string to
     /// send (with any signature parameters appended) and the headers to add.

@@ -164,6 +164,8 @@ pub struct SimulatedKey {
     pub created_ms: i64,
     /// The sub-account the key belongs to; `None` for the account the caller signs for.
     pub sub_account: Option<String>,
+    /// The key's own passphrase, where the exchange asks for it to manage the key (KuCoin).
+    pub passphrase: Option<String>,
 }
 
 /// What a simulated exchange remembers between calls: the keys created through its API, and
@@ -261,6 +263,7 @@ impl SimulatedState {
             enabled: true,
             created_ms: SERVER_TIME_MS,
             sub_account: None,
+            passphrase: None,
         };
         self.keys.push(key.clone());
         key

@@ -92,6 +92,12 @@ pub(crate) trait Venue: Conventions {
     /// What a person does by hand when `operation` is not available through this adapter.
     fn manual_step(&self, operation: Operation) -> Option<&'static str>;
 
+    /// Whether revoking another key through the API needs that key's own passphrase
+    /// ([`KeyRef::with_passphrase`]): KuCoin deletes a sub-account key only with it.
+    fn revoke_needs_key_passphrase(&self) -> bool {
+        false
+    }
+
     /// Revokes a key through the API, where the exchange allows it. Called only for what the
     /// capabilities allow: `target` is [`KeyRef::Own`] only if `revoke_own` is available (the
     /// adapter then cuts itself off), another key only if `revoke` is.
@@ -197,6 +203,77 @@ pub(crate) fn same_addresses(shown: &IpRestriction, wanted: &IpRestriction) -> b
         }
         _ => false,
     }
+}
+
+/// Whether the allowlist `shown` is *consistent with* exactly the addresses `wanted`, where the
+/// exchange masks what it shows (KuCoin: `203.**.154`). Never a proof of equality: a mask hides
+/// digits, so two lists that differ there look alike. The rule, strict so that an ambiguous
+/// answer is refused rather than guessed at:
+/// - both are allowlists of the same number of entries;
+/// - each shown entry is consistent with exactly one wanted entry, and no two shown entries
+///   with the same one (none is left over);
+/// - an address or network is consistent only with the same address or network; a masked
+///   pattern with the one address or network whose text it matches, each `*` standing for any
+///   run of characters; two masked patterns with each other only when they read the same.
+///
+/// Without masked entries this is [`same_addresses`] with counts: the comparison every
+/// exchange with masked lists inherits, for a new key's hand-over and a rotation's check.
+pub(crate) fn consistent_addresses(shown: &IpRestriction, wanted: &IpRestriction) -> bool {
+    let (IpRestriction::AllowList(shown), IpRestriction::AllowList(wanted)) = (shown, wanted)
+    else {
+        return false;
+    };
+    if shown.len() != wanted.len() {
+        return false;
+    }
+    let mut taken = vec![false; wanted.len()];
+    for entry in shown {
+        let mut matching = wanted
+            .iter()
+            .enumerate()
+            .filter(|(_, candidate)| entries_consistent(entry, candidate));
+        match (matching.next(), matching.next()) {
+            (Some((at, _)), None) if !taken[at] => taken[at] = true,
+            _ => return false,
+        }
+    }
+    taken.iter().all(|&t| t)
+}
+
+/// Whether one shown entry may be the wanted one (see [`consistent_addresses`]).
+fn entries_consistent(shown: &IpEntry, wanted: &IpEntry) -> bool {
+    match (shown, wanted) {
+        (IpEntry::Net(a), IpEntry::Net(b)) => a == b,
+        (IpEntry::Pattern(mask), IpEntry::Net(_)) | (IpEntry::Net(_), IpEntry::Pattern(mask)) => {
+            let address = match (shown, wanted) {
+                (IpEntry::Net(_), _) => shown.to_string(),
+                _ => wanted.to_string(),
+            };
+            mask_matches(mask.trim(), &address)
+        }
+        (IpEntry::Pattern(a), IpEntry::Pattern(b)) => a.trim().eq_ignore_ascii_case(b.trim()),
+    }
+}
+
+/// Whether `text` reads as `mask` with each run of `*` replaced by some (possibly empty) run of
+/// characters; letters compare without case (IPv6 hex digits).
+fn mask_matches(mask: &str, text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    let mask = mask.to_ascii_lowercase();
+    let parts: Vec<&str> = mask.split('*').collect();
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return mask == text;
+    };
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    for part in middle.iter().filter(|part| !part.is_empty()) {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 /// A new key that could not be handed over (not bound as asked, an unreadable answer) and was
@@ -662,5 +739,80 @@ fn operation_capability(operation: Operation) -> &'static str {
         Operation::SetKeyEnabled => "set_key_enabled",
         Operation::ResetSecret => "reset_secret",
         Operation::RevokeAll => "revoke_all",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(entries: &[&str]) -> IpRestriction {
+        IpRestriction::from_entries(entries.iter().copied())
+    }
+
+    #[test]
+    fn a_masked_list_is_consistent_with_the_addresses_it_masks() {
+        let asked = list(&["203.0.113.7", "198.51.100.20"]);
+        assert!(consistent_addresses(&list(&["203.**.7,198.**.20"]), &asked));
+        assert!(consistent_addresses(
+            &list(&["198.**.20", "203.**.7"]),
+            &asked
+        ));
+        // KuCoin's documented mask keeps the first and last octets.
+        assert!(consistent_addresses(
+            &list(&["10.**.1"]),
+            &list(&["10.20.30.1"])
+        ));
+    }
+
+    #[test]
+    fn a_masked_list_that_could_hide_something_else_is_refused() {
+        let asked = list(&["203.0.113.7", "198.51.100.20"]);
+        for shown in [
+            list(&["203.**.7"]),                    // one left over
+            list(&["203.**.7,198.**.20,192.**.1"]), // one more
+            list(&["203.**.8,198.**.20"]),          // another address
+            list(&["203.**.7,203.**.7"]),           // the same asked address twice
+            list(&["203.0.113.7,198.51.100.21"]),   // plain, and different
+            IpRestriction::Unrestricted,
+            IpRestriction::Restricted,
+            IpRestriction::NotReported,
+        ] {
+            assert!(!consistent_addresses(&shown, &asked), "{shown:?}");
+        }
+        // A mask matching two asked addresses cannot tell which one it is.
+        assert!(!consistent_addresses(
+            &list(&["203.**.7,203.**.7"]),
+            &list(&["203.0.113.7", "203.1.113.7"])
+        ));
+    }
+
+    #[test]
+    fn plain_lists_are_consistent_only_when_equal_and_masks_only_with_the_same_mask() {
+        let asked = list(&["203.0.113.7", "198.51.100.0/24"]);
+        assert!(consistent_addresses(
+            &list(&["198.51.100.0/24,203.0.113.7"]),
+            &asked
+        ));
+        assert!(!consistent_addresses(&list(&["203.0.113.7"]), &asked));
+        assert!(consistent_addresses(
+            &list(&["203.**.7"]),
+            &list(&["203.**.7"])
+        ));
+        assert!(!consistent_addresses(
+            &list(&["203.**.7"]),
+            &list(&["203.**.8"])
+        ));
+    }
+
+    #[test]
+    fn masks_match_any_run_of_characters() {
+        assert!(mask_matches("203.**.154", "203.0.113.154"));
+        assert!(mask_matches("2001:db8:**:1", "2001:DB8::1"));
+        assert!(!mask_matches("203.**.154", "203.0.113.15"));
+        assert!(!mask_matches("203.**.154", "103.0.113.154"));
+        assert!(mask_matches("1*1", "11"));
+        assert!(!mask_matches("1*1", "1"));
+        assert!(mask_matches("203.0.113.7", "203.0.113.7"));
     }
 }

@@ -242,6 +242,18 @@ pub async fn plan(targets: Vec<BreachTarget>) -> BreachPlan {
                             }));
                             continue;
                         }
+                        if exchange.revoke_needs_key_passphrase() {
+                            // Its own passphrase is needed to delete it, and a breach response
+                            // holds none: a person deletes it, rather than a call that fails.
+                            let sub_account = info
+                                .sub_account
+                                .known()
+                                .map_or(String::new(), |sub| format!(" of sub-account `{sub}`"));
+                            manual.push(step(Action::Manual {
+                                step: format!("key `{key_id}`{sub_account}: {exchange} deletes it through the API only with its own passphrase, which this response does not hold: {}", adapter.manual_step(Operation::Revoke)),
+                            }));
+                            continue;
+                        }
                         managed.push(step(Action::RevokeManaged {
                             key_id,
                             sub_account: info.sub_account.into_option(),
@@ -357,9 +369,11 @@ impl BreachPlan {
                 Action::RevokeManaged {
                     key_id,
                     sub_account,
-                } => KeyRef::Other {
-                    key_id: key_id.clone(),
-                    sub_account: sub_account.clone(),
+                } => match sub_account {
+                    Some(sub_account) => {
+                        KeyRef::sub_account_key(key_id.clone(), sub_account.clone())
+                    }
+                    None => KeyRef::other(key_id.clone()),
                 },
                 Action::Manual { .. } => {
                     steps.push((step.clone(), StepOutcome::Manual));

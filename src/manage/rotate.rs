@@ -15,6 +15,21 @@
 //! ([`Journal`]). A crash between creating the key and storing it loses the new secret with the
 //! process: [`Rotation::resume`] then revokes that key (nobody can use it) and starts over; the
 //! old key was never touched.
+//!
+//! Where the exchange deletes a key only with that key's own passphrase (KuCoin's sub-account
+//! keys, [`ExchangeId::revoke_needs_key_passphrase`]), the state records that the old key needs
+//! one ([`RotationState::old_key_needs_passphrase`]) but never holds it: the caller gives it to
+//! the [`Rotation`] ([`Rotation::old_key_passphrase`]), [`Rotation::plan`] refuses before
+//! anything is created when it is missing, and a resumed run must be given it again. The new
+//! key is rolled back with its own passphrase ([`NewKey::passphrase`], or the credentials given
+//! to [`Rotation::resume`] / [`Rotation::roll_back_with`]); a new key whose passphrase died with
+//! the process (a crash before the store, an unclear create) cannot be deleted through the API
+//! there, and the rotation stops saying so.
+//!
+//! Where the exchange shows allowlists masked (KuCoin: `203.**.154`), the old key's addresses
+//! cannot be read back: the caller names them ([`Rotation::allowed_ips`]) and the plan takes
+//! them only if they are consistent with the old key's masked list. The new key is then checked
+//! the same way: consistent with the addresses asked for, never claimed equal.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -23,11 +38,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::adapter::{KeyAdapter, KeyRef, NewKey, NewKeySpec, RevokeConfirm};
 use crate::credentials::Credentials;
 use crate::error::Error;
+use crate::exchanges::venue::consistent_addresses;
 use crate::id::ExchangeId;
 use crate::model::{Grant, IpEntry, IpRestriction, KeyInfo, Permission, Reported};
 
@@ -115,8 +132,14 @@ pub struct RotationState {
     pub label: String,
     /// The new key's rights: the old key's.
     pub permissions: Vec<Permission>,
-    /// The new key's allowlist: the old key's.
+    /// The new key's allowlist: the old key's (where the exchange masks it, the addresses the
+    /// caller named, consistent with the old key's masked list).
     pub allowed_ips: Vec<String>,
+    /// Whether revoking the old key needs its own passphrase (KuCoin's sub-account keys). The
+    /// passphrase is never in the state: every run that may revoke the old key is given it
+    /// with [`Rotation::old_key_passphrase`].
+    #[serde(default)]
+    pub old_key_needs_passphrase: bool,
     /// The keys that existed before the new one was requested, where the exchange lists them.
     pub keys_before: Option<BTreeSet<String>>,
     /// Whether a create request was sent (its outcome may be unknown).
@@ -208,6 +231,8 @@ pub struct Rotation {
     journal: Arc<dyn Journal>,
     verify_attempts: u32,
     verify_delay: Duration,
+    old_key_passphrase: Option<SecretString>,
+    allowed_ips: Option<Vec<String>>,
 }
 
 impl fmt::Debug for Rotation {
@@ -234,7 +259,26 @@ impl Rotation {
             journal: Arc::new(NoJournal),
             verify_attempts: 3,
             verify_delay: Duration::from_secs(2),
+            old_key_passphrase: None,
+            allowed_ips: None,
         }
+    }
+
+    /// The old key's own passphrase, where the exchange revokes a key only with it (KuCoin's
+    /// sub-account keys: [`ExchangeId::revoke_needs_key_passphrase`]). Kept in memory by this
+    /// `Rotation` only, never in the state: give it again to a `Rotation` resuming the state.
+    pub fn old_key_passphrase(mut self, passphrase: SecretString) -> Self {
+        self.old_key_passphrase = Some(passphrase);
+        self
+    }
+
+    /// The addresses to bind the new key to, where the exchange shows the old key's allowlist
+    /// masked (KuCoin: `203.**.154`) so that it cannot be copied. The plan takes them only if
+    /// they are consistent with the old key's list as shown: as many, each masked entry
+    /// matching exactly one of them (a check, not a proof: a mask hides digits).
+    pub fn allowed_ips<I: Into<String>>(mut self, ips: impl IntoIterator<Item = I>) -> Self {
+        self.allowed_ips = Some(ips.into_iter().map(Into::into).collect());
+        self
     }
 
     /// Records the state after every step.
@@ -262,9 +306,20 @@ impl Rotation {
         label: Option<&str>,
     ) -> Result<RotationState, RotationError> {
         let plan_error = |reason: String| RotationError::Plan { reason };
+        let exchange = self.manager.exchange();
+        let old_key_needs_passphrase = exchange.revoke_needs_key_passphrase();
+        if old_key_needs_passphrase && self.old_key_passphrase.is_none() {
+            return Err(plan_error(format!(
+                "{exchange} revokes a key only with that key's own passphrase: give the old key's with Rotation::old_key_passphrase; nothing was created"
+            )));
+        }
         let info = self.old_key_info(old_key).await.map_err(plan_error)?;
         let permissions = recreatable_rights(&info).map_err(plan_error)?;
-        let allowed_ips = recreatable_allowlist(&info.ip_restriction).map_err(plan_error)?;
+        let allowed_ips = match &self.allowed_ips {
+            Some(given) => named_allowlist(&info.ip_restriction, given),
+            None => recreatable_allowlist(&info.ip_restriction),
+        }
+        .map_err(plan_error)?;
         let label = match label {
             Some(label) => label.to_owned(),
             None => dated_label(info.label.known().map(String::as_str), Utc::now()),
@@ -281,6 +336,7 @@ impl Rotation {
             label,
             permissions,
             allowed_ips,
+            old_key_needs_passphrase,
             keys_before: None,
             create_sent: false,
             new_key: None,
@@ -312,7 +368,10 @@ impl Rotation {
 
     /// Continues a rotation from its recorded `state`. `new_credentials` are the new key's
     /// credentials as the store holds them, needed to resume after the store acknowledged
-    /// them (phase `Stored`): without them, the rotation rolls back instead.
+    /// them (phase `Stored`): without them, the rotation rolls back instead. Where the state
+    /// says the old key needs its passphrase, this `Rotation` must have been given it again
+    /// ([`Rotation::old_key_passphrase`]) for any run that may reach revoking the old key:
+    /// without it, nothing is sent.
     pub async fn resume(
         &self,
         mut state: RotationState,
@@ -328,6 +387,16 @@ impl Rotation {
             });
         }
         check_state(&state)?;
+        let rolls_back_only = matches!(state.phase, Phase::Completed | Phase::RolledBack)
+            || (state.phase == Phase::Stored && new_credentials.is_none());
+        if state.old_key_needs_passphrase && self.old_key_passphrase.is_none() && !rolls_back_only {
+            return Err(RotationError::Plan {
+                reason: format!(
+                    "{} revokes the old key {} only with its own passphrase, which the state does not keep: give it again with Rotation::old_key_passphrase; nothing was sent",
+                    state.exchange, state.old_key
+                ),
+            });
+        }
         // The new key's secret lives only here until the store has it.
         let mut created: Option<NewKey> = None;
         let mut held = new_credentials;
@@ -360,11 +429,23 @@ impl Rotation {
     }
 
     /// Revokes the new key, if any, and keeps the old one. Refused once the old key is
-    /// revoked.
+    /// revoked. Where the exchange revokes a key only with its own passphrase (KuCoin), use
+    /// [`Rotation::roll_back_with`] and the new key's credentials.
     pub async fn roll_back(
+        &self,
+        state: RotationState,
+        reason: &str,
+    ) -> Result<RotationState, RotationError> {
+        self.roll_back_with(state, reason, None).await
+    }
+
+    /// [`Rotation::roll_back`], revoking the new key with its own passphrase from
+    /// `new_credentials` (the new key's, as the store holds them), where the exchange needs it.
+    pub async fn roll_back_with(
         &self,
         mut state: RotationState,
         reason: &str,
+        new_credentials: Option<Credentials>,
     ) -> Result<RotationState, RotationError> {
         if state.phase == Phase::Completed {
             return Err(RotationError::Plan {
@@ -387,7 +468,12 @@ impl Rotation {
             self.find_created(&mut state).await?;
         }
         if let Some(new_key) = state.new_key.clone() {
-            self.revoke(&new_key, &state)
+            // The credentials given are used only if they are the new key's.
+            let passphrase = new_credentials
+                .as_ref()
+                .filter(|credentials| same_key(credentials.api_key(), &new_key))
+                .and_then(Credentials::passphrase);
+            self.revoke(&new_key, &state, passphrase)
                 .await
                 .map_err(|e| self.stopped(&mut state, "roll back", e.to_string()))?;
             state.log(
@@ -573,7 +659,8 @@ impl Rotation {
     /// Revokes a new key whose secret is not held, and goes back to `Planned`.
     async fn discard_orphan(&self, state: &mut RotationState) -> Result<(), RotationError> {
         if let Some(orphan) = state.new_key.clone() {
-            self.revoke(&orphan, state).await.map_err(|e| {
+            // Its passphrase, where the exchange needs one to revoke it, died with its secret.
+            self.revoke(&orphan, state, None).await.map_err(|e| {
                 self.stopped(
                     state,
                     "revoke the orphan",
@@ -604,7 +691,7 @@ impl Rotation {
             Err(reason) => {
                 state.log("store", false, reason.clone());
                 let new_key = key.api_key.clone();
-                match self.revoke(&new_key, state).await {
+                match self.revoke(&new_key, state, key.passphrase.as_ref()).await {
                     Ok(()) => {
                         state.log(
                             "roll back",
@@ -671,7 +758,16 @@ impl Rotation {
                     return match difference {
                         None => {
                             state.phase = Phase::Verified;
-                            state.log("verify", true, "the new key works and matches the old one");
+                            let masked = matches!(&info.ip_restriction, IpRestriction::AllowList(entries) if entries.iter().any(|e| matches!(e, IpEntry::Pattern(_))));
+                            state.log(
+                                "verify",
+                                true,
+                                if masked {
+                                    "the new key works and holds the old one's rights; its allowlist, shown masked, is consistent with the addresses asked for (a mask cannot prove them equal)"
+                                } else {
+                                    "the new key works and matches the old one"
+                                },
+                            );
                             self.record(state);
                             Ok(())
                         }
@@ -679,7 +775,9 @@ impl Rotation {
                             state.log("verify", false, difference.clone());
                             let reason =
                                 format!("the new key does not match the old one: {difference}");
-                            *state = self.roll_back(state.clone(), &reason).await?;
+                            *state = self
+                                .roll_back_with(state.clone(), &reason, Some(credentials.clone()))
+                                .await?;
                             Err(self.stopped(state, "verify", reason))
                         }
                     };
@@ -689,7 +787,9 @@ impl Rotation {
         }
         state.log("verify", false, last.clone());
         let reason = format!("the new key could not be inspected: {last}");
-        *state = self.roll_back(state.clone(), &reason).await?;
+        *state = self
+            .roll_back_with(state.clone(), &reason, Some(credentials))
+            .await?;
         Err(self.stopped(state, "verify", reason))
     }
 
@@ -711,9 +811,10 @@ impl Rotation {
                 .map_err(|e| self.old_not_revoked(state, e.to_string()))?,
             _ => self.manager.clone(),
         };
-        let target = KeyRef::Other {
-            key_id: state.old_key.clone(),
-            sub_account: state.sub_account.clone(),
+        let target = managed_key(&state.old_key, state.sub_account.as_deref());
+        let target = match &self.old_key_passphrase {
+            Some(passphrase) => target.with_passphrase(passphrase.clone()),
+            None => target,
         };
         match revoker
             .revoke(target, RevokeConfirm::IUnderstandThisIsIrreversible)
@@ -738,7 +839,13 @@ impl Rotation {
     }
 
     /// Revokes the new key (or an orphan): never the old key, never the manager's own key.
-    async fn revoke(&self, key_id: &str, state: &RotationState) -> Result<(), Error> {
+    /// `passphrase` is the new key's own, where it is known.
+    async fn revoke(
+        &self,
+        key_id: &str,
+        state: &RotationState,
+        passphrase: Option<&SecretString>,
+    ) -> Result<(), Error> {
         let exchange = self.manager.exchange();
         if same_key(key_id, &state.old_key) {
             return Err(Error::config(
@@ -758,14 +865,13 @@ impl Rotation {
                 ),
             ));
         }
+        let target = managed_key(key_id, state.sub_account.as_deref());
+        let target = match passphrase {
+            Some(passphrase) => target.with_passphrase(passphrase.clone()),
+            None => target,
+        };
         self.manager
-            .revoke(
-                KeyRef::Other {
-                    key_id: key_id.to_owned(),
-                    sub_account: state.sub_account.clone(),
-                },
-                RevokeConfirm::IUnderstandThisIsIrreversible,
-            )
+            .revoke(target, RevokeConfirm::IUnderstandThisIsIrreversible)
             .await
             .map(|_| ())
     }
@@ -803,6 +909,14 @@ impl Rotation {
             reason,
             state: Box::new(state.clone()),
         }
+    }
+}
+
+/// Another key, of `sub_account` where one is named.
+fn managed_key(key_id: &str, sub_account: Option<&str>) -> KeyRef {
+    match sub_account {
+        Some(sub_account) => KeyRef::sub_account_key(key_id, sub_account),
+        None => KeyRef::other(key_id),
     }
 }
 
@@ -884,13 +998,47 @@ fn recreatable_allowlist(restriction: &IpRestriction) -> Result<Vec<String>, Str
                 IpEntry::Net(net) if net.prefix_len() == net.max_prefix_len() => Ok(net.addr().to_string()),
                 IpEntry::Net(net) => Ok(net.to_string()),
                 IpEntry::Pattern(pattern) => Err(format!(
-                    "the old key's allowlist is shown masked (`{pattern}`): it cannot be copied"
+                    "the old key's allowlist is shown masked (`{pattern}`): it cannot be copied; name its addresses with Rotation::allowed_ips"
                 )),
             })
             .collect(),
         IpRestriction::Unrestricted => Err("the old key accepts calls from any address: a new key is created only with an allowlist, so rotate by hand or bind the old key first".to_owned()),
         _ => Err("the exchange does not show the old key's allowlist: it cannot be copied".to_owned()),
     }
+}
+
+/// The addresses the caller named for the new key, taken only if they are addresses or
+/// networks and consistent with the old key's allowlist as shown (see [`Rotation::allowed_ips`]).
+fn named_allowlist(old: &IpRestriction, named: &[String]) -> Result<Vec<String>, String> {
+    let wanted = IpRestriction::from_entries(named.iter().map(String::as_str));
+    let entries = match &wanted {
+        IpRestriction::AllowList(entries)
+            if entries.iter().all(|entry| matches!(entry, IpEntry::Net(_))) =>
+        {
+            entries
+        }
+        _ => {
+            return Err(format!(
+                "the addresses named for the new key ({}) are not a list of addresses or networks",
+                named.join(", ")
+            ))
+        }
+    };
+    if !consistent_addresses(old, &wanted) {
+        let shown = match old {
+            IpRestriction::AllowList(shown) => shown
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => format!("{other:?}"),
+        };
+        return Err(format!(
+            "the addresses named for the new key ({}) are not consistent with the old key's allowlist as the exchange shows it ({shown})",
+            named.join(", ")
+        ));
+    }
+    Ok(entries.iter().map(ToString::to_string).collect())
 }
 
 /// `base_yymmdd`, letters, digits and `_` only, at most 16 characters: what every exchange
@@ -909,7 +1057,9 @@ pub fn dated_label(base: Option<&str>, now: DateTime<Utc>) -> String {
 }
 
 /// What differs between the planned key and the new key as inspected; `None` when it
-/// matches: every planned right granted, no other right granted, the allowlist the same.
+/// matches: every planned right granted, no other right granted, the allowlist the same (or,
+/// where the exchange shows it masked, consistent with the planned addresses: never claimed
+/// equal, see [`consistent_addresses`]).
 fn differences(state: &RotationState, info: &KeyInfo) -> Option<String> {
     let mut found = Vec::new();
     for right in &state.permissions {
@@ -938,15 +1088,24 @@ fn differences(state: &RotationState, info: &KeyInfo) -> Option<String> {
         .iter()
         .map(|ip| IpEntry::parse(ip).to_string())
         .collect();
+    let planned = IpRestriction::from_entries(state.allowed_ips.iter().map(String::as_str));
     match &info.ip_restriction {
         IpRestriction::AllowList(entries) => {
             let got: BTreeSet<String> = entries.iter().map(ToString::to_string).collect();
-            if got != wanted {
-                found.push(format!(
-                    "the allowlist is {} instead of {}",
-                    got.into_iter().collect::<Vec<_>>().join(", "),
-                    wanted.into_iter().collect::<Vec<_>>().join(", ")
-                ));
+            let masked = entries.iter().any(|e| matches!(e, IpEntry::Pattern(_)));
+            let matches = if masked {
+                consistent_addresses(&info.ip_restriction, &planned)
+            } else {
+                got == wanted
+            };
+            if !matches {
+                let shown = got.into_iter().collect::<Vec<_>>().join(", ");
+                let asked = wanted.into_iter().collect::<Vec<_>>().join(", ");
+                found.push(if masked {
+                    format!("the allowlist is shown masked as {shown}, which is not consistent with {asked}")
+                } else {
+                    format!("the allowlist is {shown} instead of {asked}")
+                });
             }
         }
         other => found.push(format!(
@@ -954,4 +1113,83 @@ fn differences(state: &RotationState, info: &KeyInfo) -> Option<String> {
         )),
     }
     (!found.is_empty()).then(|| found.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(ips: &[&str]) -> RotationState {
+        RotationState {
+            version: ROTATION_STATE_VERSION,
+            exchange: ExchangeId::Kucoin,
+            old_key: "old".into(),
+            sub_account: Some("sub".into()),
+            label: "bot_260101".into(),
+            permissions: vec![Permission::Read],
+            allowed_ips: ips.iter().map(|ip| (*ip).to_owned()).collect(),
+            old_key_needs_passphrase: true,
+            keys_before: None,
+            create_sent: false,
+            new_key: Some("new".into()),
+            phase: Phase::Stored,
+            steps: Vec::new(),
+        }
+    }
+
+    fn shown(list: &str) -> KeyInfo {
+        let mut info = KeyInfo::new(ExchangeId::Kucoin);
+        info.permissions.set(Permission::Read, Grant::Granted);
+        info.ip_restriction = IpRestriction::from_list(list);
+        info
+    }
+
+    #[test]
+    fn a_masked_allowlist_is_checked_for_consistency_never_equality() {
+        let planned = state(&["203.0.113.7", "198.51.100.20"]);
+        assert_eq!(differences(&planned, &shown("203.**.7,198.**.20")), None);
+        for other in ["203.**.7", "203.**.7,198.**.21", "203.**.7,203.**.7", ""] {
+            let found = differences(&planned, &shown(other)).unwrap_or_default();
+            assert!(found.contains("allowlist"), "{other}: {found}");
+        }
+        // Unmasked lists are still compared exactly.
+        assert_eq!(
+            differences(&planned, &shown("198.51.100.20,203.0.113.7")),
+            None
+        );
+        assert!(differences(&planned, &shown("203.0.113.7")).is_some());
+    }
+
+    #[test]
+    fn named_addresses_must_be_consistent_with_the_old_keys_masked_list() {
+        let old = IpRestriction::from_list("203.**.7,198.**.20");
+        let named = |ips: &[&str]| {
+            named_allowlist(
+                &old,
+                &ips.iter().map(|ip| (*ip).to_owned()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(
+            named(&["198.51.100.20", " 203.0.113.7"]).unwrap(),
+            ["198.51.100.20", "203.0.113.7"]
+        );
+        for wrong in [
+            &["203.0.113.7"][..],
+            &["203.0.113.7", "198.51.100.21"],
+            &["203.**.7", "198.**.20"],
+            &["*"],
+        ] {
+            assert!(named(wrong).is_err(), "{wrong:?}");
+        }
+    }
+
+    #[test]
+    fn a_state_written_before_the_passphrase_flag_reads_as_not_needing_one() {
+        let mut json = serde_json::to_value(state(&["203.0.113.7"])).unwrap();
+        json.as_object_mut()
+            .unwrap()
+            .remove("old_key_needs_passphrase");
+        let read: RotationState = serde_json::from_value(json).unwrap();
+        assert!(!read.old_key_needs_passphrase);
+    }
 }

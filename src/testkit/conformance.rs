@@ -1606,11 +1606,12 @@ pub async fn native_operations_work(subject: &Subject) {
     }
     if caps.revoke.is_available() {
         let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
-        let target = a_key_to_revoke(subject, &sim).await;
+        let key = a_key_to_revoke(subject, &sim).await;
+        let target = key.id.clone();
         let secret = sim.with_state(|state| state.secret_of(&target)).flatten();
         let revoked = adapter
             .revoke(
-                managed(subject, &target),
+                managed(subject, &key),
                 RevokeConfirm::IUnderstandThisIsIrreversible,
             )
             .await
@@ -1717,7 +1718,8 @@ pub async fn native_operations_work(subject: &Subject) {
 async fn update_key_works(subject: &Subject) {
     let id = subject.exchange;
     let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
-    let target = a_key_to_revoke(subject, &sim).await;
+    let key = a_key_to_revoke(subject, &sim).await;
+    let target = key.id.clone();
     let sent = sim.received_requests().await.len();
     for refused in [
         KeyChange::new(),
@@ -1725,7 +1727,7 @@ async fn update_key_works(subject: &Subject) {
         KeyChange::new().allowed_ips(["0.0.0.0/0"]),
     ] {
         let err = adapter
-            .update_key(managed(subject, &target), &refused)
+            .update_key(managed(subject, &key), &refused)
             .await
             .unwrap_err();
         assert!(
@@ -1740,7 +1742,7 @@ async fn update_key_works(subject: &Subject) {
     );
     let renamed = adapter
         .update_key(
-            managed(subject, &target),
+            managed(subject, &key),
             // A label every exchange's naming rule takes (Deribit: at most 16 characters).
             &KeyChange::new()
                 .label("conf_renamed")
@@ -1757,7 +1759,7 @@ async fn update_key_works(subject: &Subject) {
             );
             adapter
                 .update_key(
-                    managed(subject, &target),
+                    managed(subject, &key),
                     &KeyChange::new().allowed_ips(["203.0.113.8"]),
                 )
                 .await
@@ -1844,13 +1846,14 @@ async fn revoke_all_works(subject: &Subject) {
 async fn set_key_enabled_works(subject: &Subject) {
     let id = subject.exchange;
     let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
-    let target = a_key_to_revoke(subject, &sim).await;
+    let key = a_key_to_revoke(subject, &sim).await;
+    let target = key.id.clone();
     let enabled = |sim: &SimulatedExchange| {
         sim.with_state(|state| state.key(&target).map(|k| k.enabled))
             .flatten()
     };
     adapter
-        .set_key_enabled(managed(subject, &target), false)
+        .set_key_enabled(managed(subject, &key), false)
         .await
         .unwrap_or_else(|err| panic!("{id}: disabling: {err}"));
     assert_eq!(
@@ -1859,7 +1862,7 @@ async fn set_key_enabled_works(subject: &Subject) {
         "{id}: the simulator saw the key disabled"
     );
     adapter
-        .set_key_enabled(managed(subject, &target), true)
+        .set_key_enabled(managed(subject, &key), true)
         .await
         .unwrap_or_else(|err| panic!("{id}: enabling: {err}"));
     assert_eq!(enabled(&sim), Some(true), "{id}: and enabled again");
@@ -1877,11 +1880,12 @@ async fn set_key_enabled_works(subject: &Subject) {
 async fn reset_secret_works(subject: &Subject) {
     let id = subject.exchange;
     let (sim, adapter) = subject.start(Scenario::WithdrawEnabled).await;
-    let target = a_key_to_revoke(subject, &sim).await;
+    let key = a_key_to_revoke(subject, &sim).await;
+    let target = key.id.clone();
     let before = sim.with_state(|state| state.secret_of(&target)).flatten();
     let reset = adapter
         .reset_secret(
-            managed(subject, &target),
+            managed(subject, &key),
             RevokeConfirm::IUnderstandThisIsIrreversible,
         )
         .await
@@ -1913,26 +1917,38 @@ fn creatable(subject: &Subject) -> NewKeySpec {
     }
 }
 
-/// Another key, by its public id, in the simulation's sub-account where the exchange needs one.
-fn managed(subject: &Subject, key_id: &str) -> KeyRef {
-    KeyRef::Other {
-        key_id: key_id.to_owned(),
-        sub_account: subject.simulation.manage.sub_account.map(str::to_owned),
+/// A key other than the one in use, as the suite manages it: its public id and, when it was
+/// created through the API, the passphrase it was created with.
+struct ManagedKey {
+    id: String,
+    passphrase: Option<secrecy::SecretString>,
+}
+
+/// Another key, by its public id, in the simulation's sub-account where the exchange needs one,
+/// with its own passphrase where it has one (KuCoin manages a sub-account key only with it).
+fn managed(subject: &Subject, key: &ManagedKey) -> KeyRef {
+    let target = match subject.simulation.manage.sub_account {
+        Some(sub_account) => KeyRef::sub_account_key(key.id.clone(), sub_account),
+        None => KeyRef::other(key.id.clone()),
+    };
+    match &key.passphrase {
+        Some(passphrase) => target.with_passphrase(passphrase.clone()),
+        None => target,
     }
 }
 
-/// The public id of a key other than the one in use that `sim` holds: one created through the
-/// API where that is native, else one the exchange lists.
-async fn a_key_to_revoke(subject: &Subject, sim: &SimulatedExchange) -> String {
+/// A key other than the one in use that `sim` holds: one created through the API where that
+/// is native, else one the exchange lists.
+async fn a_key_to_revoke(subject: &Subject, sim: &SimulatedExchange) -> ManagedKey {
     let id = subject.exchange;
     let caps = subject.capabilities();
     let adapter = subject.adapter(sim);
     if caps.create_key.is_available() {
-        return adapter
-            .create_key(&creatable(subject))
-            .await
-            .unwrap()
-            .api_key;
+        let created = adapter.create_key(&creatable(subject)).await.unwrap();
+        return ManagedKey {
+            id: created.api_key.clone(),
+            passphrase: created.passphrase.clone(),
+        };
     }
     let own = subject.credentials().api_key().to_owned();
     if caps.list_keys.is_available() {
@@ -1941,7 +1957,10 @@ async fn a_key_to_revoke(subject: &Subject, sim: &SimulatedExchange) -> String {
             Reported::Known(key) if *key != own => Some(key.clone()),
             _ => None,
         }) {
-            return other;
+            return ManagedKey {
+                id: other,
+                passphrase: None,
+            };
         }
     }
     panic!("{id}: revoking another key is native, but the simulator neither creates nor lists another key to revoke")

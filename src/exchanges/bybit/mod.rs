@@ -234,6 +234,7 @@ impl Venue for Bybit {
             KeyRef::Other {
                 key_id,
                 sub_account,
+                ..
             } => manage::update(adapter, key_id.trim(), sub_account.as_deref(), change).await,
             _ => Err(adapter.unsupported(Operation::UpdateKey)),
         }

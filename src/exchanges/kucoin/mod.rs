@@ -12,12 +12,24 @@
 //!
 //! Key management: KuCoin manages through the API only sub-account keys, from the master key
 //! (`/api/v1/sub/api-key`, `…/update`). `list_keys` is native: the key in use and, from a
-//! master key, every sub-account's keys (allowlists masked as ever). Creating is not offered:
-//! the create answer shows no allowlist and the list shows it masked, so no answer ever shows
-//! a new key bound to exactly the addresses asked for, which this crate requires before
-//! handing a key over. Deleting needs *the sub key's own passphrase*, which a rotation state
-//! holds nowhere (it keeps no secret), so `revoke` is not offered either: those operations are
-//! `Unsupported` with the step to take on kucoin.com.
+//! master key, every sub-account's keys (allowlists masked as ever). `create_key`,
+//! `update_key` and `revoke` of a sub-account key are native, with two rules of KuCoin's:
+//! - changing or deleting a key needs *that key's own passphrase*
+//!   ([`KeyRef::with_passphrase`](crate::KeyRef::with_passphrase);
+//!   [`ExchangeId::revoke_needs_key_passphrase`](crate::ExchangeId::revoke_needs_key_passphrase)
+//!   says so). A created key's passphrase is drawn by this crate and handed over in
+//!   [`NewKey::passphrase`](crate::NewKey::passphrase); a rotation is given the old key's, and a
+//!   breach response leaves such keys to a person;
+//! - no answer shows an allowlist unmasked, so a new or changed key is read back from its
+//!   sub-account's list and accepted only if the masked list is *consistent with* exactly the
+//!   addresses asked for (never claimed equal: a mask hides digits); a new key that is not is
+//!   deleted before the error is returned.
+//!
+//! The update call takes no remark and replaces the allowlist, so a change must name the
+//! addresses; it may also reset an expiry set at creation to KuCoin's default (never), since
+//! this crate sends no `expire` (UNVERIFIED: the documentation names `-1` as the default
+//! without saying whether an update without it keeps the key's own). The key in use is managed
+//! on kucoin.com only.
 
 mod manage;
 mod map;
@@ -34,7 +46,9 @@ pub use sign::{signature, signed_passphrase};
 use super::common::{as_code, message_of, take_envelope_field};
 use super::venue::{self, Venue, VenueAdapter};
 use super::{Environment, ExchangeId};
-use crate::adapter::{Capabilities, Operation, Support};
+use crate::adapter::{
+    Capabilities, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm, Revoked, Support,
+};
 use crate::credentials::Credentials;
 use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
@@ -141,6 +155,9 @@ impl Venue for Kucoin {
         Capabilities {
             key_info: Support::Native,
             list_keys: Support::Native,
+            create_key: Support::Native,
+            update_key: Support::Native,
+            revoke: Support::Native,
             reports_key_id: Support::Native,
             reports_label: Support::Native,
             reports_ip_restriction: Support::Native,
@@ -181,17 +198,20 @@ impl Venue for Kucoin {
 
     fn manual_step(&self, operation: Operation) -> Option<&'static str> {
         Some(match operation {
-            Operation::Revoke | Operation::RevokeOwn => {
-                "KuCoin deletes no key through this adapter (deleting a sub-account key needs that key's own passphrase): delete it on kucoin.com under Account > API Management (a sub-account's keys under Sub-Account > API)"
+            Operation::Revoke => {
+                "delete the key on kucoin.com under Sub-Account > API (a key of the master account: Account > API Management); through the API, KuCoin deletes only sub-account keys, from the master key, and only with the key's own passphrase"
+            }
+            Operation::RevokeOwn => {
+                "KuCoin deletes no key through the key itself: delete it on kucoin.com under Account > API Management (a sub-account's keys under Sub-Account > API)"
             }
             Operation::CreateKey => {
-                "create the key on kucoin.com under Account > API Management (for a sub-account: Sub-Account > API), bound to your IP addresses, without Transfer (withdrawal)"
+                "KuCoin creates keys through the API only for sub-accounts, from the master key: create the key on kucoin.com under Account > API Management (for a sub-account: Sub-Account > API), bound to your IP addresses, without Transfer (withdrawal)"
             }
             Operation::ListKeys => {
                 "KuCoin lists sub-account keys only to a master key; a sub-account key sees only itself: see every key on kucoin.com under Account > API Management and Sub-Account > API"
             }
             Operation::UpdateKey => {
-                "change the key's rights or IP allowlist on kucoin.com under Account > API Management > Edit"
+                "KuCoin changes through the API only sub-account keys, from the master key: change the key's rights or IP allowlist on kucoin.com under Account > API Management > Edit"
             }
             Operation::SetKeyEnabled => {
                 "KuCoin keys cannot be disabled and enabled again: delete the key on kucoin.com under Account > API Management, and create a new one when it is needed again"
@@ -203,8 +223,34 @@ impl Venue for Kucoin {
         })
     }
 
+    fn revoke_needs_key_passphrase(&self) -> bool {
+        true
+    }
+
     async fn list_keys(&self, adapter: &VenueAdapter) -> Result<Vec<KeyInfo>> {
         manage::list_keys(adapter).await
+    }
+
+    async fn create_key(&self, adapter: &VenueAdapter, spec: &NewKeySpec) -> Result<NewKey> {
+        manage::create_key(adapter, spec).await
+    }
+
+    async fn update_key(
+        &self,
+        adapter: &VenueAdapter,
+        target: KeyRef,
+        change: &KeyChange,
+    ) -> Result<()> {
+        manage::update_key(adapter, target, change).await
+    }
+
+    async fn revoke(
+        &self,
+        adapter: &VenueAdapter,
+        target: KeyRef,
+        _: RevokeConfirm,
+    ) -> Result<Revoked> {
+        manage::revoke(adapter, target).await
     }
 
     #[cfg(feature = "testkit")]

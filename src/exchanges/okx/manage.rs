@@ -291,6 +291,7 @@ pub(super) async fn update_key(
     let KeyRef::Other {
         key_id,
         sub_account,
+        ..
     } = target
     else {
         return Err(adapter.unsupported(Operation::UpdateKey));
@@ -364,6 +365,7 @@ pub(super) async fn revoke(adapter: &VenueAdapter, target: KeyRef) -> Result<Rev
     let KeyRef::Other {
         key_id,
         sub_account,
+        ..
     } = target
     else {
         return Err(adapter.unsupported(Operation::RevokeOwn));
