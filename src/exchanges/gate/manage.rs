@@ -41,7 +41,9 @@ const MAX_IPS: usize = 20;
 
 /// The groups a read-only key is given, each `read_only: true`: Gate grants nothing of a group
 /// it is not sent, not even reading.
-const READ_GROUPS: [&str; 6] = ["spot", "futures", "delivery", "options", "wallet", "account"];
+const READ_GROUPS: [&str; 6] = [
+    "spot", "futures", "delivery", "options", "wallet", "account",
+];
 
 /// Groups of the documented list this crate grants writing on when asked for `Other(group)`.
 const OTHER_GROUPS: [&str; 5] = ["earn", "loan", "unified", "copy", "custody"];
@@ -161,7 +163,11 @@ fn read_key(entry: &Value, user_id: &str) -> std::result::Result<KeyInfo, String
 /// that moves funds); otherwise the new key is deleted and the error says so. The new secret
 /// is in no error.
 pub(super) async fn create_key(adapter: &VenueAdapter, spec: &NewKeySpec) -> Result<NewKey> {
-    let user_id = required_user_id(spec.sub_account.as_deref(), "NewKeySpec::sub_account", "no key was created")?;
+    let user_id = required_user_id(
+        spec.sub_account.as_deref(),
+        "NewKeySpec::sub_account",
+        "no key was created",
+    )?;
     let perms = perms_for(&spec.permissions)?;
     let ips = ip_whitelist(&spec.allowed_ips)?;
     let mut body = Map::new();
@@ -203,23 +209,23 @@ pub(super) async fn create_key(adapter: &VenueAdapter, spec: &NewKeySpec) -> Res
     let secret = text("secret");
     // From here on the new secret is known: no error may carry it.
     let hide = Scrubber::new(secret.as_deref());
-    let refused = match &secret {
-        None => Some(Error::decode(
-            "the answer carries no secret: the new key cannot be used",
-            context,
-        )),
-        Some(_) => match shown_entry(adapter, &created, &user_id, &api_key).await {
-            Ok((entry, context)) => shown_differs(&entry, &user_id, Some(&ips), Some(&perms)).map(
-                |why| Error::Rejected {
-                    context: Box::new(ErrorContext {
-                        message: Some(why),
-                        ..context
+    let refused =
+        match &secret {
+            None => Some(Error::decode(
+                "the answer carries no secret: the new key cannot be used",
+                context,
+            )),
+            Some(_) => match shown_entry(adapter, &created, &user_id, &api_key).await {
+                Ok((entry, context)) => shown_differs(&entry, &user_id, Some(&ips), Some(&perms))
+                    .map(|why| Error::Rejected {
+                        context: Box::new(ErrorContext {
+                            message: Some(why),
+                            ..context
+                        }),
                     }),
-                },
-            ),
-            Err(error) => Some(error),
-        },
-    };
+                Err(error) => Some(error),
+            },
+        };
     if let Some(mut cause) = refused {
         hide.error(&mut cause);
         let mut error = new_key_deleted(adapter, &user_id, &api_key, cause).await;
@@ -255,7 +261,12 @@ async fn read_back(
     api_key: &str,
 ) -> Result<(Value, ErrorContext)> {
     adapter
-        .call_at(&KEY, key_path(user_id, api_key), String::new(), String::new())
+        .call_at(
+            &KEY,
+            key_path(user_id, api_key),
+            String::new(),
+            String::new(),
+        )
         .await
         .map_err(explain)
 }
@@ -278,7 +289,11 @@ pub(super) async fn update_key(
     };
     let key = key_id_of(&key_id)?;
     let perms = change.permissions.as_deref().map(perms_for).transpose()?;
-    let ips = change.allowed_ips.as_deref().map(ip_whitelist).transpose()?;
+    let ips = change
+        .allowed_ips
+        .as_deref()
+        .map(ip_whitelist)
+        .transpose()?;
     if let Some(label) = &change.label {
         if label.trim().is_empty() {
             return Err(Error::config(
@@ -317,11 +332,19 @@ pub(super) async fn update_key(
     body.insert("perms".to_owned(), sent_perms);
     let sent_ips = match &ips {
         Some(ips) => json!(ips),
-        None => kept("ip_whitelist", "IP allowlist (leaving it open to every address)")?,
+        None => kept(
+            "ip_whitelist",
+            "IP allowlist (leaving it open to every address)",
+        )?,
     };
     body.insert("ip_whitelist".to_owned(), sent_ips);
     adapter
-        .call_at(&UPDATE, key_path(&user_id, &key), String::new(), Value::Object(body).to_string())
+        .call_at(
+            &UPDATE,
+            key_path(&user_id, &key),
+            String::new(),
+            Value::Object(body).to_string(),
+        )
         .await
         .map_err(explain)?;
     if ips.is_none() && perms.is_none() {
@@ -368,7 +391,12 @@ pub(super) async fn revoke(adapter: &VenueAdapter, target: KeyRef) -> Result<Rev
 
 async fn delete(adapter: &VenueAdapter, user_id: &str, key: &str) -> Result<()> {
     adapter
-        .call_at(&DELETE, key_path(user_id, key), String::new(), String::new())
+        .call_at(
+            &DELETE,
+            key_path(user_id, key),
+            String::new(),
+            String::new(),
+        )
         .await
         .map(drop)
 }
@@ -455,7 +483,9 @@ fn rights_differ(shown: &Permissions, wanted: &Permissions) -> Option<String> {
     }
     for (right, grant) in shown.iter() {
         if grant == Grant::Granted && wanted.get(right) != Grant::Granted {
-            return Some(format!("Gate shows `{right}` granted beyond what was asked"));
+            return Some(format!(
+                "Gate shows `{right}` granted beyond what was asked"
+            ));
         }
     }
     None
@@ -475,7 +505,12 @@ fn rights_differ(shown: &Permissions, wanted: &Permissions) -> Option<String> {
 /// | `Withdraw`, transfers, `Payment` | refused: `wallet` written moves funds |
 /// | `SubAccountManagement`, `KeyManagement` | refused: `account` written |
 fn perms_for(permissions: &[Permission]) -> Result<Value> {
-    let refuse = |why: String| Err(Error::config(ExchangeId::Gate, format!("{why}: nothing was sent")));
+    let refuse = |why: String| {
+        Err(Error::config(
+            ExchangeId::Gate,
+            format!("{why}: nothing was sent"),
+        ))
+    };
     let mut written: Vec<&str> = Vec::new();
     for permission in permissions {
         match permission {
@@ -540,7 +575,10 @@ fn ip_whitelist(ips: &[String]) -> Result<Vec<String>> {
     if list.len() > MAX_IPS {
         return Err(Error::config(
             ExchangeId::Gate,
-            format!("Gate binds at most {MAX_IPS} addresses to a key; {} given: nothing was sent", list.len()),
+            format!(
+                "Gate binds at most {MAX_IPS} addresses to a key; {} given: nothing was sent",
+                list.len()
+            ),
         ));
     }
     Ok(list)
@@ -621,14 +659,22 @@ mod tests {
         assert!(list.iter().all(|p| p["read_only"] == true));
         let rights = map::rights_of(list);
         assert_eq!(rights.get(&Permission::Read), Grant::Granted);
-        for right in Permission::NORMALIZED.iter().filter(|r| **r != Permission::Read) {
+        for right in Permission::NORMALIZED
+            .iter()
+            .filter(|r| **r != Permission::Read)
+        {
             assert_eq!(rights.get(right), Grant::Denied, "{right}");
         }
     }
 
     #[test]
     fn trading_writes_its_group_only() {
-        let perms = perms_for(&[Permission::Read, Permission::SpotTrade, Permission::MarginTrade]).unwrap();
+        let perms = perms_for(&[
+            Permission::Read,
+            Permission::SpotTrade,
+            Permission::MarginTrade,
+        ])
+        .unwrap();
         let written: Vec<&str> = perms
             .as_array()
             .unwrap()
@@ -649,7 +695,10 @@ mod tests {
             assert!(ip_whitelist(&[refused.to_owned()]).is_err(), "{refused}");
         }
         let many: Vec<String> = (1..=21).map(|i| format!("203.0.113.{i}")).collect();
-        assert!(ip_whitelist(&many).unwrap_err().to_string().contains("at most 20"));
+        assert!(ip_whitelist(&many)
+            .unwrap_err()
+            .to_string()
+            .contains("at most 20"));
     }
 
     #[test]
@@ -666,12 +715,18 @@ mod tests {
 
     #[test]
     fn the_documented_create_answer_shows_more_than_a_spot_key() {
-        let created: Value =
-            serde_json::from_str(include_str!("../../../tests/fixtures/gate/sub_account_key_created.json"))
-                .unwrap();
+        let created: Value = serde_json::from_str(include_str!(
+            "../../../tests/fixtures/gate/sub_account_key_created.json"
+        ))
+        .unwrap();
         let spot = perms_for(&[Permission::Read, Permission::SpotTrade]).unwrap();
-        let why = shown_differs(&created, "10001", Some(&["127.0.0.1".into(), "127.0.0.2".into()]), Some(&spot))
-            .unwrap();
+        let why = shown_differs(
+            &created,
+            "10001",
+            Some(&["127.0.0.1".into(), "127.0.0.2".into()]),
+            Some(&spot),
+        )
+        .unwrap();
         // The documented key writes `wallet`: read as able to withdraw.
         assert!(why.contains("withdraw"), "{why}");
     }

@@ -38,7 +38,7 @@ use super::{Environment, ExchangeId};
 use crate::adapter::{
     Capabilities, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm, Revoked, Support,
 };
-use crate::error::{AuthReason, ErrorClass, ErrorCode, Result};
+use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::decode;
 use crate::transport::pipeline::{Conventions, Endpoint};
@@ -369,6 +369,21 @@ pub const ERROR_CODES: &[ErrorCode] = &[
 /// Secret-named fields are scrubbed from `raw`.
 pub fn map_key_info(payload: &Value) -> Result<KeyInfo> {
     venue::map_offline(&Gate, payload)
+}
+
+/// Maps one element of `GET /api/v4/sub_accounts/{user_id}/keys` (a key of sub-account
+/// `user_id`) to a [`KeyInfo`] as [`crate::KeyAdapter::list_keys`] does, without any I/O.
+/// Secret-named fields are scrubbed from `raw`.
+pub fn map_sub_account_key(key: &Value, user_id: &str) -> Result<KeyInfo> {
+    let context = || crate::error::ErrorContext::new(ExchangeId::Gate);
+    let outcome = decode::<wire::KeyEntry>(key, "sub-account API key")
+        .and_then(|wire| map::map_sub_account_key(wire, user_id))
+        .map(|mut info| {
+            info.raw = key.clone();
+            info
+        })
+        .map_err(|what| Error::decode(what, context()));
+    crate::transport::scrub::Scrubber::without_secrets().outcome(outcome)
 }
 
 #[cfg(test)]

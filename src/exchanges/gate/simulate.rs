@@ -141,7 +141,12 @@ fn stored_perms(perms: Option<&Value>) -> Vec<String> {
 fn strings(value: Option<&Value>) -> Vec<String> {
     value
         .and_then(Value::as_array)
-        .map(|list| list.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|list| {
+            list.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -162,10 +167,17 @@ fn listed(key: &SimulatedKey) -> Value {
 
 /// The sub-accounts: the documented one, and any other the held keys name.
 fn sub_accounts(state: &SimulatedState) -> Vec<Value> {
-    let mut entries: Vec<Value> = fixture(SUB_ACCOUNTS).as_array().cloned().unwrap_or_default();
+    let mut entries: Vec<Value> = fixture(SUB_ACCOUNTS)
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let template = entries.first().cloned().unwrap_or(Value::Null);
     for key in &state.keys {
-        let Some(id) = key.sub_account.as_deref().and_then(|id| id.parse::<u64>().ok()) else {
+        let Some(id) = key
+            .sub_account
+            .as_deref()
+            .and_then(|id| id.parse::<u64>().ok())
+        else {
             continue;
         };
         if entries.iter().any(|entry| entry["user_id"] == id) {
@@ -232,7 +244,10 @@ fn manage(
     match (request.method.as_str(), key_id) {
         ("GET", None) => {
             let mut entries: Vec<Value> = if documented {
-                fixture(SUB_ACCOUNT_KEYS).as_array().cloned().unwrap_or_default()
+                fixture(SUB_ACCOUNT_KEYS)
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
             } else {
                 Vec::new()
             };
@@ -258,7 +273,9 @@ fn manage(
                     return Some(
                         fixture(SUB_ACCOUNT_KEYS)
                             .as_array()
-                            .and_then(|list| list.iter().find(|k| k["key"] == key_id.as_str()).cloned())
+                            .and_then(|list| {
+                                list.iter().find(|k| k["key"] == key_id.as_str()).cloned()
+                            })
                             .map_or_else(not_found, CannedAnswer::ok),
                     )
                 }
@@ -269,7 +286,11 @@ fn manage(
                 "PUT" => {
                     let key = state.key_mut(&key_id)?;
                     // Gate clears what a change does not send.
-                    key.label = body.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+                    key.label = body
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
                     key.permissions = stored_perms(body.get("perms"));
                     key.ips = strings(body.get("ip_whitelist"));
                     Some(CannedAnswer::with_status(204, Value::Null))
