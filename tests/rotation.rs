@@ -656,6 +656,7 @@ async fn rotation_works_on_every_exchange_that_manages_keys() {
         ExchangeId::Okx,
         ExchangeId::Deribit,
         ExchangeId::Kucoin,
+        ExchangeId::Gate,
     ]
     .into_iter()
     .filter(|expected| expected.is_supported())

@@ -524,6 +524,30 @@ impl VenueAdapter {
         query: String,
         body: String,
     ) -> Result<(Value, ErrorContext)> {
+        self.refuse_once_revoked(endpoint)?;
+        self.pipeline
+            .call_as(conventions, endpoint, query, body)
+            .await
+    }
+
+    /// [`VenueAdapter::call`] at `path`, a path carrying the call's parameters
+    /// ([`Pipeline::call_at`]).
+    // Used by the venues whose paths carry parameters (Gate): a build without them has none.
+    #[cfg_attr(not(feature = "gate"), allow(dead_code))]
+    pub(crate) async fn call_at(
+        &self,
+        endpoint: &Endpoint,
+        path: String,
+        query: String,
+        body: String,
+    ) -> Result<(Value, ErrorContext)> {
+        self.refuse_once_revoked(endpoint)?;
+        self.pipeline
+            .call_at(self.venue, endpoint, path, query, body)
+            .await
+    }
+
+    fn refuse_once_revoked(&self, endpoint: &Endpoint) -> Result<()> {
         if self.own_key_revoked.load(Ordering::SeqCst) {
             return Err(Error::AuthRejected {
                 reason: AuthReason::InvalidKey,
@@ -535,9 +559,7 @@ impl VenueAdapter {
                 }),
             });
         }
-        self.pipeline
-            .call_as(conventions, endpoint, query, body)
-            .await
+        Ok(())
     }
 
     /// Records that this adapter's own key is gone.

@@ -90,6 +90,10 @@ pub(crate) fn parse_json(
     mut context: ErrorContext,
     table: &'static [ErrorCode],
 ) -> Result<Value, Error> {
+    // "No Content" (Gate's answer to a key deleted or changed): nothing to read, nothing wrong.
+    if answer.status == 204 && answer.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
     match serde_json::from_slice::<UniqueKeys>(&answer.body) {
         Ok(UniqueKeys(value)) => Ok(value),
         Err(error) => {

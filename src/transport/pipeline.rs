@@ -184,7 +184,32 @@ impl Pipeline {
         query: String,
         body: String,
     ) -> Result<(Value, ErrorContext)> {
-        let template = endpoint.request(query, body)?;
+        self.send(conventions, endpoint, endpoint.request(query, body)?)
+            .await
+    }
+
+    /// [`Pipeline::call_as`] at `path` rather than the endpoint's own: for a call whose path
+    /// carries its parameters (Gate's `/api/v4/sub_accounts/{user_id}/keys/{key}`). The
+    /// endpoint still decides whether the call may be sent again and what it weighs.
+    pub(crate) async fn call_at(
+        &self,
+        conventions: &dyn Conventions,
+        endpoint: &Endpoint,
+        path: String,
+        query: String,
+        body: String,
+    ) -> Result<(Value, ErrorContext)> {
+        let mut template = endpoint.request(query, body)?;
+        template.path = std::borrow::Cow::Owned(path);
+        self.send(conventions, endpoint, template).await
+    }
+
+    async fn send(
+        &self,
+        conventions: &dyn Conventions,
+        endpoint: &Endpoint,
+        template: Request,
+    ) -> Result<(Value, ErrorContext)> {
         let started = Instant::now();
         // Built on the first retryable error only: the happy path pays nothing for it.
         let mut delays = None;

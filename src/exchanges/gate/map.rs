@@ -1,12 +1,14 @@
-//! Gate's `account/main_keys` entry of the key in use → [`KeyInfo`]. Pure: no I/O, no clock.
+//! Gate's key entries → [`KeyInfo`]: an entry of `account/main_keys` (the main account's keys)
+//! and an entry of `sub_accounts/{user_id}/keys` (a sub-account's keys; the same fields, the key
+//! unmasked). Pure: no I/O, no clock.
 //!
 //! | Gate field | `KeyInfo` |
 //! |---|---|
-//! | `key` (masked: first 12 characters, then `*****`) | `key_id`, as shown |
+//! | `key` (main keys masked: first 12 characters, then `*****`) | `key_id`, as shown |
 //! | `name` | `label` |
 //! | `perms[]` group `spot` (spot and margin), write (`read_only: false`) | `SpotTrade`, `MarginTrade` |
 //! | group `margin` / `futures`, `delivery` / `options`, write | `MarginTrade` / `FuturesTrade` / `OptionsTrade` |
-//! | group `wallet`, write | `Withdraw`, `InternalTransfer`, `UniversalTransfer` |
+//! | group `wallet`, write (also for a sub-account key, which Gate says cannot withdraw: the unsafe side) | `Withdraw`, `InternalTransfer`, `UniversalTransfer` |
 //! | group `account`, write (UNVERIFIED: the group Gate's sub-account calls need) | `SubAccountManagement`, `KeyManagement` |
 //! | a group absent, or present with `read_only: true` | its rights `Denied` ("absent = not granted") |
 //! | any group present | `Read` granted |
@@ -14,10 +16,10 @@
 //! | — (no Gate right pays another party but a withdrawal) | `Payment`: `Denied` |
 //! | a group this mapper does not know, or an entry it cannot read | `Other(name)` granted; no write right `Denied` |
 //! | `ip_whitelist` (`[]` = any address) | `ip_restriction` |
-//! | `state`: `1` normal; `2`, `3` locked or frozen | `enabled` |
+//! | `state`: `1` normal; `2`, `3` locked or frozen (main keys: 2 locked, 3 frozen; sub-account keys: 2 frozen, 3 locked) | `enabled` |
 //! | `created_at` (s; ms read as ms) | `created_at` |
 //! | `last_access` (s) | `last_used_at` |
-//! | — (`main_keys` lists the main account's keys) | `account`: `Master` |
+//! | — (`main_keys` lists the main account's keys) / the sub-account named in the path | `account`: `Master` / `SubAccount`, `sub_account`: the user id |
 //! | — (Gate documents no expiry) | `expires_at`: `NotReported` |
 
 use chrono::{DateTime, Utc};
@@ -29,7 +31,7 @@ use crate::model::{
 };
 use crate::ExchangeId;
 
-use super::wire::MainKey;
+use super::wire::KeyEntry;
 
 /// The groups and the rights their write access grants.
 const GROUPS: &[(&str, &[Permission])] = &[
@@ -57,7 +59,16 @@ const OTHER_GROUPS: &[&str] = &[
     "earn", "custody", "loan", "unified", "copy", "pilot", "otc", "alpha", "crossx",
 ];
 
-pub(crate) fn map_main_key(wire: MainKey) -> Result<KeyInfo, String> {
+pub(crate) fn map_main_key(wire: KeyEntry) -> Result<KeyInfo, String> {
+    map_entry(wire, None)
+}
+
+/// A key of the sub-account `user_id`, as `sub_accounts/{user_id}/keys` lists it.
+pub(crate) fn map_sub_account_key(wire: KeyEntry, user_id: &str) -> Result<KeyInfo, String> {
+    map_entry(wire, Some(user_id))
+}
+
+fn map_entry(wire: KeyEntry, sub_account: Option<&str>) -> Result<KeyInfo, String> {
     let mut reading = Reading::default();
     let r = &mut reading;
     let key = wire.key.expected("key", r);
@@ -90,8 +101,18 @@ pub(crate) fn map_main_key(wire: MainKey) -> Result<KeyInfo, String> {
     };
     info.created_at = seconds(created.as_ref(), "created_at", r);
     info.last_used_at = seconds(last_access.as_ref(), "last_access", r);
-    info.account = Reported::Known(AccountKind::Master);
-    info.anomalies = reading.finish("Gate main-account key")?;
+    let what = match sub_account {
+        None => {
+            info.account = Reported::Known(AccountKind::Master);
+            "Gate main-account key"
+        }
+        Some(user_id) => {
+            info.account = Reported::Known(AccountKind::SubAccount);
+            info.sub_account = Reported::Known(user_id.to_owned());
+            "Gate sub-account key"
+        }
+    };
+    info.anomalies = reading.finish(what)?;
     Ok(info)
 }
 
@@ -125,6 +146,12 @@ fn seconds(value: Option<&Text>, field: &str, r: &mut Reading) -> Reported<DateT
             Reported::NotReported
         }
     }
+}
+
+/// The rights a `perms` list grants, read as an answer's would be: what a key sent these
+/// `perms` should show.
+pub(crate) fn rights_of(perms: &[Value]) -> Permissions {
+    permissions_of(Some(perms), &mut Reading::default())
 }
 
 /// The rights of `perms`. A list that cannot be read leaves every right `NotReported`.

@@ -11,10 +11,16 @@
 //! not among the main keys (UNVERIFIED whether Gate answers `main_keys` to it at all): its
 //! inspection fails with an error saying so.
 //!
-//! Gate manages keys through the API only for sub-accounts (`/api/v4/sub_accounts/{user_id}/
-//! keys`, from the main account's key); this adapter does not drive those calls yet: creating,
-//! listing, changing and deleting keys are manual steps on gate.com.
+//! Gate manages keys through the API only for sub-accounts, from the main account's key
+//! (gate.com/docs/developers/apiv4/en/subaccount): `list_keys` (the key in use, then every key of
+//! every sub-account, each with its sub-account's user id), `create_key`, `update_key` and
+//! `revoke` of a sub-account key, named by the sub-account's user id
+//! ([`crate::NewKeySpec::sub_account`], [`crate::KeyRef::sub_account_key`]). A new key is handed
+//! over only once Gate shows it bound to exactly the addresses asked for and holding exactly the
+//! rights asked for; it is never given `wallet` (withdrawals, transfers) or `account` writing.
+//! Keys of the main account, the key in use among them, are managed on gate.com only.
 
+mod manage;
 mod map;
 mod sign;
 #[cfg(feature = "testkit")]
@@ -27,10 +33,12 @@ use serde_json::Value;
 pub use sign::{signature, timestamp};
 
 use super::common::message_of;
-use super::venue::{self, Venue};
+use super::venue::{self, Venue, VenueAdapter};
 use super::{Environment, ExchangeId};
-use crate::adapter::{Capabilities, Operation, Support};
-use crate::error::{AuthReason, ErrorClass, ErrorCode, Result};
+use crate::adapter::{
+    Capabilities, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm, Revoked, Support,
+};
+use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::decode;
 use crate::transport::pipeline::{Conventions, Endpoint};
@@ -123,6 +131,10 @@ impl Venue for Gate {
     fn capabilities(&self, _: Environment) -> Capabilities {
         Capabilities {
             key_info: Support::Native,
+            list_keys: Support::Native,
+            revoke: Support::Native,
+            create_key: Support::Native,
+            update_key: Support::Native,
             reports_key_id: Support::Native,
             reports_label: Support::Native,
             reports_ip_restriction: Support::Native,
@@ -178,24 +190,32 @@ impl Venue for Gate {
         }
     }
 
-    fn map_key_info(&self, payload: &Value, _: &str) -> std::result::Result<KeyInfo, String> {
-        let wire: wire::MainKey = decode(payload, "main-account key")?;
-        map::map_main_key(wire)
+    /// The entry was picked because its visible prefix starts the key in use: its id is the
+    /// adapter's own public key, given whole (the evidence keeps the masked one).
+    fn map_key_info(&self, payload: &Value, api_key: &str) -> std::result::Result<KeyInfo, String> {
+        let wire: wire::KeyEntry = decode(payload, "main-account key")?;
+        let mut info = map::map_main_key(wire)?;
+        if let crate::model::Reported::Known(shown) = &info.key_id {
+            if !api_key.trim().is_empty() && shows(shown, api_key) {
+                info.key_id = crate::model::Reported::Known(api_key.trim().to_owned());
+            }
+        }
+        Ok(info)
     }
 
     fn manual_step(&self, operation: Operation) -> Option<&'static str> {
         Some(match operation {
             Operation::Revoke | Operation::RevokeOwn => {
-                "delete the key on gate.com under Account > API Management (a sub-account's key: Sub-Accounts > API Keys of that sub-account); Gate's API deletes only sub-account keys, which this adapter does not drive yet"
+                "Gate deletes through the API only sub-account keys, from the main account's key (KeyRef::sub_account_key with the sub-account's user id); delete the key in use or another main-account key on gate.com under Account > API Management"
             }
             Operation::CreateKey => {
-                "create the key on gate.com under Account > API Management, bound to your IP addresses and without the wallet (withdrawal) permission; keys of sub-accounts under Sub-Accounts > API Keys"
+                "Gate creates keys through the API only for sub-accounts, from the main account's key (NewKeySpec::sub_account: the sub-account's user id); create a main-account key on gate.com under Account > API Management, bound to your IP addresses and without the wallet (withdrawal) permission"
             }
             Operation::ListKeys => {
-                "see every key on gate.com under Account > API Management, and each sub-account's under Sub-Accounts > API Keys"
+                "Gate lists keys to the main account's key only: see every key on gate.com under Account > API Management, and each sub-account's under Sub-Accounts > API Keys"
             }
             Operation::UpdateKey => {
-                "change the key's permissions and IP allowlist on gate.com under Account > API Management > Edit (changes take up to 5 minutes to apply)"
+                "Gate changes through the API only sub-account keys, from the main account's key (KeyRef::sub_account_key); change the key in use or another main-account key on gate.com under Account > API Management > Edit (changes take up to 5 minutes to apply)"
             }
             Operation::SetKeyEnabled => {
                 "Gate keys have no switch: delete the key on gate.com under Account > API Management and create a new one when it is needed (a whole sub-account can be locked under Sub-Accounts)"
@@ -205,6 +225,32 @@ impl Venue for Gate {
             }
             _ => return None,
         })
+    }
+
+    async fn list_keys(&self, adapter: &VenueAdapter) -> Result<Vec<KeyInfo>> {
+        manage::list_keys(adapter).await
+    }
+
+    async fn create_key(&self, adapter: &VenueAdapter, spec: &NewKeySpec) -> Result<NewKey> {
+        manage::create_key(adapter, spec).await
+    }
+
+    async fn update_key(
+        &self,
+        adapter: &VenueAdapter,
+        target: KeyRef,
+        change: &KeyChange,
+    ) -> Result<()> {
+        manage::update_key(adapter, target, change).await
+    }
+
+    async fn revoke(
+        &self,
+        adapter: &VenueAdapter,
+        target: KeyRef,
+        _: RevokeConfirm,
+    ) -> Result<Revoked> {
+        manage::revoke(adapter, target).await
     }
 
     #[cfg(feature = "testkit")]
@@ -323,6 +369,21 @@ pub const ERROR_CODES: &[ErrorCode] = &[
 /// Secret-named fields are scrubbed from `raw`.
 pub fn map_key_info(payload: &Value) -> Result<KeyInfo> {
     venue::map_offline(&Gate, payload)
+}
+
+/// Maps one element of `GET /api/v4/sub_accounts/{user_id}/keys` (a key of sub-account
+/// `user_id`) to a [`KeyInfo`] as [`crate::KeyAdapter::list_keys`] does, without any I/O.
+/// Secret-named fields are scrubbed from `raw`.
+pub fn map_sub_account_key(key: &Value, user_id: &str) -> Result<KeyInfo> {
+    let context = || crate::error::ErrorContext::new(ExchangeId::Gate);
+    let outcome = decode::<wire::KeyEntry>(key, "sub-account API key")
+        .and_then(|wire| map::map_sub_account_key(wire, user_id))
+        .map(|mut info| {
+            info.raw = key.clone();
+            info
+        })
+        .map_err(|what| Error::decode(what, context()));
+    crate::transport::scrub::Scrubber::without_secrets().outcome(outcome)
 }
 
 #[cfg(test)]

@@ -78,6 +78,23 @@ mod tests {
         );
     }
 
+    // Computed locally (not published by Gate) for a sub-account key creation, same key,
+    // secret and timestamp: shared/reference §1.2, "LOCAL".
+    #[test]
+    fn sub_account_key_creation() {
+        assert_eq!(
+            signature(
+                b"secret",
+                "POST",
+                "/api/v4/sub_accounts/10001/keys",
+                "",
+                r#"{"name":"bot-2","perms":[{"name":"spot","read_only":false}],"ip_whitelist":["1.2.3.4"]}"#,
+                "1541993715"
+            ),
+            "bd8509773ce68a842655e718938e174969042ea4c9259984d4aa6951012b34a6067d6f88f7c3c06fab443342d57b156a050e569b8925ec9d1458f632fd96f229"
+        );
+    }
+
     #[test]
     fn timestamp_is_whole_seconds() {
         assert_eq!(timestamp(1_541_993_715_999), "1541993715");

@@ -6,10 +6,11 @@ use serde_json::Value;
 
 use crate::exchanges::common::{Field, Text};
 
-/// One element of `GET /api/v4/account/main_keys`.
+/// One element of `GET /api/v4/account/main_keys` or of `GET /api/v4/sub_accounts/{user_id}/keys`
+/// (the create answer adds `secret`, which is never read into this).
 #[derive(Clone, Debug, Deserialize)]
-pub(crate) struct MainKey {
-    /// The key, masked: its first characters and `*****`.
+pub(crate) struct KeyEntry {
+    /// The key; a main key masked: its first characters and `*****`.
     #[serde(default)]
     pub(crate) key: Field<String>,
     #[serde(default)]
@@ -30,6 +31,14 @@ pub(crate) struct MainKey {
     /// Seconds since the epoch.
     #[serde(default)]
     pub(crate) last_access: Field<Text>,
+}
+
+/// One element of `GET /api/v4/sub_accounts`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct SubAccount {
+    /// The sub-account's user id, a number (sent as one; read as either).
+    #[serde(default)]
+    pub(crate) user_id: Field<Text>,
 }
 
 /// `GET /api/v4/spot/time`.
