@@ -49,7 +49,10 @@ fn assert_signed_for(request: &RecordedRequest, secret: &str, host: &str) {
 
 /// The host the simulator's base URL names (`127.0.0.1:<port>`).
 fn host_of(base_url: &str) -> String {
-    base_url.trim_start_matches("http://").trim_end_matches('/').to_owned()
+    base_url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned()
 }
 
 #[test]
@@ -220,7 +223,11 @@ async fn sub_user_keys_are_created_with_the_parents_code_listed_changed_and_dele
         .await
         .unwrap();
     let answerer = factor(SIMULATED_ONE_TIME_CODE);
-    let adapter = sim.builder().second_factor(Lent(answerer.clone())).build().unwrap();
+    let adapter = sim
+        .builder()
+        .second_factor(Lent(answerer.clone()))
+        .build()
+        .unwrap();
     let created = adapter.create_key(&bot_spec()).await.unwrap();
     assert_eq!(created.exchange, ExchangeId::Htx);
     assert!(created.passphrase.is_none());
@@ -239,17 +246,28 @@ async fn sub_user_keys_are_created_with_the_parents_code_listed_changed_and_dele
     assert_eq!(creates.len(), 1);
     let body = creates[0].json_body();
     assert_eq!(body["otpToken"], SIMULATED_ONE_TIME_CODE);
-    assert_eq!(body["subUid"], json!(132_208_121), "a number, as documented");
+    assert_eq!(
+        body["subUid"],
+        json!(132_208_121),
+        "a number, as documented"
+    );
     assert_eq!(body["note"], "grid-bot");
     assert_eq!(body["permission"], "readOnly,trade");
     assert_eq!(body["ipAddresses"], "203.0.113.7,198.51.100.0/24");
     // The body is not signed: the query carries only the four authentication parameters.
-    let names: Vec<String> = form_urlencoded::parse(creates[0].query.as_deref().unwrap().as_bytes())
-        .map(|(n, _)| n.into_owned())
-        .collect();
+    let names: Vec<String> =
+        form_urlencoded::parse(creates[0].query.as_deref().unwrap().as_bytes())
+            .map(|(n, _)| n.into_owned())
+            .collect();
     assert_eq!(
         names,
-        ["AccessKeyId", "SignatureMethod", "SignatureVersion", "Timestamp", "Signature"]
+        [
+            "AccessKeyId",
+            "SignatureMethod",
+            "SignatureVersion",
+            "Timestamp",
+            "Signature"
+        ]
     );
     assert_eq!(creates[0].header("content-type"), Some("application/json"));
     let credentials = sim.credentials();
@@ -262,7 +280,10 @@ async fn sub_user_keys_are_created_with_the_parents_code_listed_changed_and_dele
     // Listed: the parent's key, then the sub-user's, naming the sub-user.
     let listed = adapter.list_keys().await.unwrap();
     let own = &listed[0];
-    assert_eq!(own.key_id, Reported::Known(credentials.api_key().to_owned()));
+    assert_eq!(
+        own.key_id,
+        Reported::Known(credentials.api_key().to_owned())
+    );
     assert_eq!(own.account, Reported::Known(AccountKind::Master));
     let new = listed
         .iter()
@@ -272,8 +293,15 @@ async fn sub_user_keys_are_created_with_the_parents_code_listed_changed_and_dele
     assert_eq!(new.sub_account, Reported::Known(SUB_USER.to_owned()));
     assert_eq!(new.permissions.get(&Permission::SpotTrade), Grant::Granted);
     assert_eq!(new.permissions.get(&Permission::Withdraw), Grant::Denied);
-    assert_eq!(new.permissions.get(&Permission::KeyManagement), Grant::Denied);
-    assert_eq!(new.expires_at, Reported::Known(Expiry::Never), "bound: permanent");
+    assert_eq!(
+        new.permissions.get(&Permission::KeyManagement),
+        Grant::Denied
+    );
+    assert_eq!(
+        new.expires_at,
+        Reported::Known(Expiry::Never),
+        "bound: permanent"
+    );
     assert!(matches!(new.ip_restriction, IpRestriction::AllowList(ref e) if e.len() == 2));
     let text = format!("{listed:?}");
     assert!(!text.contains(&secret));
@@ -282,10 +310,22 @@ async fn sub_user_keys_are_created_with_the_parents_code_listed_changed_and_dele
         .await
         .iter()
         .filter(|r| r.method == "GET")
-        .map(|r| format!("{}?uid={}", r.path, r.query_param("uid").unwrap_or_default()))
+        .map(|r| {
+            format!(
+                "{}?uid={}",
+                r.path,
+                r.query_param("uid").unwrap_or_default()
+            )
+        })
         .collect();
-    assert!(paths.contains(&format!("/v2/user/api-key?uid={SUB_USER}")), "{paths:?}");
-    assert!(paths.contains(&"/v2/sub-user/user-list?uid=".to_owned()), "{paths:?}");
+    assert!(
+        paths.contains(&format!("/v2/user/api-key?uid={SUB_USER}")),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"/v2/sub-user/user-list?uid=".to_owned()),
+        "{paths:?}"
+    );
     assert!(
         !paths.contains(&"/v2/user/api-key?uid=63628520".to_owned())
             || paths
@@ -306,7 +346,10 @@ async fn sub_user_keys_are_created_with_the_parents_code_listed_changed_and_dele
         )
         .await
         .unwrap();
-    let held = sim.with_state(|s| s.key(&created.api_key).cloned()).flatten().unwrap();
+    let held = sim
+        .with_state(|s| s.key(&created.api_key).cloned())
+        .flatten()
+        .unwrap();
     assert_eq!(held.label, "grid-bot-2");
     assert_eq!(held.permissions, ["readOnly"]);
     assert_eq!(held.ips, ["203.0.113.8"]);
@@ -326,7 +369,10 @@ async fn sub_user_keys_are_created_with_the_parents_code_listed_changed_and_dele
         )
         .await
         .unwrap();
-    assert_eq!(sim.with_state(|s| s.is_revoked(&created.api_key)), Some(true));
+    assert_eq!(
+        sim.with_state(|s| s.is_revoked(&created.api_key)),
+        Some(true)
+    );
     let deletes = sim.received_requests().await;
     let deletes = requests_to(&deletes, "/v2/sub-user/api-key-deletion");
     assert_eq!(
@@ -347,7 +393,11 @@ async fn without_a_second_factor_nothing_is_sent_and_the_error_says_how_to_give_
         .build()
         .unwrap();
     let err = adapter.create_key(&bot_spec()).await.unwrap_err();
-    assert_eq!(err.auth_reason(), Some(AuthReason::SecondFactorRequired), "{err}");
+    assert_eq!(
+        err.auth_reason(),
+        Some(AuthReason::SecondFactorRequired),
+        "{err}"
+    );
     assert!(!err.is_retryable());
     let text = err.to_string();
     assert!(text.contains("AdapterBuilder::second_factor"), "{text}");
@@ -355,7 +405,11 @@ async fn without_a_second_factor_nothing_is_sent_and_the_error_says_how_to_give_
     assert!(sim.received_requests().await.is_empty());
 
     // A code that is not six digits is refused before anything is sent.
-    let adapter = sim.builder().second_factor(Lent(factor("12345a"))).build().unwrap();
+    let adapter = sim
+        .builder()
+        .second_factor(Lent(factor("12345a")))
+        .build()
+        .unwrap();
     let err = adapter.create_key(&bot_spec()).await.unwrap_err();
     assert!(matches!(err, Error::Config { .. }), "{err}");
     assert!(sim.received_requests().await.is_empty());
@@ -367,14 +421,21 @@ async fn a_refused_code_is_sent_once_and_stays_out_of_the_error() {
         .await
         .unwrap();
     let answerer = factor("654321");
-    let adapter = sim.builder().second_factor(Lent(answerer.clone())).build().unwrap();
+    let adapter = sim
+        .builder()
+        .second_factor(Lent(answerer.clone()))
+        .build()
+        .unwrap();
     let err = adapter.create_key(&bot_spec()).await.unwrap_err();
     assert!(matches!(err, Error::Rejected { .. }), "{err}");
     assert!(!err.is_retryable());
     let text = err.to_string();
     assert!(text.contains("2002") && text.contains("new one"), "{text}");
     let requests = sim.received_requests().await;
-    assert_eq!(requests_to(&requests, "/v2/sub-user/api-key-generation").len(), 1);
+    assert_eq!(
+        requests_to(&requests, "/v2/sub-user/api-key-generation").len(),
+        1
+    );
     assert_eq!(answerer.seen.lock().unwrap().len(), 1);
     assert!(sim.with_state(|s| s.keys.is_empty()).unwrap());
 }
@@ -415,7 +476,10 @@ async fn a_new_key_that_cannot_be_handed_over_is_deleted_and_its_secret_and_code
         (json!({"ipAddresses": ""}), "bound to exactly"),
         (json!({"ipAddresses": "1.1.1.1"}), "bound to exactly"),
         (json!({"permission": "readOnly"}), "`trade`"),
-        (json!({"secretKey": null, "note": "c405c550-6fa0583b-fb4bc38e-d317e"}), "no secret"),
+        (
+            json!({"secretKey": null, "note": "c405c550-6fa0583b-fb4bc38e-d317e"}),
+            "no secret",
+        ),
     ] {
         let mut answer = documented.clone();
         for (k, v) in change.as_object().unwrap() {
@@ -426,7 +490,10 @@ async fn a_new_key_that_cannot_be_handed_over_is_deleted_and_its_secret_and_code
         let spec = NewKeySpec::new("bot", vec![Permission::Read, Permission::SpotTrade])
             .allowed_ips(["1.1.1.1", "1.1.1.2"])
             .sub_account(SUB_USER);
-        let err = manager(&server, "246810").create_key(&spec).await.unwrap_err();
+        let err = manager(&server, "246810")
+            .create_key(&spec)
+            .await
+            .unwrap_err();
         let text = format!("{err} {err:?}");
         assert!(text.contains(why), "{why}: {text}");
         assert!(text.contains("was deleted"), "{text}");
@@ -451,7 +518,10 @@ async fn a_new_key_that_cannot_be_handed_over_is_deleted_and_its_secret_and_code
         .sub_account(SUB_USER);
     let created = manager(&server, "246810").create_key(&spec).await.unwrap();
     assert_eq!(created.api_key, "2b55df29-vf25treb80-1535713d-8aea2");
-    assert_eq!(created.secret.expose_secret(), "c405c550-6fa0583b-fb4bc38e-d317e");
+    assert_eq!(
+        created.secret.expose_secret(),
+        "c405c550-6fa0583b-fb4bc38e-d317e"
+    );
 }
 
 #[tokio::test]
@@ -505,7 +575,10 @@ async fn what_htx_cannot_do_through_the_api_is_refused_before_sending() {
         .revoke(KeyRef::Own, RevokeConfirm::IUnderstandThisIsIrreversible)
         .await
         .unwrap_err();
-    assert!(err.is_unsupported() && err.to_string().contains("htx.com"), "{err}");
+    assert!(
+        err.is_unsupported() && err.to_string().contains("htx.com"),
+        "{err}"
+    );
     let err = adapter
         .revoke(
             KeyRef::other("not-a-sub-user-key"),
@@ -513,9 +586,15 @@ async fn what_htx_cannot_do_through_the_api_is_refused_before_sending() {
         )
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("no sub-user of this parent"), "{err}");
+    assert!(
+        err.to_string().contains("no sub-user of this parent"),
+        "{err}"
+    );
     let requests = sim.received_requests().await;
-    assert!(requests.iter().all(|r| r.method == "GET"), "nothing written");
+    assert!(
+        requests.iter().all(|r| r.method == "GET"),
+        "nothing written"
+    );
 }
 
 #[tokio::test]
@@ -523,7 +602,12 @@ async fn a_sub_user_key_cannot_inspect_itself() {
     let sim = SimulatedExchange::start(ExchangeId::Htx, Scenario::Trading)
         .await
         .unwrap();
-    let created = sim.adapter().unwrap().create_key(&bot_spec()).await.unwrap();
+    let created = sim
+        .adapter()
+        .unwrap()
+        .create_key(&bot_spec())
+        .await
+        .unwrap();
     let own = sim
         .builder()
         .credentials(Credentials::new(
@@ -533,7 +617,11 @@ async fn a_sub_user_key_cannot_inspect_itself() {
         .build()
         .unwrap();
     let err = own.key_info().await.unwrap_err();
-    assert_eq!(err.auth_reason(), Some(AuthReason::PermissionDenied), "{err}");
+    assert_eq!(
+        err.auth_reason(),
+        Some(AuthReason::PermissionDenied),
+        "{err}"
+    );
     let err = own.list_keys().await.unwrap_err();
     assert!(err.to_string().contains("parent user"), "{err}");
 }
@@ -591,5 +679,9 @@ async fn a_call_is_signed_for_the_host_it_goes_to() {
         headers: Vec::new(),
         body: String::new(),
     };
-    assert_signed_for(&recorded, credentials.secret().expose_secret(), "api.huobi.pro");
+    assert_signed_for(
+        &recorded,
+        credentials.secret().expose_secret(),
+        "api.huobi.pro",
+    );
 }

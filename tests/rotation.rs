@@ -636,7 +636,10 @@ async fn rotation_works_on_every_exchange_that_manages_keys() {
                 assert!(err.to_string().contains("could not be inspected"), "{err}");
                 assert!(!revoked(&old.api_key), "{exchange}: {err}");
                 let new_key = err.state().unwrap().new_key.clone().unwrap();
-                assert!(revoked(&new_key), "{exchange}: the unverified key is revoked");
+                assert!(
+                    revoked(&new_key),
+                    "{exchange}: the unverified key is revoked"
+                );
                 stopped_safely.push(exchange);
             } else {
                 let done = outcome.unwrap_or_else(|e| panic!("{exchange}: {e}"));

@@ -99,12 +99,10 @@ async fn sub_users(adapter: &VenueAdapter) -> Result<Vec<Value>> {
         match next {
             None => return Ok(all),
             Some(_) if empty => return Ok(all),
-            Some(next) if from.as_deref() == Some(next.as_str()) => {
-                return Err(Error::decode(
-                    "the next page of sub-users starts where the last one did: the list does not page",
-                    context,
-                ))
-            }
+            Some(next) if from.as_deref() == Some(next.as_str()) => return Err(Error::decode(
+                "the next page of sub-users starts where the last one did: the list does not page",
+                context,
+            )),
             Some(next) => from = Some(next),
         }
         last_context = context;
@@ -116,7 +114,11 @@ async fn sub_users(adapter: &VenueAdapter) -> Result<Vec<Value>> {
 }
 
 /// The keys of the user `uid`; `sub_user` names it where it is a sub-user.
-async fn keys_of(adapter: &VenueAdapter, uid: &str, sub_user: Option<&str>) -> Result<Vec<KeyInfo>> {
+async fn keys_of(
+    adapter: &VenueAdapter,
+    uid: &str,
+    sub_user: Option<&str>,
+) -> Result<Vec<KeyInfo>> {
     let (payload, context) = call(adapter, &KEY_INFO, form(&[("uid", uid)]), String::new()).await?;
     let Value::Array(keys) = payload else {
         return Err(Error::decode(
@@ -127,8 +129,7 @@ async fn keys_of(adapter: &VenueAdapter, uid: &str, sub_user: Option<&str>) -> R
     Ok(keys
         .into_iter()
         .map(|key| {
-            let mapped =
-                decode::<wire::ApiKey>(&key, "API key").and_then(map::map_api_key);
+            let mapped = decode::<wire::ApiKey>(&key, "API key").and_then(map::map_api_key);
             let mut info = mapped.unwrap_or_else(|what| {
                 let mut info = KeyInfo::new(ExchangeId::Htx);
                 if let Some(id) = key.get("accessKey").and_then(Value::as_str) {
@@ -307,7 +308,10 @@ pub(super) async fn update_key(
     body.insert("subUid".to_owned(), uid_number(&sub_user));
     body.insert("accessKey".to_owned(), key_id.trim().into());
     if let Some(label) = &change.label {
-        body.insert("note".to_owned(), note(label, "nothing was changed")?.into());
+        body.insert(
+            "note".to_owned(),
+            note(label, "nothing was changed")?.into(),
+        );
     }
     let trade = match &change.permissions {
         Some(permissions) => {
@@ -320,9 +324,14 @@ pub(super) async fn update_key(
     if let Some(ips) = &change.allowed_ips {
         body.insert("ipAddresses".to_owned(), ip_param(ips)?.into());
     }
-    let (entry, context) = call(adapter, &MODIFY, String::new(), Value::Object(body).to_string())
-        .await
-        .map_err(explain)?;
+    let (entry, context) = call(
+        adapter,
+        &MODIFY,
+        String::new(),
+        Value::Object(body).to_string(),
+    )
+    .await
+    .map_err(explain)?;
     let ips = change.allowed_ips.as_deref();
     if ips.is_none() && trade.is_none() {
         // A new note only: nothing a caller's safety depends on to check.
@@ -356,7 +365,9 @@ pub(super) async fn revoke(adapter: &VenueAdapter, target: KeyRef) -> Result<Rev
         return Err(adapter.unsupported(Operation::RevokeOwn));
     };
     let sub_user = match sub_account.as_deref().map(str::trim) {
-        Some(uid) if !uid.is_empty() => required(Some(uid), "KeyRef::sub_account_key", "nothing was revoked")?,
+        Some(uid) if !uid.is_empty() => {
+            required(Some(uid), "KeyRef::sub_account_key", "nothing was revoked")?
+        }
         _ => sub_user_of(adapter, key_id.trim()).await?,
     };
     delete(adapter, &sub_user, key_id.trim())
@@ -624,7 +635,10 @@ mod tests {
 
     #[test]
     fn a_sub_user_is_named_by_its_uid() {
-        assert_eq!(required(Some(" 132208121 "), "f", "x").unwrap(), "132208121");
+        assert_eq!(
+            required(Some(" 132208121 "), "f", "x").unwrap(),
+            "132208121"
+        );
         assert_eq!(uid_number("132208121"), json!(132_208_121));
         for bad in [None, Some(""), Some("bot-1"), Some("12 3")] {
             assert!(required(bad, "f", "x").is_err(), "{bad:?}");

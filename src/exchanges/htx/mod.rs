@@ -392,7 +392,8 @@ impl Venue for Htx {
 const AUTH: &str = "https://huobiapi.github.io/docs/spot/v1/en/#authentication (doc copy of 2026-07) and ccxt 4.5.90 htx.py:792-849";
 const ERRORS: &str = "https://huobiapi.github.io/docs/spot/v1/en/#error-code (doc copy of 2026-07)";
 const SUB_USER_ERRORS: &str = "https://huobiapi.github.io/docs/spot/v1/en/#sub-user-management (the sub-user calls' return codes; doc copy of 2026-07)";
-const SUB_USER_ACCESS: &str = "HTX's API_Docs README (sub-user keys: any endpoint not listed answers error-code 403)";
+const SUB_USER_ACCESS: &str =
+    "HTX's API_Docs README (sub-user keys: any endpoint not listed answers error-code 403)";
 
 /// HTX's codes. Every authentication failure of the v1 envelope is `api-signature-not-valid`,
 /// told apart only by its message (wrong key, bad signature, address, expired key, time):
@@ -421,7 +422,9 @@ pub(crate) async fn own_uid(adapter: &VenueAdapter) -> Result<String> {
 pub(crate) fn uid_of(value: &Value) -> Option<String> {
     match value {
         Value::Number(n) if n.as_u64().is_some() => Some(n.to_string()),
-        Value::String(s) if !s.trim().is_empty() && s.trim().bytes().all(|b| b.is_ascii_digit()) => {
+        Value::String(s)
+            if !s.trim().is_empty() && s.trim().bytes().all(|b| b.is_ascii_digit()) =>
+        {
             Some(s.trim().to_owned())
         }
         _ => None,
@@ -432,4 +435,31 @@ pub(crate) fn uid_of(value: &Value) -> Option<String> {
 /// any I/O. Secret-named fields are scrubbed from `raw`.
 pub fn map_key_info(payload: &Value) -> Result<KeyInfo> {
     venue::map_offline(&Htx, payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::signed_host;
+
+    #[test]
+    fn the_signed_host_is_the_one_the_request_goes_to() {
+        assert_eq!(
+            signed_host("https://api.huobi.pro").as_deref(),
+            Some("api.huobi.pro")
+        );
+        assert_eq!(
+            signed_host("https://API-AWS.huobi.pro/").as_deref(),
+            Some("api-aws.huobi.pro")
+        );
+        // The scheme's default port is not named; another port is.
+        assert_eq!(
+            signed_host("https://api.huobi.pro:443").as_deref(),
+            Some("api.huobi.pro")
+        );
+        assert_eq!(
+            signed_host("http://127.0.0.1:8080").as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert_eq!(signed_host("not a url"), None);
+    }
 }

@@ -58,7 +58,8 @@ pub(crate) fn simulation() -> Simulation {
         manage: Management {
             answer: manage,
             is_write: |request| {
-                request.method == "POST" && [CREATE, MODIFY, DELETE].contains(&request.path.as_str())
+                request.method == "POST"
+                    && [CREATE, MODIFY, DELETE].contains(&request.path.as_str())
             },
             sub_account: Some(DOCUMENTED_SUB_USER),
         },
@@ -173,7 +174,9 @@ fn manage(
     let caller = request.query_param("AccessKeyId");
     let sub_user_key = caller.as_deref().and_then(|key| state.key(key)).cloned();
     let known_sub_user = |state: &SimulatedState, uid: &str| {
-        sub_users(state).iter().any(|entry| entry["uid"].to_string() == uid)
+        sub_users(state)
+            .iter()
+            .any(|entry| uid.parse::<u64>().is_ok_and(|uid| entry["uid"] == uid))
     };
     match (request.method.as_str(), request.path.as_str()) {
         ("GET", "/v2/user/uid") => Some(match &sub_user_key {
