@@ -565,6 +565,7 @@ impl Journal for StopAt {
 #[tokio::test]
 async fn rotation_works_on_every_exchange_that_manages_keys() {
     let mut rotated = Vec::new();
+    let mut stopped_safely = Vec::new();
     for exchange in ExchangeId::supported() {
         let caps = exchange.capabilities().unwrap();
         if !(caps.create_key.is_available()
@@ -642,6 +643,18 @@ async fn rotation_works_on_every_exchange_that_manages_keys() {
                 assert!(!revoked(&old.api_key), "{exchange}: {err}");
                 let new_key = err.state().unwrap().new_key.clone().unwrap();
                 assert!(revoked(&new_key), "{exchange}: the unstored key is revoked");
+            } else if exchange == ExchangeId::Htx {
+                // An HTX sub-user's key may not call GET /v2/user/api-key, so the new key cannot
+                // be verified: the saga stops there and rolls back, the old key untouched.
+                let err = outcome.unwrap_err();
+                assert!(err.to_string().contains("could not be inspected"), "{err}");
+                assert!(!revoked(&old.api_key), "{exchange}: {err}");
+                let new_key = err.state().unwrap().new_key.clone().unwrap();
+                assert!(
+                    revoked(&new_key),
+                    "{exchange}: the unverified key is revoked"
+                );
+                stopped_safely.push(exchange);
             } else {
                 let done = outcome.unwrap_or_else(|e| panic!("{exchange}: {e}"));
                 assert_eq!(done.phase, Phase::Completed, "{exchange}");
@@ -649,8 +662,12 @@ async fn rotation_works_on_every_exchange_that_manages_keys() {
                 assert!(store.secret_of(done.new_key.as_ref().unwrap()).is_some());
             }
         }
-        rotated.push(exchange);
+        if !stopped_safely.contains(&exchange) {
+            rotated.push(exchange);
+        }
     }
+    #[cfg(feature = "htx")]
+    assert_eq!(stopped_safely, [ExchangeId::Htx]);
     for expected in [
         ExchangeId::Bybit,
         ExchangeId::Okx,

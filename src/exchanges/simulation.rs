@@ -270,6 +270,10 @@ impl SimulatedState {
     }
 }
 
+/// The one-time code a simulated exchange accepts where it asks for the account's second factor
+/// (HTX's `otpToken`); the testkit's adapters answer with it.
+pub const SIMULATED_ONE_TIME_CODE: &str = "123456";
+
 /// The simulated exchange's clock: 2026-11-01T00:00:00Z, in ms.
 pub const SERVER_TIME_MS: i64 = 1_793_491_200_000;
 

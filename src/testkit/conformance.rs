@@ -176,7 +176,8 @@ impl Subject {
                     .builder()
                     .base_url(setup.base_url)
                     .retry(setup.retry)
-                    .rate_limit(None);
+                    .rate_limit(None)
+                    .second_factor(super::SimulatedSecondFactor);
                 if let Some(credentials) = setup.credentials {
                     builder = builder.credentials(credentials);
                 }

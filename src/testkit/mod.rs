@@ -33,10 +33,10 @@ use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
 pub use crate::exchanges::simulation::{
     CannedAnswer, Management, RecordedRequest, Scenario, SimulatedKey, SimulatedState, Simulation,
-    SERVER_TIME_MS,
+    SERVER_TIME_MS, SIMULATED_ONE_TIME_CODE,
 };
 
-use crate::adapter::KeyAdapter;
+use crate::adapter::{Challenge, KeyAdapter, SecondFactor};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::exchanges::{AdapterBuilder, ExchangeId};
@@ -285,8 +285,8 @@ impl SimulatedExchange {
     }
 
     /// A builder pointed at this server with [`SimulatedExchange::credentials`], no retries (so
-    /// a rate-limited scenario answers at once) and no client-side rate limit (the simulator
-    /// has none to protect). Both can be set again on the builder.
+    /// a rate-limited scenario answers at once), no client-side rate limit (the simulator
+    /// has none to protect) and [`SimulatedSecondFactor`]. Each can be set again on the builder.
     pub fn builder(&self) -> AdapterBuilder {
         self.exchange
             .builder()
@@ -294,6 +294,7 @@ impl SimulatedExchange {
             .credentials(self.credentials())
             .retry(RetryPolicy::none())
             .rate_limit(None)
+            .second_factor(SimulatedSecondFactor)
     }
 
     /// An adapter talking to this server.
@@ -310,6 +311,19 @@ impl SimulatedExchange {
             .iter()
             .map(recorded)
             .collect()
+    }
+}
+
+/// Answers every second-factor challenge with [`SIMULATED_ONE_TIME_CODE`], the code the
+/// simulated exchanges accept: the second factor of [`SimulatedExchange::builder`] and of the
+/// conformance suite's adapters.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SimulatedSecondFactor;
+
+#[async_trait::async_trait]
+impl SecondFactor for SimulatedSecondFactor {
+    async fn answer(&self, _: &Challenge) -> Result<secrecy::SecretString> {
+        Ok(secrecy::SecretString::from(SIMULATED_ONE_TIME_CODE))
     }
 }
 
