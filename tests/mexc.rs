@@ -13,10 +13,10 @@ use exchange_keys::{
     AccountKind, AnomalyKind, AuthReason, Error, ExchangeId, Grant, IpEntry, IpRestriction,
     KeyChange, KeyRef, NewKeySpec, Operation, Permission, Reported, RevokeConfirm,
 };
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 use secrecy::ExposeSecret;
 use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn documented() -> serde_json::Value {
     fixture("mexc", "api_key_info.json")
@@ -318,7 +318,10 @@ fn documented_sub_account_keys_map_field_by_field() {
         info.ip_restriction,
         IpRestriction::AllowList(vec![IpEntry::parse("1.1.1.1"), IpEntry::parse("2.2.2.2")])
     );
-    assert_eq!(info.created_at, Reported::Known(at("2020-08-10T02:26:23.085Z")));
+    assert_eq!(
+        info.created_at,
+        Reported::Known(at("2020-08-10T02:26:23.085Z"))
+    );
     assert_eq!(info.account, Reported::Known(AccountKind::SubAccount));
     assert_eq!(info.sub_account, Reported::Known(SUB.into()));
     assert_eq!(info.enabled, Reported::NotReported);
@@ -333,7 +336,10 @@ fn both_spellings_of_the_creation_time_are_read() {
     let ms = object.remove("creatTime").unwrap();
     object.insert("createTime".into(), ms);
     let info = mexc::map_sub_account_key(SUB, &key).unwrap();
-    assert_eq!(info.created_at, Reported::Known(at("2020-08-10T02:26:23.085Z")));
+    assert_eq!(
+        info.created_at,
+        Reported::Known(at("2020-08-10T02:26:23.085Z"))
+    );
     assert!(info.anomalies.is_empty(), "{:?}", info.anomalies);
     key.as_object_mut().unwrap().remove("createTime");
     let info = mexc::map_sub_account_key(SUB, &key).unwrap();
@@ -354,7 +360,10 @@ fn an_unknown_token_of_a_sub_account_key_denies_nothing_it_could_grant() {
     key["canBorrow"] = true.into();
     let info = mexc::map_sub_account_key(SUB, &key).unwrap();
     let p = &info.permissions;
-    assert_eq!(p.get(&Permission::Other("EARN_WRITE".into())), Grant::Granted);
+    assert_eq!(
+        p.get(&Permission::Other("EARN_WRITE".into())),
+        Grant::Granted
+    );
     for right in Permission::WRITE {
         assert_ne!(p.get(&right), Grant::Denied, "{right}");
     }
@@ -395,10 +404,19 @@ async fn list_keys_gives_the_key_in_use_then_every_sub_account_key() {
     assert_eq!(
         calls,
         [
-            ("/api/v3/apiKeyInfo".into(), "accessKey=mx0aBYs33eIilxBWC5".into()),
+            (
+                "/api/v3/apiKeyInfo".into(),
+                "accessKey=mx0aBYs33eIilxBWC5".into()
+            ),
             ("/api/v3/sub-account/list".into(), "page=1&limit=200".into()),
-            ("/api/v3/sub-account/apiKey".into(), "subAccount=mexc666".into()),
-            ("/api/v3/sub-account/apiKey".into(), "subAccount=mexc888".into()),
+            (
+                "/api/v3/sub-account/apiKey".into(),
+                "subAccount=mexc666".into()
+            ),
+            (
+                "/api/v3/sub-account/apiKey".into(),
+                "subAccount=mexc888".into()
+            ),
         ]
     );
 }
@@ -455,7 +473,14 @@ async fn sub_accounts_are_read_page_by_page_until_a_short_page() {
     let pages: Vec<String> = requests
         .iter()
         .filter(|r| r.url.path() == "/api/v3/sub-account/list")
-        .map(|r| r.url.query_pairs().find(|(n, _)| n == "page").unwrap().1.into_owned())
+        .map(|r| {
+            r.url
+                .query_pairs()
+                .find(|(n, _)| n == "page")
+                .unwrap()
+                .1
+                .into_owned()
+        })
         .collect();
     assert_eq!(pages, ["1", "2"]);
     let key_lists = requests
@@ -523,7 +548,11 @@ async fn a_sub_account_list_refused_to_a_key_without_the_right_says_why() {
         .await;
     let adapter = builder_for(ExchangeId::Mexc, &server).build().unwrap();
     let err = adapter.list_keys().await.unwrap_err();
-    assert_eq!(err.auth_reason(), Some(AuthReason::PermissionDenied), "{err}");
+    assert_eq!(
+        err.auth_reason(),
+        Some(AuthReason::PermissionDenied),
+        "{err}"
+    );
     assert!(err.to_string().contains("master account"), "{err}");
 }
 
@@ -539,10 +568,7 @@ async fn a_created_key_is_signed_as_mexc_documents_handed_over_and_listed() {
         .sub_account(SUB);
     let created = adapter.create_key(&spec).await.unwrap();
     let requests = sim.received_requests().await;
-    let create = requests
-        .iter()
-        .find(|r| r.method == "POST")
-        .unwrap();
+    let create = requests.iter().find(|r| r.method == "POST").unwrap();
     assert_eq!(create.path, "/api/v3/sub-account/apiKey");
     assert!(create.body.is_empty(), "every parameter is in the query");
     assert_eq!(create.header("content-type"), Some("application/json"));
@@ -571,8 +597,13 @@ async fn a_created_key_is_signed_as_mexc_documents_handed_over_and_listed() {
         .unwrap();
     assert_eq!(new.sub_account, Reported::Known(SUB.into()));
     assert_eq!(new.permissions.get(&Permission::SpotTrade), Grant::Granted);
-    assert_eq!(new.permissions.get(&Permission::FuturesTrade), Grant::Denied);
-    assert!(!serde_json::to_string(&listed).unwrap().contains(&held.secret));
+    assert_eq!(
+        new.permissions.get(&Permission::FuturesTrade),
+        Grant::Denied
+    );
+    assert!(!serde_json::to_string(&listed)
+        .unwrap()
+        .contains(&held.secret));
 }
 
 #[tokio::test]
@@ -619,16 +650,16 @@ async fn what_mexc_cannot_do_for_a_sub_account_key_is_refused_before_anything_is
         assert!(matches!(err, Error::Config { .. }), "{err}");
         assert!(err.to_string().contains(says), "{says}: {err}");
     }
-    let err = adapter
-        .revoke(KeyRef::Own, CONFIRM)
-        .await
-        .unwrap_err();
+    let err = adapter.revoke(KeyRef::Own, CONFIRM).await.unwrap_err();
     assert!(err.is_unsupported(), "{err}");
     let err = adapter
         .revoke(KeyRef::sub_account_key("mx0aBYs33eIilxBWC5", SUB), CONFIRM)
         .await
         .unwrap_err();
-    assert!(err.is_unsupported(), "the key in use, named by its id: {err}");
+    assert!(
+        err.is_unsupported(),
+        "the key in use, named by its id: {err}"
+    );
     assert!(sim.received_requests().await.is_empty());
 }
 
@@ -697,8 +728,14 @@ async fn the_documented_create_answer_is_not_handed_over_and_its_key_is_deleted(
     let err = adapter.create_key(&spec).await.unwrap_err();
     let text = format!("{err} {err:?}");
     assert!(matches!(err, Error::Rejected { .. }), "{text}");
-    assert!(err.to_string().contains("was deleted: no key was created"), "{err}");
-    assert!(err.to_string().contains("bound to exactly 203.0.113.7"), "{err}");
+    assert!(
+        err.to_string().contains("was deleted: no key was created"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("bound to exactly 203.0.113.7"),
+        "{err}"
+    );
     assert!(!text.contains("nkjwn21973ihi"), "{text}");
     assert_eq!(
         deletions(&server).await,
@@ -709,7 +746,10 @@ async fn the_documented_create_answer_is_not_handed_over_and_its_key_is_deleted(
 #[tokio::test]
 async fn a_new_key_with_other_rights_than_asked_is_deleted() {
     for (permissions, says) in [
-        ("SPOT_DEAL_READ,SPOT_DEAL_WRITE", "not the `SPOT_DEAL_READ` asked for"),
+        (
+            "SPOT_DEAL_READ,SPOT_DEAL_WRITE",
+            "not the `SPOT_DEAL_READ` asked for",
+        ),
         ("SPOT_DEAL_READ,SPOT_WITHDRAW_WRITE", "unable to withdraw"),
         ("SPOT_DEAL_READ,SOMETHING_NEW", "unable to withdraw"),
         ("", "not the `SPOT_DEAL_READ` asked for"),
@@ -731,7 +771,10 @@ async fn a_new_key_with_other_rights_than_asked_is_deleted() {
         assert!(err.to_string().contains(says), "{permissions}: {err}");
         assert!(err.to_string().contains("was deleted"), "{err}");
         assert!(!text.contains(NEW_SECRET), "{text}");
-        assert_eq!(deletions(&server).await, [(SUB.to_owned(), NEW_KEY.to_owned())]);
+        assert_eq!(
+            deletions(&server).await,
+            [(SUB.to_owned(), NEW_KEY.to_owned())]
+        );
     }
 }
 
@@ -740,7 +783,11 @@ async fn a_new_key_without_a_secret_or_in_another_sub_account_is_deleted() {
     for (changes, holder, says) in [
         (json!({ "secretKey": null }), SUB, "carries no secret"),
         (json!({ "secretKey": "  " }), SUB, "carries no secret"),
-        (json!({ "subAccount": "mexc888" }), "mexc888", "for sub-account `mexc888`"),
+        (
+            json!({ "subAccount": "mexc888" }),
+            "mexc888",
+            "for sub-account `mexc888`",
+        ),
     ] {
         let mut answer = json!({
             "subAccount": SUB, "apiKey": NEW_KEY, "secretKey": NEW_SECRET,
@@ -782,9 +829,16 @@ async fn a_new_key_that_cannot_be_deleted_says_where_it_is() {
         let text = err.to_string();
         assert_eq!(err.is_outcome_unknown(), outcome_unknown, "{text}");
         assert!(!err.is_retryable(), "{text}");
-        assert!(text.contains(NEW_KEY) && text.contains("mexc.com"), "{text}");
+        assert!(
+            text.contains(NEW_KEY) && text.contains("mexc.com"),
+            "{text}"
+        );
         assert!(!format!("{err} {err:?}").contains(NEW_SECRET), "{text}");
-        assert_eq!(deletions(&server).await.len(), 1, "the deletion is sent once");
+        assert_eq!(
+            deletions(&server).await.len(),
+            1,
+            "the deletion is sent once"
+        );
     }
 }
 
@@ -898,7 +952,10 @@ async fn what_mexc_cannot_do_stays_unsupported_with_its_manual_step() {
         ),
         (
             Operation::SetKeyEnabled,
-            adapter.set_key_enabled(target.clone(), false).await.unwrap_err(),
+            adapter
+                .set_key_enabled(target.clone(), false)
+                .await
+                .unwrap_err(),
         ),
         (
             Operation::ResetSecret,

@@ -16,7 +16,9 @@ use crate::adapter::{KeyAdapter, KeyRef, NewKey, NewKeySpec, Operation, Revoked}
 use crate::error::{Error, ErrorContext, Result};
 use crate::exchanges::common::same_token;
 use crate::exchanges::venue::{self, same_addresses, DiscardedKey, Venue, VenueAdapter};
-use crate::model::{AccountKind, Anomaly, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported};
+use crate::model::{
+    AccountKind, Anomaly, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported,
+};
 use crate::transport::pipeline::Endpoint;
 use crate::transport::scrub::Scrubber;
 use crate::ExchangeId;
@@ -140,7 +142,11 @@ async fn keys_of(adapter: &VenueAdapter, entry: Value) -> Result<Vec<KeyInfo>> {
         return Ok(vec![info]);
     };
     let (payload, context) = adapter
-        .call(&SUB_ACCOUNT_KEYS, form(&[("subAccount", &name)]), String::new())
+        .call(
+            &SUB_ACCOUNT_KEYS,
+            form(&[("subAccount", &name)]),
+            String::new(),
+        )
         .await
         .map_err(explain)?;
     // The list of keys is the answer's `subAccount` field.
@@ -545,7 +551,11 @@ mod tests {
                 Permission::FuturesTrade,
             ])
             .unwrap(),
-            ["SPOT_ACCOUNT_READ", "CONTRACT_DEAL_WRITE", "SPOT_TRANSFER_WRITE"]
+            [
+                "SPOT_ACCOUNT_READ",
+                "CONTRACT_DEAL_WRITE",
+                "SPOT_TRANSFER_WRITE"
+            ]
         );
     }
 

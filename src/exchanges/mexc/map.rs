@@ -272,7 +272,11 @@ fn rights(
 }
 
 /// A creation time (`field`) as ISO 8601 text or epoch milliseconds (number or text).
-fn created_at(field: &str, value: Option<&Value>, reading: &mut Reading) -> Reported<DateTime<Utc>> {
+fn created_at(
+    field: &str,
+    value: Option<&Value>,
+    reading: &mut Reading,
+) -> Reported<DateTime<Utc>> {
     let parsed = match value {
         None => return Reported::NotReported,
         Some(Value::Number(n)) => match n.as_i64() {

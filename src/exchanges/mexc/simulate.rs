@@ -177,7 +177,9 @@ fn manage(
     match (request.method.as_str(), request.path.as_str()) {
         // A key created through the API describes itself, not the scenario's master key.
         ("GET", KEY_INFO) => {
-            let key = state.key(&request.header("x-mexc-apikey")?.to_owned())?.clone();
+            let key = state
+                .key(request.header("x-mexc-apikey")?)?
+                .clone();
             Some(CannedAnswer::ok(patched(
                 &fixture(DOCUMENTED),
                 json!({
@@ -188,8 +190,12 @@ fn manage(
             )))
         }
         ("GET", LIST) => {
-            let page = param("page").and_then(|n| n.parse::<usize>().ok()).unwrap_or(1);
-            let limit = param("limit").and_then(|n| n.parse::<usize>().ok()).unwrap_or(10);
+            let page = param("page")
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(1);
+            let limit = param("limit")
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(10);
             let entries: Vec<Value> = sub_accounts(state)
                 .into_iter()
                 .skip(page.saturating_sub(1).saturating_mul(limit))
