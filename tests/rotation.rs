@@ -674,6 +674,7 @@ async fn rotation_works_on_every_exchange_that_manages_keys() {
         ExchangeId::Deribit,
         ExchangeId::Kucoin,
         ExchangeId::Gate,
+        ExchangeId::Mexc,
     ]
     .into_iter()
     .filter(|expected| expected.is_supported())

@@ -32,11 +32,15 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::exchanges::common::{datetime_from_ms, datetime_from_rfc3339, same_token, Reading};
-use crate::model::{AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Permissions, Reported};
+use crate::exchanges::common::{
+    datetime_from_ms, datetime_from_rfc3339, same_token, Field, Reading,
+};
+use crate::model::{
+    AccountKind, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Permissions, Reported,
+};
 use crate::ExchangeId;
 
-use super::wire::ApiKeyInfo;
+use super::wire::{ApiKeyInfo, SubAccountKey, Tokens};
 
 /// Every token MEXC documents (spot v3 "Enum definitions", and the older
 /// sub-account key permissions).
@@ -80,9 +84,111 @@ pub(crate) fn map_api_key_info(wire: ApiKeyInfo, raw: &Value) -> Result<KeyInfo,
     let status = wire.status.expected("status", r);
     let _ = wire.remaining_validity.optional("remainingValidity", r);
 
+    let mut info = KeyInfo::new(ExchangeId::Mexc);
+    info.permissions = rights(tokens.as_ref(), Holder::NotReported, &wire.unknown, raw, r);
+    info.key_id = key_id.into();
+    info.label = note.into();
+    info.ip_restriction = match &ips {
+        Some(ips) => r.allowlist("ipWhiteList", ips.0.iter().map(String::as_str)),
+        None => IpRestriction::NotReported,
+    };
+    info.created_at = created_at("createTime", created.as_ref(), r);
+    info.enabled = match status.as_deref().map(str::trim) {
+        Some(status) if same_token(status, "VALID") => Reported::Known(true),
+        Some(other) => {
+            r.unrecognized(
+                "status",
+                &format!(
+                    "unknown key status `{other}`: whether the key is enabled is not reported"
+                ),
+            );
+            Reported::NotReported
+        }
+        None => Reported::NotReported,
+    };
+    info.anomalies = reading.finish("MEXC apiKeyInfo answer")?;
+    Ok(info)
+}
+
+/// One entry of `GET /api/v3/sub-account/apiKey` (or the answer of `POST` on the same path)
+/// → [`KeyInfo`], for a key of sub-account `sub_account`.
+///
+/// | MEXC field | `KeyInfo` |
+/// |---|---|
+/// | `apiKey` / `note` | `key_id` / `label` |
+/// | `permissions` | as for `apiKeyInfo`, except that a sub-account key manages no sub-account: `SubAccountManagement` `Denied`, and `KeyManagement` `Granted` with `SPOT_ACCOUNT_WRITE` (which sets a key's allowlist), `Denied` without |
+/// | `ip` (comma-separated; `""` = none) | `ip_restriction` |
+/// | `createTime`, or `creatTime` as MEXC's older docs spell it (epoch ms) | `created_at` |
+/// | — | `account`: `SubAccount`; `sub_account`: the name asked for |
+/// | — | `enabled`, `expires_at`, `last_used_at`: `NotReported` |
+pub(crate) fn map_sub_account_key(
+    sub_account: &str,
+    wire: SubAccountKey,
+    raw: &Value,
+) -> Result<KeyInfo, String> {
+    let mut reading = Reading::default();
+    let r = &mut reading;
+    let key_id = wire.api_key.expected("apiKey", r);
+    let note = wire.note.expected("note", r);
+    let tokens = wire.permissions.expected("permissions", r);
+    let ips = wire.ip.expected("ip", r);
+    let created = match (wire.create_time, wire.creat_time) {
+        (Field::Absent, Field::Absent) => {
+            r.note(
+                AnomalyKind::Missing,
+                "createTime",
+                "expected in the answer (or as `creatTime`) and absent: the creation time is not reported",
+            );
+            None
+        }
+        (Field::Absent, creat) => creat.expected("creatTime", r).map(|v| ("creatTime", v)),
+        (create, _) => create.expected("createTime", r).map(|v| ("createTime", v)),
+    };
+    let _ = wire.secret_key.optional("secretKey", r);
+    let _ = wire.sub_account.optional("subAccount", r);
+
+    let mut info = KeyInfo::new(ExchangeId::Mexc);
+    info.permissions = rights(tokens.as_ref(), Holder::SubAccount, &wire.unknown, raw, r);
+    info.key_id = key_id.into();
+    info.label = note.into();
+    info.ip_restriction = match &ips {
+        Some(ips) => r.allowlist("ip", ips.0.iter().map(String::as_str)),
+        None => IpRestriction::NotReported,
+    };
+    info.created_at = match &created {
+        Some((field, value)) => created_at(field, Some(value), r),
+        None => Reported::NotReported,
+    };
+    info.account = Reported::Known(AccountKind::SubAccount);
+    info.sub_account = Reported::Known(sub_account.to_owned());
+    info.anomalies = reading.finish("MEXC sub-account API key")?;
+    Ok(info)
+}
+
+/// Who holds the key, as far as the answer tells: it decides what `SPOT_ACCOUNT_READ` and
+/// `SPOT_ACCOUNT_WRITE` mean for managing sub-accounts and their keys.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Holder {
+    /// `apiKeyInfo` does not say whether the key is a master account's: holding either token,
+    /// it may manage sub-accounts' keys (MEXC's pages ask one or the other).
+    NotReported,
+    /// Listed by a master key under one of its sub-accounts: MEXC's sub-account calls are
+    /// "For Master Account" only, so such a key manages no sub-account.
+    SubAccount,
+}
+
+/// The rights `tokens` grant, with every unknown token, and every unknown field of the answer
+/// that reads like a right, kept open (no right it could grant is `Denied`).
+fn rights(
+    tokens: Option<&Tokens>,
+    holder: Holder,
+    unknown_fields: &[String],
+    raw: &Value,
+    r: &mut Reading,
+) -> Permissions {
     let mut permissions = Permissions::new();
     let mut unknown_tokens = Vec::new();
-    if let Some(tokens) = &tokens {
+    if let Some(tokens) = tokens {
         let tokens = &tokens.0;
         let holds =
             |wanted: &str| Grant::from_flag(tokens.iter().any(|token| same_token(token, wanted)));
@@ -94,10 +200,10 @@ pub(crate) fn map_api_key_info(wire: ApiKeyInfo, raw: &Value) -> Result<KeyInfo,
         let transfer = holds("SPOT_TRANSFER_WRITE");
         let account_write = holds("SPOT_ACCOUNT_WRITE");
         let account_any = account_write.either(holds("SPOT_ACCOUNT_READ"));
-        let manages = if account_any == Grant::Granted {
-            Grant::NotReported
-        } else {
-            Grant::Denied
+        let manages = match holder {
+            Holder::SubAccount => Grant::Denied,
+            Holder::NotReported if account_any == Grant::Granted => Grant::NotReported,
+            Holder::NotReported => Grant::Denied,
         };
         permissions
             .set(
@@ -142,7 +248,7 @@ pub(crate) fn map_api_key_info(wire: ApiKeyInfo, raw: &Value) -> Result<KeyInfo,
         }
     }
     let mut right_like_fields = Vec::new();
-    for name in &wire.unknown {
+    for name in unknown_fields {
         let value = raw.get(name).unwrap_or(&Value::Null);
         let lower = name.to_ascii_lowercase();
         if value == &Value::Bool(true) || RIGHT_WORDS.iter().any(|w| lower.contains(w)) {
@@ -162,51 +268,31 @@ pub(crate) fn map_api_key_info(wire: ApiKeyInfo, raw: &Value) -> Result<KeyInfo,
         );
         permissions.relax(&Permission::WRITE);
     }
-
-    let mut info = KeyInfo::new(ExchangeId::Mexc);
-    info.permissions = permissions;
-    info.key_id = key_id.into();
-    info.label = note.into();
-    info.ip_restriction = match &ips {
-        Some(ips) => r.allowlist("ipWhiteList", ips.0.iter().map(String::as_str)),
-        None => IpRestriction::NotReported,
-    };
-    info.created_at = created_at(created.as_ref(), r);
-    info.enabled = match status.as_deref().map(str::trim) {
-        Some(status) if same_token(status, "VALID") => Reported::Known(true),
-        Some(other) => {
-            r.unrecognized(
-                "status",
-                &format!(
-                    "unknown key status `{other}`: whether the key is enabled is not reported"
-                ),
-            );
-            Reported::NotReported
-        }
-        None => Reported::NotReported,
-    };
-    info.anomalies = reading.finish("MEXC apiKeyInfo answer")?;
-    Ok(info)
+    permissions
 }
 
-/// `createTime` as ISO 8601 text or epoch milliseconds (number or text).
-fn created_at(value: Option<&Value>, reading: &mut Reading) -> Reported<DateTime<Utc>> {
+/// A creation time (`field`) as ISO 8601 text or epoch milliseconds (number or text).
+fn created_at(
+    field: &str,
+    value: Option<&Value>,
+    reading: &mut Reading,
+) -> Reported<DateTime<Utc>> {
     let parsed = match value {
         None => return Reported::NotReported,
         Some(Value::Number(n)) => match n.as_i64() {
-            Some(ms) => datetime_from_ms(ms, "createTime"),
-            None => Err("`createTime` is not a time in ms".to_owned()),
+            Some(ms) => datetime_from_ms(ms, field),
+            None => Err(format!("`{field}` is not a time in ms")),
         },
         Some(Value::String(text)) => match text.trim().parse::<i64>() {
-            Ok(ms) => datetime_from_ms(ms, "createTime"),
-            Err(_) => datetime_from_rfc3339(text, "createTime"),
+            Ok(ms) => datetime_from_ms(ms, field),
+            Err(_) => datetime_from_rfc3339(text, field),
         },
-        Some(_) => Err("`createTime` is neither a text nor a number".to_owned()),
+        Some(_) => Err(format!("`{field}` is neither a text nor a number")),
     };
     match parsed {
         Ok(at) => Reported::Known(at),
         Err(why) => {
-            reading.note(AnomalyKind::Invalid, "createTime", why);
+            reading.note(AnomalyKind::Invalid, field, why);
             Reported::NotReported
         }
     }

@@ -6,25 +6,29 @@
 //! and an unknown token or right-like field leaves no right `Denied` (see `map.rs`). MEXC has no
 //! spot testnet.
 //!
-//! MEXC's API manages sub-account keys from a master key (`POST`, `GET` and `DELETE
-//! /api/v3/sub-account/apiKey`, documented); this adapter does not send them yet, so every
-//! management operation is `Unsupported` with the step to take on mexc.com. The key in use
-//! cannot be created or deleted through the API at all.
+//! From a master key, MEXC's API lists, creates and deletes the keys of its sub-accounts
+//! (`GET`, `POST` and `DELETE /api/v3/sub-account/apiKey`, documented; see `manage.rs`):
+//! `list_keys`, `create_key` and `revoke` are native for those. No call changes a key, and the
+//! master account's own keys are created and deleted on mexc.com only.
 
+mod manage;
 mod map;
 mod sign;
 #[cfg(feature = "testkit")]
 pub(crate) mod simulate;
 mod wire;
 
+use async_trait::async_trait;
 use serde_json::Value;
 
 pub use sign::signature;
 
 use super::common::{as_code, message_of};
-use super::venue::{self, Venue};
+use super::venue::{self, Venue, VenueAdapter};
 use super::{Environment, ExchangeId};
-use crate::adapter::{Capabilities, Operation, Support};
+use crate::adapter::{
+    Capabilities, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm, Revoked, Support,
+};
 use crate::error::{AuthReason, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::decode;
@@ -103,6 +107,7 @@ impl Conventions for Mexc {
     }
 }
 
+#[async_trait]
 impl Venue for Mexc {
     fn sandbox(&self) -> Environment {
         Environment::Production
@@ -116,6 +121,9 @@ impl Venue for Mexc {
     fn capabilities(&self, _: Environment) -> Capabilities {
         Capabilities {
             key_info: Support::Native,
+            list_keys: Support::Native,
+            create_key: Support::Native,
+            revoke: Support::Native,
             reports_key_id: Support::Native,
             reports_label: Support::Native,
             reports_ip_restriction: Support::Native,
@@ -144,25 +152,42 @@ impl Venue for Mexc {
     fn manual_step(&self, operation: Operation) -> Option<&'static str> {
         Some(match operation {
             Operation::Revoke | Operation::RevokeOwn => {
-                "delete the key on mexc.com under Profile > API Management (MEXC's API deletes only sub-account keys, from a master key: DELETE /api/v3/sub-account/apiKey, which this crate does not send yet)"
+                "MEXC deletes through the API only sub-account keys, from a master-account key (KeyRef::Other with its sub-account's name); delete the key in use or another master-account key on mexc.com under Profile > API Management"
             }
             Operation::CreateKey => {
-                "create the key on mexc.com under Profile > API Management, bound to your IP addresses and without withdrawals (MEXC's API creates only sub-account keys, from a master key: POST /api/v3/sub-account/apiKey, which this crate does not send yet)"
+                "MEXC creates keys through the API only for sub-accounts, from a master-account key (NewKeySpec::sub_account, by name); create a master-account key on mexc.com under Profile > API Management, bound to your IP addresses, without withdrawals"
             }
             Operation::ListKeys => {
-                "see mexc.com, Profile > API Management (a master key can list one sub-account's keys with GET /api/v3/sub-account/apiKey, which this crate does not send yet)"
+                "MEXC lists sub-account keys only to a master-account key holding SPOT_ACCOUNT_READ: see every key on mexc.com under Profile > API Management and Sub-account management > API"
             }
             Operation::UpdateKey => {
-                "change the key on mexc.com under Profile > API Management > Edit"
+                "MEXC's API has no call to change a sub-account key: change it on mexc.com under Sub-account management > API (the key in use under Profile > API Management > Edit), or create a new key (create_key) and revoke the old one"
             }
             Operation::SetKeyEnabled => {
-                "MEXC has no call to disable a key and enable it again: delete the key on mexc.com under Profile > API Management, and create a new one when it is needed"
+                "MEXC has no call to disable a key and enable it again: delete the key (revoke, for a sub-account key; mexc.com under Profile > API Management otherwise), and create a new one when it is needed"
             }
             Operation::ResetSecret => {
-                "MEXC cannot give a key a new secret: create a new key on mexc.com under Profile > API Management, move the application to it, then delete the old key"
+                "MEXC cannot give a key a new secret: create a new key (create_key for a sub-account, mexc.com Profile > API Management otherwise), move the application to it, then delete the old key"
             }
             _ => return None,
         })
+    }
+
+    async fn list_keys(&self, adapter: &VenueAdapter) -> Result<Vec<KeyInfo>> {
+        manage::list_keys(adapter).await
+    }
+
+    async fn create_key(&self, adapter: &VenueAdapter, spec: &NewKeySpec) -> Result<NewKey> {
+        manage::create_key(adapter, spec).await
+    }
+
+    async fn revoke(
+        &self,
+        adapter: &VenueAdapter,
+        target: KeyRef,
+        _: RevokeConfirm,
+    ) -> Result<Revoked> {
+        manage::revoke(adapter, target).await
     }
 
     #[cfg(feature = "testkit")]
@@ -193,11 +218,37 @@ pub const ERROR_CODES: &[ErrorCode] = &[
     ErrorCode::code("700005", ErrorClass::Rejected, "recvWindow must less than 60000 (a request this crate built wrongly)", ERRORS),
     ErrorCode::code("700006", ErrorClass::Auth(AuthReason::IpNotAllowed), "IP non white list", ERRORS),
     ErrorCode::code("700007", ErrorClass::Auth(AuthReason::PermissionDenied), "No permission to access the endpoint", ERRORS),
-    ErrorCode::code("730706", ErrorClass::Auth(AuthReason::InvalidKey), "API KEY information does not exist", ERRORS),
+    ErrorCode::code("730706", ErrorClass::Auth(AuthReason::InvalidKey), "API KEY information does not exist (on a delete, the key named in the call: reported as a refusal of that call, see manage.rs)", ERRORS),
+    ErrorCode::code("730600", ErrorClass::Rejected, "Sub-account Name cannot be null", ERRORS),
+    ErrorCode::code("730601", ErrorClass::Rejected, "Sub-account Name must be a combination of 8-32 letters and numbers", ERRORS),
+    ErrorCode::code("730700", ErrorClass::Rejected, "API KEY remarks cannot be null", ERRORS),
+    ErrorCode::code("730701", ErrorClass::Rejected, "API KEY permission cannot be null", ERRORS),
+    ErrorCode::code("730702", ErrorClass::Rejected, "API KEY permission does not exist", ERRORS),
+    ErrorCode::code("730703", ErrorClass::Rejected, "The IP information is incorrect, and a maximum of 10 IPs are allowed to be bound only", ERRORS),
+    ErrorCode::code("730704", ErrorClass::Rejected, "The bound IP format is incorrect, please refill", ERRORS),
+    ErrorCode::code("730705", ErrorClass::Rejected, "At most 30 groups of Api Keys are allowed to be created only", ERRORS),
+    ErrorCode::code("730707", ErrorClass::Rejected, "accessKey cannot be null", ERRORS),
+    ErrorCode::code("140001", ErrorClass::Rejected, "sub account does not exist", ERRORS),
+    ErrorCode::code("140002", ErrorClass::Rejected, "sub account is forbidden", ERRORS),
 ];
 
 /// Maps MEXC's `apiKeyInfo` answer (as JSON) to a [`KeyInfo`], without any I/O. Secret-named
 /// fields are scrubbed from `raw`.
 pub fn map_key_info(payload: &Value) -> Result<KeyInfo> {
     venue::map_offline(&Mexc, payload)
+}
+
+/// Maps one key of `GET /api/v3/sub-account/apiKey` (an element of its `subAccount` list), held
+/// by the sub-account named `sub_account`, to a [`KeyInfo`] as [`crate::KeyAdapter::list_keys`]
+/// does, without any I/O. The evidence (`raw`) is the key's entry, secret-named fields scrubbed.
+pub fn map_sub_account_key(sub_account: &str, key: &Value) -> Result<KeyInfo> {
+    let context = || crate::error::ErrorContext::new(ExchangeId::Mexc);
+    let outcome = wire::SubAccountKey::read(key)
+        .and_then(|wire| map::map_sub_account_key(sub_account, wire, key))
+        .map(|mut info| {
+            info.raw = key.clone();
+            info
+        })
+        .map_err(|what| crate::error::Error::decode(what, context()));
+    crate::transport::scrub::Scrubber::without_secrets().outcome(outcome)
 }

@@ -59,6 +59,65 @@ impl ApiKeyInfo {
     }
 }
 
+/// One key of `GET /api/v3/sub-account/apiKey` (`{"subAccount": [ … ]}`), or the answer of
+/// `POST /api/v3/sub-account/apiKey`, which adds `subAccount` and `secretKey`. Read field by
+/// field, as [`ApiKeyInfo`] is.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SubAccountKey {
+    #[serde(default)]
+    pub(crate) api_key: Field<String>,
+    #[serde(default)]
+    pub(crate) note: Field<String>,
+    #[serde(default)]
+    pub(crate) permissions: Field<Tokens>,
+    /// A comma-separated text; `""` when no address is bound.
+    #[serde(default)]
+    pub(crate) ip: Field<Tokens>,
+    /// Epoch ms; MEXC's newer pages spell it `createTime`.
+    #[serde(default)]
+    pub(crate) create_time: Field<Value>,
+    /// Epoch ms; MEXC's GitHub copy of the docs spells it `creatTime`.
+    #[serde(default)]
+    pub(crate) creat_time: Field<Value>,
+    /// Only in the create answer; read here so that it is never taken for an unknown right.
+    #[serde(default)]
+    pub(crate) secret_key: Field<Value>,
+    /// Only in the create answer: the sub-account that holds the new key.
+    #[serde(default)]
+    pub(crate) sub_account: Field<String>,
+    #[serde(skip)]
+    pub(crate) unknown: Vec<String>,
+}
+
+/// Every field [`SubAccountKey`] reads, as MEXC names it.
+const SUB_ACCOUNT_KEY_FIELDS: [&str; 8] = [
+    "apiKey",
+    "note",
+    "permissions",
+    "ip",
+    "createTime",
+    "creatTime",
+    "secretKey",
+    "subAccount",
+];
+
+impl SubAccountKey {
+    /// Decodes `payload`, naming the fields it does not know.
+    pub(crate) fn read(payload: &Value) -> Result<SubAccountKey, String> {
+        let mut wire: SubAccountKey =
+            crate::transport::answer::decode(payload, "sub-account API key")?;
+        if let Value::Object(fields) = payload {
+            wire.unknown = fields
+                .keys()
+                .filter(|name| !SUB_ACCOUNT_KEY_FIELDS.contains(&name.as_str()))
+                .cloned()
+                .collect();
+        }
+        Ok(wire)
+    }
+}
+
 /// Tokens sent as one comma-separated text or as a list of texts, trimmed, empty ones dropped.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Tokens(pub(crate) Vec<String>);
