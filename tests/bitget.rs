@@ -452,16 +452,28 @@ fn read_write_rights_of_a_sub_account_key() {
         Permission::SubAccountManagement,
         Permission::KeyManagement,
     ] {
-        assert_eq!(managing.permissions.get(&right), Grant::NotReported, "{right}");
+        assert_eq!(
+            managing.permissions.get(&right),
+            Grant::NotReported,
+            "{right}"
+        );
     }
     assert_eq!(
-        managing.permissions.get(&Permission::Other("uta_mgt".into())),
+        managing
+            .permissions
+            .get(&Permission::Other("uta_mgt".into())),
         Grant::Granted
     );
-    assert_eq!(managing.permissions.get(&Permission::Withdraw), Grant::Denied);
+    assert_eq!(
+        managing.permissions.get(&Permission::Withdraw),
+        Grant::Denied
+    );
     // An unknown permission denies nothing it could grant.
     let unknown = key("read_write", serde_json::json!(["uta_trade", "uta_earn"]));
-    assert_eq!(unknown.permissions.get(&Permission::Withdraw), Grant::NotReported);
+    assert_eq!(
+        unknown.permissions.get(&Permission::Withdraw),
+        Grant::NotReported
+    );
     assert!(unknown
         .anomalies
         .iter()
@@ -524,7 +536,9 @@ async fn paging_server(pages: Vec<serde_json::Value>) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(KEY_INFO))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("bitget", "account_info.json")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture("bitget", "account_info.json")),
+        )
         .mount(&server)
         .await;
     for (n, page) in pages.into_iter().enumerate() {
@@ -586,19 +600,26 @@ async fn a_key_that_may_not_list_sub_accounts_is_told_why() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(KEY_INFO))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("bitget", "account_info.json")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture("bitget", "account_info.json")),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v3/user/sub-list"))
         .respond_with(
-            ResponseTemplate::new(400).set_body_json(fixture("bitget", "error_permission_denied.json")),
+            ResponseTemplate::new(400)
+                .set_body_json(fixture("bitget", "error_permission_denied.json")),
         )
         .mount(&server)
         .await;
     let adapter = builder_for(ExchangeId::Bitget, &server).build().unwrap();
     let err = adapter.list_keys().await.unwrap_err();
-    assert_eq!(err.auth_reason(), Some(AuthReason::PermissionDenied), "{err}");
+    assert_eq!(
+        err.auth_reason(),
+        Some(AuthReason::PermissionDenied),
+        "{err}"
+    );
     assert!(
         err.to_string().contains("Unified account management"),
         "{err}"
@@ -618,7 +639,12 @@ async fn a_created_key_is_handed_over_with_its_secret_and_a_strong_passphrase() 
     assert_eq!(created.exchange, ExchangeId::Bitget);
     let secret = created.secret.expose_secret().to_owned();
     assert!(!secret.is_empty());
-    let passphrase = created.passphrase.as_ref().unwrap().expose_secret().to_owned();
+    let passphrase = created
+        .passphrase
+        .as_ref()
+        .unwrap()
+        .expose_secret()
+        .to_owned();
     assert_eq!(passphrase.len(), 32);
     assert!(passphrase.bytes().all(|b| b.is_ascii_alphanumeric()));
     assert!(!format!("{created:?}").contains(&secret));
@@ -649,7 +675,10 @@ async fn a_created_key_is_handed_over_with_its_secret_and_a_strong_passphrase() 
         .unwrap();
     assert_eq!(entry.sub_account, Reported::Known(SUB.to_owned()));
     assert_eq!(entry.label, Reported::Known("grid_bot".to_owned()));
-    assert_eq!(entry.permissions.get(&Permission::SpotTrade), Grant::Granted);
+    assert_eq!(
+        entry.permissions.get(&Permission::SpotTrade),
+        Grant::Granted
+    );
     assert!(!format!("{listed:?}").contains(&secret));
 }
 
@@ -741,8 +770,14 @@ async fn a_new_key_not_shown_bound_to_exactly_its_addresses_is_deleted_not_hande
     let err = adapter.create_key(&read_only_spec()).await.unwrap_err();
     let text = format!("{err} {err:?}");
     assert!(matches!(err, Error::Rejected { .. }), "{text}");
-    assert!(err.to_string().contains("was deleted: no key was created"), "{err}");
-    assert!(err.to_string().contains("bound to exactly 203.0.113.7"), "{err}");
+    assert!(
+        err.to_string().contains("was deleted: no key was created"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("bound to exactly 203.0.113.7"),
+        "{err}"
+    );
     assert!(!text.contains(NEW_SECRET), "{text}");
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 2);
@@ -805,7 +840,10 @@ async fn a_new_key_that_cannot_be_deleted_says_where_it_is() {
         let text = err.to_string();
         assert_eq!(err.is_outcome_unknown(), unknown, "{text}");
         assert!(!err.is_retryable(), "{text}");
-        assert!(text.contains(NEW_KEY) && text.contains("bitget.com"), "{text}");
+        assert!(
+            text.contains(NEW_KEY) && text.contains("bitget.com"),
+            "{text}"
+        );
         assert!(!format!("{err} {err:?}").contains(NEW_SECRET), "{text}");
         let deletes = server
             .received_requests()

@@ -10,6 +10,9 @@
 //! sub-account to delete their own API Key", and deletes keys of unified-account sub-accounts
 //! only. The key in use is managed on bitget.com only.
 //!
+//! The `ips` of these calls are read as the key's access allowlist, as the SDKs do; the pages
+//! call them "Withdrawal Whitelist IP" (a translation of 提币白名单IP) and say no more.
+//!
 //! `update-sub-api` is not used: it requires a `passphrase`, and Bitget does not say whether
 //! that is the key's current passphrase (which a master key does not hold) or a new one (which
 //! would silently replace the one its application signs with).
@@ -23,7 +26,9 @@ use crate::adapter::{KeyAdapter, KeyRef, NewKey, NewKeySpec, Operation, Revoked}
 use crate::error::{AuthReason, Error, ErrorContext, Result};
 use crate::exchanges::common::{Field, Text};
 use crate::exchanges::venue::{self, same_addresses, DiscardedKey, VenueAdapter};
-use crate::model::{Anomaly, AnomalyKind, AccountKind, Grant, IpRestriction, KeyInfo, Permission, Reported};
+use crate::model::{
+    AccountKind, Anomaly, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported,
+};
 use crate::transport::answer::decode;
 use crate::transport::pipeline::Endpoint;
 use crate::transport::scrub::Scrubber;
@@ -110,16 +115,17 @@ async fn pages(
         if !more {
             return Ok(all);
         }
-        let next = match payload.get("cursor") {
-            Some(Value::String(text)) if !text.trim().is_empty() => text.trim().to_owned(),
-            Some(Value::Number(number)) => number.to_string(),
-            _ => {
-                return Err(Error::decode(
-                    format!("the {what} say there is a next page but give no `cursor` to ask for it"),
+        let next =
+            match payload.get("cursor") {
+                Some(Value::String(text)) if !text.trim().is_empty() => text.trim().to_owned(),
+                Some(Value::Number(number)) => number.to_string(),
+                _ => return Err(Error::decode(
+                    format!(
+                        "the {what} say there is a next page but give no `cursor` to ask for it"
+                    ),
                     context,
-                ))
-            }
-        };
+                )),
+            };
         if cursor.as_deref() == Some(next.as_str()) {
             return Err(Error::decode(
                 format!("the next page of {what} has the same cursor as the last: the list does not page"),
@@ -170,14 +176,14 @@ async fn keys_of(adapter: &VenueAdapter, entry: Value) -> Result<Vec<KeyInfo>> {
     .await;
     let keys = match listed {
         Ok(keys) => keys,
-        Err(refused @ Error::Rejected { .. }) => {
-            return Ok(vec![sub_account_anomaly(
-                entry,
-                Some(&uid),
-                AnomalyKind::Invalid,
-                format!("Bitget refused to list this sub-account's keys ({refused}): see them on {BY_HAND}"),
-            )])
-        }
+        Err(refused @ Error::Rejected { .. }) => return Ok(vec![sub_account_anomaly(
+            entry,
+            Some(&uid),
+            AnomalyKind::Invalid,
+            format!(
+                "Bitget refused to list this sub-account's keys ({refused}): see them on {BY_HAND}"
+            ),
+        )]),
         Err(other) => return Err(other),
     };
     Ok(keys
@@ -202,12 +208,7 @@ async fn keys_of(adapter: &VenueAdapter, entry: Value) -> Result<Vec<KeyInfo>> {
         .collect())
 }
 
-fn sub_account_anomaly(
-    entry: Value,
-    uid: Option<&str>,
-    kind: AnomalyKind,
-    why: String,
-) -> KeyInfo {
+fn sub_account_anomaly(entry: Value, uid: Option<&str>, kind: AnomalyKind, why: String) -> KeyInfo {
     let mut info = KeyInfo::new(ExchangeId::Bitget);
     info.account = Reported::Known(AccountKind::SubAccount);
     if let Some(uid) = uid {
@@ -323,7 +324,12 @@ async fn delete(adapter: &VenueAdapter, api_key: &str) -> Result<()> {
 
 /// A new key that cannot be handed over is deleted before the error is returned. The error
 /// says what became of it: deleted, still there, or unknown.
-async fn new_key_deleted(adapter: &VenueAdapter, sub_uid: &str, api_key: &str, cause: Error) -> Error {
+async fn new_key_deleted(
+    adapter: &VenueAdapter,
+    sub_uid: &str,
+    api_key: &str,
+    cause: Error,
+) -> Error {
     let deletion = delete(adapter, api_key).await.map_err(explain);
     DiscardedKey {
         exchange: ExchangeId::Bitget,
@@ -357,7 +363,9 @@ fn shown_differs(entry: &Value, ips: &[String], writes: bool) -> Option<String> 
     let spot = shown.permissions.get(&Permission::SpotTrade);
     match (writes, spot) {
         (true, Grant::Granted) | (false, Grant::Denied) => None,
-        (true, _) => Some("Bitget's answer does not show the key able to trade, as asked".to_owned()),
+        (true, _) => {
+            Some("Bitget's answer does not show the key able to trade, as asked".to_owned())
+        }
         (false, _) => Some("Bitget's answer does not show the key read-only, as asked".to_owned()),
     }
 }
@@ -437,7 +445,9 @@ fn ip_param(ips: &[String]) -> Result<Vec<String>> {
     if let Some(v6) = entries.iter().find(|entry| entry.contains(':')) {
         return Err(Error::config(
             ExchangeId::Bitget,
-            format!("Bitget binds keys to IPv4 addresses only; `{v6}` is not one: nothing was sent"),
+            format!(
+                "Bitget binds keys to IPv4 addresses only; `{v6}` is not one: nothing was sent"
+            ),
         ));
     }
     Ok(entries)
@@ -569,7 +579,10 @@ mod tests {
         assert_eq!(ip_param(&thirty).unwrap().len(), 30);
         let mut many = thirty;
         many.push("198.51.100.1".to_owned());
-        assert!(ip_param(&many).unwrap_err().to_string().contains("at most 30"));
+        assert!(ip_param(&many)
+            .unwrap_err()
+            .to_string()
+            .contains("at most 30"));
         assert!(ip_param(&["2001:db8::1".to_owned()]).is_err());
     }
 }

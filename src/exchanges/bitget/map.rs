@@ -24,9 +24,7 @@
 //! every right `NotReported`.
 
 use crate::exchanges::common::{same_token, Reading, Text};
-use crate::model::{
-    AccountKind, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported,
-};
+use crate::model::{AccountKind, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported};
 use crate::ExchangeId;
 
 use super::wire::{AccountInfo, SubApiKey};

@@ -132,7 +132,10 @@ fn listed(key: &SimulatedKey) -> Value {
 /// The documented sub-accounts with their made-up UIDs.
 fn sub_accounts() -> Vec<Value> {
     let documented = fixture(SUB_ACCOUNTS);
-    let entries = documented["data"]["list"].as_array().cloned().unwrap_or_default();
+    let entries = documented["data"]["list"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     entries
         .iter()
         .zip(SUB_UIDS)
@@ -146,7 +149,9 @@ fn sub_accounts() -> Vec<Value> {
 fn account_info_of(key: &SimulatedKey) -> Value {
     let (kind, _) = type_and_permissions(key);
     let authorities: &[&str] = if kind == "read_write" {
-        &["stor", "stow", "smor", "smow", "coor", "coow", "cpor", "cpow"]
+        &[
+            "stor", "stow", "smor", "smow", "coor", "coow", "cpor", "cpow",
+        ]
     } else {
         &["stor", "smor", "coor", "cpor"]
     };
@@ -200,20 +205,29 @@ fn manage(
                     .filter(|k| k.sub_account.as_deref() == Some(uid.as_str()))
                     .map(listed),
             );
-            Some(ok(json!({ "items": items, "hasNext": false, "cursor": "18484" })))
+            Some(ok(
+                json!({ "items": items, "hasNext": false, "cursor": "18484" }),
+            ))
         }
         ("POST", CREATE) => {
-            let (Some(uid), Some(note), Some(kind), Some(passphrase)) =
-                (text("subUid"), text("note"), text("type"), text("passphrase"))
-            else {
+            let (Some(uid), Some(note), Some(kind), Some(passphrase)) = (
+                text("subUid"),
+                text("note"),
+                text("type"),
+                text("passphrase"),
+            ) else {
                 return Some(refused("subUid, note, type and passphrase are required"));
             };
             // Keys are created for unified-account sub-accounts only.
             if uid != SUB_UIDS[1] && uid != SUB_UIDS[2] {
-                return Some(refused("sub-account does not exist or is not a unified account"));
+                return Some(refused(
+                    "sub-account does not exist or is not a unified account",
+                ));
             }
             let note_ok = note.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                && note.chars().all(|c| c.is_ascii_alphanumeric() || "-_,".contains(c));
+                && note
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_,".contains(c));
             let passphrase_ok = (8..=32).contains(&passphrase.len())
                 && passphrase.chars().all(|c| c.is_ascii_alphanumeric())
                 && passphrase.chars().any(|c| c.is_ascii_digit())
@@ -232,7 +246,9 @@ fn manage(
                 return Some(refused("permissions and ips are required lists"));
             };
             if permissions.is_empty()
-                || permissions.iter().any(|p| !["uta_trade", "uta_mgt"].contains(&p.as_str()))
+                || permissions
+                    .iter()
+                    .any(|p| !["uta_trade", "uta_mgt"].contains(&p.as_str()))
                 || ips.len() > 30
             {
                 return Some(refused("Parameter verification failed"));

@@ -33,9 +33,6 @@ pub(crate) struct SubAccount {
     /// The sub-account's UID, which the key calls take as `subUid`.
     #[serde(default)]
     pub(crate) sub_uid: Field<Text>,
-    /// `normal`, or `freeze` / `frozen` (the page's example and its table disagree).
-    #[serde(default)]
-    pub(crate) status: Field<String>,
 }
 
 /// One element of `data.items` in `GET /api/v3/user/sub-api-list`; the answers of
