@@ -675,6 +675,7 @@ async fn rotation_works_on_every_exchange_that_manages_keys() {
         ExchangeId::Kucoin,
         ExchangeId::Gate,
         ExchangeId::Mexc,
+        ExchangeId::Bitget,
     ]
     .into_iter()
     .filter(|expected| expected.is_supported())

@@ -23,11 +23,11 @@
 //! Codes compare without regard to case. A missing, mistyped or empty `authorities` leaves
 //! every right `NotReported`.
 
-use crate::exchanges::common::{same_token, Reading};
-use crate::model::{AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported};
+use crate::exchanges::common::{same_token, Reading, Text};
+use crate::model::{AccountKind, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported};
 use crate::ExchangeId;
 
-use super::wire::AccountInfo;
+use super::wire::{AccountInfo, SubApiKey};
 
 /// Codes with a meaning here, and the rights each grants (every code also reads).
 const CODES: &[(&str, &[Permission])] = &[
@@ -127,5 +127,134 @@ pub(crate) fn map_account_info(wire: AccountInfo) -> Result<KeyInfo, String> {
     };
     info.enabled = Reported::Known(true);
     info.anomalies = reading.finish("Bitget account information")?;
+    Ok(info)
+}
+
+/// What a unified-account (UTA) sub-account key's `permissions` grant when its `type` is
+/// `read_write`; with `read_only` each of them only reads.
+///
+/// | Bitget (`sub-api-list`, `create-sub-api`) | `KeyInfo` |
+/// |---|---|
+/// | `apiKey`, `note`, `ts` (ms) | `key_id`, `label`, `created_at` |
+/// | `ips` | `ip_restriction` |
+/// | any answered key | `Read`; `account`: `SubAccount` |
+/// | `read_write` + `uta_trade` (unified account trading) | `SpotTrade`, `MarginTrade`, `FuturesTrade` |
+/// | `read_write` + `uta_mgt` (unified account management, scope not documented) | `Other(uta_mgt)`; transfers, sub-account and key management `NotReported` |
+/// | `read_write` + `withdraw` (listed for broker sub-account keys) | `Withdraw` |
+/// | `read_only`, or a right not listed | `Denied` (options: no Bitget right grants them) |
+/// | an unknown `type` | every right but `Read` `NotReported` |
+/// | an unknown permission | `Other(token)` granted; no right stays `Denied` |
+const UTA_RIGHTS: &[(&str, &[Permission])] = &[
+    (
+        "uta_trade",
+        &[
+            Permission::SpotTrade,
+            Permission::MarginTrade,
+            Permission::FuturesTrade,
+        ],
+    ),
+    ("withdraw", &[Permission::Withdraw]),
+    ("uta_mgt", &[]),
+];
+
+/// The rights `uta_mgt` may carry: its documentation names it "unified account management"
+/// and says no more, so none of them is reported either way.
+const UTA_MGT_MAYBE: [Permission; 4] = [
+    Permission::InternalTransfer,
+    Permission::UniversalTransfer,
+    Permission::SubAccountManagement,
+    Permission::KeyManagement,
+];
+
+/// Maps one UTA sub-account key, as `sub-api-list` lists it or `create-sub-api` answers, to a
+/// [`KeyInfo`]. Pure.
+pub(crate) fn map_sub_api_key(wire: SubApiKey) -> Result<KeyInfo, String> {
+    let mut reading = Reading::default();
+    let r = &mut reading;
+    let key_id = wire.api_key.expected("apiKey", r);
+    let note = wire.note.optional("note", r);
+    let kind = wire.kind.expected("type", r);
+    let tokens = wire.permissions.expected("permissions", r);
+    let ips = wire.ips.expected("ips", r);
+    let ts = wire.ts.optional("ts", r);
+
+    let writes = match kind.as_deref().map(str::trim) {
+        Some(k) if same_token(k, "read_write") => Some(true),
+        Some(k) if same_token(k, "read_only") => Some(false),
+        Some(other) => {
+            r.unrecognized(
+                "type",
+                &format!("unknown permission type `{other}`: no right but reading is reported"),
+            );
+            None
+        }
+        None => None,
+    };
+
+    let mut info = KeyInfo::new(ExchangeId::Bitget);
+    let p = &mut info.permissions;
+    if let Some(tokens) = &tokens {
+        let tokens: Vec<&str> = tokens
+            .iter()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+            .collect();
+        p.set(Permission::Read, Grant::Granted);
+        if let Some(writes) = writes {
+            for right in Permission::NORMALIZED.iter().filter(|p| !p.is_read()) {
+                p.set(right.clone(), Grant::Denied);
+            }
+            for token in &tokens {
+                let Some((_, rights)) = UTA_RIGHTS.iter().find(|(name, _)| same_token(name, token))
+                else {
+                    continue;
+                };
+                if !writes {
+                    continue;
+                }
+                for right in *rights {
+                    p.set(right.clone(), Grant::Granted);
+                }
+                if same_token(token, "uta_mgt") {
+                    p.set(Permission::Other("uta_mgt".to_owned()), Grant::Granted);
+                    for right in &UTA_MGT_MAYBE {
+                        p.set(right.clone(), Grant::NotReported);
+                    }
+                }
+            }
+        }
+        for token in &tokens {
+            p.add_vendor_grant(*token);
+        }
+        for token in &tokens {
+            if !UTA_RIGHTS.iter().any(|(name, _)| same_token(name, token)) {
+                r.unrecognized_right("permissions", &format!("unknown permission `{token}`"));
+                info.permissions.unrecognized(*token, Grant::Granted);
+            }
+        }
+    }
+
+    info.ip_restriction = match &ips {
+        Some(list) => r.allowlist("ips", list.iter().map(String::as_str)),
+        None => IpRestriction::NotReported,
+    };
+    info.created_at = match ts {
+        Some(Text(text)) => match text.parse::<i64>() {
+            Ok(ms) => r.time_ms("ts", Some(ms)),
+            Err(_) => {
+                r.note(
+                    AnomalyKind::Invalid,
+                    "ts",
+                    "not a time in milliseconds: the creation time is not reported",
+                );
+                Reported::NotReported
+            }
+        },
+        None => Reported::NotReported,
+    };
+    info.key_id = key_id.into();
+    info.label = note.into();
+    info.account = Reported::Known(AccountKind::SubAccount);
+    info.anomalies = reading.finish("Bitget sub-account API key")?;
     Ok(info)
 }

@@ -8,13 +8,20 @@
 //! Demo trading uses the same host with the header `paptrading: 1` and a key created in demo
 //! mode ([`Environment::Demo`]).
 //!
-//! Key management: Bitget manages through the API only sub-account keys, from the master key:
-//! for virtual sub-accounts (v2) it creates, changes and lists keys but documents no deletion,
-//! and for unified-account (UTA) sub-accounts the v3 calls are documented only on copies of its
-//! pages this crate could not check against bitget.com. This adapter therefore offers no
-//! management call: every [`Operation`] but `key_info` is `Unsupported` with the step to take
-//! on bitget.com.
+//! Key management: Bitget manages through the API only sub-account keys, from the master key.
+//! This adapter uses the unified-account (UTA) v3 calls, the only family that deletes
+//! (bitget.com/api-doc/uta/account/sub-account): `list_keys` (the key in use, then every
+//! sub-account's keys, each with its id, note, creation time, rights and allowlist),
+//! `create_key` for a sub-account named by its UID ([`crate::NewKeySpec::sub_account`]), with a
+//! random passphrase chosen here ([`crate::NewKey::passphrase`]) and handed over only once
+//! Bitget's answer shows it bound to exactly the addresses asked for, and `revoke` of a
+//! sub-account key. The master key needs "Unified account management" permission (read to
+//! list, read and write to create and delete). Bitget deletes only keys of unified-account
+//! sub-accounts, and never the key in use. Changing a key stays a step on bitget.com: its
+//! `update-sub-api` requires a passphrase Bitget does not say is the key's current one or a new
+//! one. Keys cannot be disabled, nor given a new secret.
 
+mod manage;
 mod map;
 mod sign;
 #[cfg(feature = "testkit")]
@@ -27,9 +34,11 @@ use serde_json::Value;
 pub use sign::signature;
 
 use super::common::{as_code, message_of, take_envelope_field};
-use super::venue::{self, Venue};
+use super::venue::{self, Venue, VenueAdapter};
 use super::{Environment, ExchangeId};
-use crate::adapter::{Capabilities, Operation, Support};
+use crate::adapter::{
+    Capabilities, KeyRef, NewKey, NewKeySpec, Operation, RevokeConfirm, Revoked, Support,
+};
 use crate::credentials::Credentials;
 use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
@@ -92,7 +101,7 @@ impl Conventions for Bitget {
         ERROR_CODES
     }
 
-    /// `data`: the account information, or the server time.
+    /// `data`: the account information, the server time, or a management call's answer.
     fn unwrap_payload(&self, payload: Value) -> std::result::Result<Value, String> {
         take_envelope_field(payload, "data")
     }
@@ -125,6 +134,9 @@ impl Venue for Bitget {
     fn capabilities(&self, _: Environment) -> Capabilities {
         Capabilities {
             key_info: Support::Native,
+            list_keys: Support::Native,
+            revoke: Support::Native,
+            create_key: Support::Native,
             reports_ip_restriction: Support::Native,
             reports_ip_list: Support::Native,
             reports_enabled: Support::Emulated,
@@ -162,25 +174,42 @@ impl Venue for Bitget {
     fn manual_step(&self, operation: Operation) -> Option<&'static str> {
         Some(match operation {
             Operation::Revoke | Operation::RevokeOwn => {
-                "delete the key on bitget.com under Profile > API Key Management (a sub-account's keys under Sub-accounts > API Key)"
+                "Bitget deletes through the API only keys of unified-account sub-accounts, from a main-account key with Unified account management read and write permission, and never the key in use: delete the key in use or another main-account key on bitget.com under Profile > API Key Management, a classic sub-account's key under Sub-accounts > API Key Management"
             }
             Operation::CreateKey => {
-                "create the key on bitget.com under Profile > API Key Management (for a sub-account: Sub-accounts > API Key), bound to your IP addresses, without withdrawal"
+                "Bitget creates keys through the API only for sub-accounts, from a main-account key with Unified account management read and write permission (NewKeySpec::sub_account, the sub-account's UID); create a main-account key on bitget.com under Profile > API Key Management, bound to your IP addresses, without withdrawal"
             }
             Operation::ListKeys => {
-                "see every key on bitget.com under Profile > API Key Management, and each sub-account's under Sub-accounts > API Key"
+                "Bitget lists sub-account keys only to a main-account key with Unified account management read permission: see every key on bitget.com under Profile > API Key Management, and each sub-account's under Sub-accounts > API Key Management"
             }
             Operation::UpdateKey => {
-                "change the key's rights or IP allowlist on bitget.com under Profile > API Key Management > Edit"
+                "change the key's rights or IP allowlist on bitget.com under Profile > API Key Management > Edit (a sub-account's key under Sub-accounts > API Key Management > Edit)"
             }
             Operation::SetKeyEnabled => {
-                "Bitget keys cannot be disabled and enabled again: delete the key on bitget.com under Profile > API Key Management, and create a new one when it is needed again"
+                "Bitget keys cannot be disabled and enabled again: delete the key (revoke, or bitget.com under Profile > API Key Management), and create a new one when it is needed again"
             }
             Operation::ResetSecret => {
-                "Bitget cannot give a key a new secret: create a new key on bitget.com under Profile > API Key Management, switch the application over to it, then delete the old key"
+                "Bitget cannot give a key a new secret: create a new key (create_key for a sub-account, bitget.com Profile > API Key Management otherwise), switch the application over to it, then delete the old key"
             }
             _ => return None,
         })
+    }
+
+    async fn list_keys(&self, adapter: &VenueAdapter) -> Result<Vec<KeyInfo>> {
+        manage::list_keys(adapter).await
+    }
+
+    async fn create_key(&self, adapter: &VenueAdapter, spec: &NewKeySpec) -> Result<NewKey> {
+        manage::create_key(adapter, spec).await
+    }
+
+    async fn revoke(
+        &self,
+        adapter: &VenueAdapter,
+        target: KeyRef,
+        _: RevokeConfirm,
+    ) -> Result<Revoked> {
+        manage::revoke(adapter, target).await
     }
 
     #[cfg(feature = "testkit")]
@@ -296,4 +325,19 @@ pub const ERROR_CODES: &[ErrorCode] = &[
 /// I/O. Secret-named fields are scrubbed from `raw`.
 pub fn map_key_info(payload: &Value) -> Result<KeyInfo> {
     venue::map_offline(&Bitget, payload)
+}
+
+/// Maps one element of `data.items` of `GET /api/v3/user/sub-api-list` (a key of a
+/// unified-account sub-account) to a [`KeyInfo`] as [`crate::KeyAdapter::list_keys`] does,
+/// without any I/O. The evidence (`raw`) is the element, secret-named fields scrubbed.
+pub fn map_sub_account_key(key: &Value) -> Result<KeyInfo> {
+    let context = || crate::error::ErrorContext::new(ExchangeId::Bitget);
+    let outcome = decode::<wire::SubApiKey>(key, "sub-account API key")
+        .and_then(map::map_sub_api_key)
+        .map(|mut info| {
+            info.raw = key.clone();
+            info
+        })
+        .map_err(|what| Error::decode(what, context()));
+    crate::transport::scrub::Scrubber::without_secrets().outcome(outcome)
 }
