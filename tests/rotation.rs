@@ -637,7 +637,12 @@ async fn rotation_works_on_every_exchange_that_manages_keys() {
         }
         rotated.push(exchange);
     }
-    for expected in [ExchangeId::Bybit, ExchangeId::Okx, ExchangeId::Deribit] {
+    for expected in [
+        ExchangeId::Bybit,
+        ExchangeId::Okx,
+        ExchangeId::Deribit,
+        ExchangeId::Bingx,
+    ] {
         assert!(
             rotated.contains(&expected),
             "{expected} rotates: {rotated:?}"

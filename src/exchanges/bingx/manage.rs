@@ -361,12 +361,10 @@ pub(super) async fn create_key(adapter: &VenueAdapter, spec: &NewKeySpec) -> Res
             "the answer carries no usable secret (none, or masked): the new key cannot be used"
                 .to_owned(),
         ),
-        Some(_) => match shown_differs(&data, Some(&ips), Some(&codes)) {
-            None => None,
-            // The create answer may leave its lists empty (as BingX's example does): the key as
-            // listed decides.
-            Some(_) => as_listed_differs(adapter, &uid, &api_key, Some(&ips), Some(&codes)).await,
-        },
+        // The create answer may leave its lists empty (as BingX's example does): the key as
+        // listed then decides.
+        Some(_) if shows_lists(&data) => shown_differs(&data, Some(&ips), Some(&codes)),
+        Some(_) => as_listed_differs(adapter, &uid, &api_key, Some(&ips), Some(&codes)).await,
     };
     if let Some(why) = refused {
         let cause = Error::Rejected {
@@ -459,7 +457,15 @@ pub(super) async fn update_key(
     };
     let permissions = match &codes {
         Some(codes) => json!(codes),
-        None => kept("permissions").unwrap_or_else(|| json!([])),
+        None => match kept("permissions") {
+            Some(codes @ Value::Array(_)) => codes,
+            _ => {
+                return Err(Error::config(
+                    ExchangeId::Bingx,
+                    format!("BingX's edit replaces the key's rights, and its listing does not show them: name them in KeyChange::permissions; {NOTHING}"),
+                ))
+            }
+        },
     };
     let ip_addresses = match &ips {
         Some(ips) => json!(ips),
@@ -487,11 +493,10 @@ pub(super) async fn update_key(
         return Ok(());
     }
     // BingX accepted the call (code 0): what it does not show may or may not be done.
-    let differs = match shown_differs(&data, ips.as_deref(), codes.as_deref()) {
-        None => None,
-        Some(_) => {
-            as_listed_differs(adapter, &uid, &key_id, ips.as_deref(), codes.as_deref()).await
-        }
+    let differs = if shows_lists(&data) {
+        shown_differs(&data, ips.as_deref(), codes.as_deref())
+    } else {
+        as_listed_differs(adapter, &uid, &key_id, ips.as_deref(), codes.as_deref()).await
     };
     match differs {
         None => Ok(()),
@@ -585,6 +590,17 @@ async fn new_key_deleted(adapter: &VenueAdapter, uid: &str, api_key: &str, cause
         by_hand: &format!("delete it on {BY_HAND}"),
     }
     .error(cause, deletion)
+}
+
+/// Whether an answer about a key shows its rights and its addresses: both lists, not empty.
+/// (A key always holds reading, and one created or changed here is always bound.)
+fn shows_lists(entry: &Value) -> bool {
+    ["permissions", "ipAddresses"].iter().all(|name| {
+        entry
+            .get(name)
+            .and_then(Value::as_array)
+            .is_some_and(|list| list.iter().any(|item| item.as_str() != Some("")))
+    })
 }
 
 /// What BingX's answer about a key shows that differs from what was asked: not bound to exactly

@@ -230,7 +230,12 @@ fn manage(
             }
             entries.extend(mine.into_iter().map(listed));
             if let Some(api_key) = request.query_param("apiKey") {
-                entries.retain(|entry| entry["apiKey"] == api_key.as_str());
+                // BingX may show the key masked: the documented one matches its real id.
+                entries.retain(|entry| {
+                    entry["apiKey"]
+                        .as_str()
+                        .is_some_and(|shown| super::manage::same_key(shown, &api_key))
+                });
             }
             Some(data(json!({ "apiInfos": entries })))
         }
