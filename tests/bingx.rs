@@ -284,7 +284,10 @@ async fn a_created_key_is_handed_over_signed_as_bingx_documents() {
     let created = adapter.create_key(&spec).await.unwrap();
     assert!(created.passphrase.is_none());
     let secret = created.secret.expose_secret().to_owned();
-    assert_eq!(sim.with_state(|s| s.secret_of(&created.api_key)).flatten(), Some(secret.clone()));
+    assert_eq!(
+        sim.with_state(|s| s.secret_of(&created.api_key)).flatten(),
+        Some(secret.clone())
+    );
     assert!(!format!("{created:?}").contains(&secret));
     let requests = sim.received_requests().await;
     let create = requests
@@ -303,7 +306,10 @@ async fn a_created_key_is_handed_over_signed_as_bingx_documents() {
     assert_eq!(body["subUid"], json!(16_477_999));
     assert_eq!(body["note"], "grid-bot");
     assert_eq!(body["permissions"], json!([1, 2]), "reading is always held");
-    assert_eq!(body["ipAddresses"], json!(["203.0.113.7", "198.51.100.0/24"]));
+    assert_eq!(
+        body["ipAddresses"],
+        json!(["203.0.113.7", "198.51.100.0/24"])
+    );
     assert_eq!(body["timestamp"], json!(now));
     let mut params = body.as_object().unwrap().clone();
     let signature = params.remove("signature").unwrap();
@@ -427,7 +433,10 @@ async fn a_create_answer_with_the_documented_empty_lists_is_confirmed_by_the_lis
         ]
     );
     let query = requests[1].url.query().unwrap_or_default().to_owned();
-    assert!(query.contains(&format!("uid={SUB}&apiKey={NEW_KEY}")), "{query}");
+    assert!(
+        query.contains(&format!("uid={SUB}&apiKey={NEW_KEY}")),
+        "{query}"
+    );
     assert_signed(&body_of(&requests[0]));
 }
 
@@ -458,7 +467,10 @@ async fn a_new_key_not_shown_as_asked_is_deleted_not_handed_over() {
         let err = adapter.create_key(&read_only_spec()).await.unwrap_err();
         let text = format!("{err} {err:?}");
         assert!(matches!(err, Error::Rejected { .. }), "{text}");
-        assert!(err.to_string().contains("was deleted: no key was created"), "{err}");
+        assert!(
+            err.to_string().contains("was deleted: no key was created"),
+            "{err}"
+        );
         assert!(err.to_string().contains(why), "{why}: {err}");
         assert!(!text.contains(NEW_SECRET), "{text}");
         let requests = server.received_requests().await.unwrap();
@@ -479,7 +491,10 @@ async fn a_create_answer_showing_withdrawal_or_no_secret_deletes_the_key() {
                     "permissions": [2, 5], "ipAddresses": ["203.0.113.7"] }),
             "able to withdraw",
         ),
-        (json!({ "apiKey": NEW_KEY, "apiSecret": "" }), "no usable secret"),
+        (
+            json!({ "apiKey": NEW_KEY, "apiSecret": "" }),
+            "no usable secret",
+        ),
         // The documented answer's secret is masked.
         (json!({ "apiKey": NEW_KEY }), "no usable secret"),
     ] {
@@ -497,7 +512,8 @@ async fn a_new_key_that_cannot_be_deleted_says_where_it_is() {
     for (deleted, unknown) in [
         (ResponseTemplate::new(503), true),
         (
-            ResponseTemplate::new(200).set_body_json(fixture("bingx", "error_permission_denied.json")),
+            ResponseTemplate::new(200)
+                .set_body_json(fixture("bingx", "error_permission_denied.json")),
             false,
         ),
     ] {
@@ -513,7 +529,10 @@ async fn a_new_key_that_cannot_be_deleted_says_where_it_is() {
         let text = err.to_string();
         assert_eq!(err.is_outcome_unknown(), unknown, "{text}");
         assert!(!err.is_retryable(), "{text}");
-        assert!(text.contains(NEW_KEY) && text.contains("bingx.com"), "{text}");
+        assert!(
+            text.contains(NEW_KEY) && text.contains("bingx.com"),
+            "{text}"
+        );
         assert!(!format!("{err} {err:?}").contains(NEW_SECRET), "{text}");
         let deletes = server
             .received_requests()
@@ -534,7 +553,10 @@ async fn a_create_answer_naming_the_key_only_masked_leaves_the_outcome_unknown()
     let err = adapter.create_key(&read_only_spec()).await.unwrap_err();
     assert!(err.is_outcome_unknown(), "{err}");
     let text = err.to_string();
-    assert!(text.contains("masked") && text.contains(SUB) && text.contains("bingx.com"), "{text}");
+    assert!(
+        text.contains("masked") && text.contains(SUB) && text.contains("bingx.com"),
+        "{text}"
+    );
     assert_eq!(
         server.received_requests().await.unwrap().len(),
         1,
@@ -637,7 +659,10 @@ async fn an_edit_answer_not_showing_the_change_leaves_the_outcome_unknown() {
         .mount(&server)
         .await;
     let mut query = fixture("bingx", "apikey_query.json");
-    query["data"]["apiInfos"] = json!([listed_new_key(json!([1, 2, 3, 4, 6, 7]), json!(["51.**.**.172"]))]);
+    query["data"]["apiInfos"] = json!([listed_new_key(
+        json!([1, 2, 3, 4, 6, 7]),
+        json!(["51.**.**.172"])
+    )]);
     Mock::given(method("GET"))
         .and(path("/openApi/account/v1/apiKey/query"))
         .respond_with(ResponseTemplate::new(200).set_body_json(query))
@@ -673,7 +698,10 @@ async fn revoke_deletes_the_named_sub_account_key_and_never_the_key_in_use() {
         .await
         .unwrap();
     assert_eq!(revoked.key_id.as_deref(), Some(created.api_key.as_str()));
-    assert_eq!(sim.with_state(|s| s.is_revoked(&created.api_key)), Some(true));
+    assert_eq!(
+        sim.with_state(|s| s.is_revoked(&created.api_key)),
+        Some(true)
+    );
     let delete = sim
         .received_requests()
         .await
@@ -708,18 +736,25 @@ async fn a_refusal_of_a_key_without_manage_subaccounts_says_why() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/openApi/v1/account/apiPermissions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("bingx", "api_permissions.json")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture("bingx", "api_permissions.json")),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/openApi/subAccount/v1/list"))
         .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("bingx", "error_permission_denied.json")),
+            ResponseTemplate::new(200)
+                .set_body_json(fixture("bingx", "error_permission_denied.json")),
         )
         .mount(&server)
         .await;
     let adapter = builder_for(ExchangeId::Bingx, &server).build().unwrap();
     let err = adapter.list_keys().await.unwrap_err();
-    assert_eq!(err.auth_reason(), Some(AuthReason::PermissionDenied), "{err}");
+    assert_eq!(
+        err.auth_reason(),
+        Some(AuthReason::PermissionDenied),
+        "{err}"
+    );
     assert!(err.to_string().contains("Manage Subaccounts"), "{err}");
 }

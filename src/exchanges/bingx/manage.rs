@@ -17,7 +17,9 @@ use crate::adapter::{KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operatio
 use crate::error::{Error, ErrorContext, Result};
 use crate::exchanges::common::Field;
 use crate::exchanges::venue::{self, same_addresses, DiscardedKey, VenueAdapter};
-use crate::model::{AccountKind, Anomaly, AnomalyKind, IpRestriction, KeyInfo, Permission, Reported};
+use crate::model::{
+    AccountKind, Anomaly, AnomalyKind, IpRestriction, KeyInfo, Permission, Reported,
+};
 use crate::transport::answer::decode;
 use crate::transport::pipeline::Endpoint;
 use crate::transport::scrub::Scrubber;
@@ -72,7 +74,11 @@ async fn sub_accounts(adapter: &VenueAdapter) -> Result<Vec<Value>> {
     let mut last_context = ErrorContext::new(ExchangeId::Bingx);
     for page in 1..=MAX_PAGES {
         let (payload, context) = adapter
-            .call(&SUB_ACCOUNTS, format!("page={page}&limit={PAGE}"), String::new())
+            .call(
+                &SUB_ACCOUNTS,
+                format!("page={page}&limit={PAGE}"),
+                String::new(),
+            )
             .await
             .map_err(explain)?;
         let listed: wire::SubAccountPage = decode(&payload, "sub-account list")
@@ -173,8 +179,8 @@ async fn listed_keys(
         .call(&KEYS, query, String::new())
         .await
         .map_err(explain)?;
-    let listed: wire::ApiKeyList = decode(&payload, "API key list")
-        .map_err(|what| Error::decode(what, context.clone()))?;
+    let listed: wire::ApiKeyList =
+        decode(&payload, "API key list").map_err(|what| Error::decode(what, context.clone()))?;
     let entries = match listed.api_infos {
         Field::Present(entries) => entries,
         // A sub-account without keys may be answered without the list.
@@ -246,11 +252,15 @@ async fn sub_uid(adapter: &VenueAdapter, name: &str, nothing: &str) -> Result<St
         [uid] => Ok(uid.clone()),
         [] => Err(Error::config(
             ExchangeId::Bingx,
-            format!("no sub-account of this master key has the UID or user name `{name}`: {nothing}"),
+            format!(
+                "no sub-account of this master key has the UID or user name `{name}`: {nothing}"
+            ),
         )),
         _ => Err(Error::config(
             ExchangeId::Bingx,
-            format!("several sub-accounts are named `{name}`: name the one meant by its UID; {nothing}"),
+            format!(
+                "several sub-accounts are named `{name}`: name the one meant by its UID; {nothing}"
+            ),
         )),
     }
 }
@@ -504,7 +514,9 @@ pub(super) async fn update_key(
             exchange: ExchangeId::Bingx,
             call: EDIT.describe(),
             source: Box::new(Error::decode(
-                format!("{why}: the change may be partly carried out; look at the key on {BY_HAND}"),
+                format!(
+                    "{why}: the change may be partly carried out; look at the key on {BY_HAND}"
+                ),
                 ErrorContext::new(ExchangeId::Bingx),
             )),
         }),
@@ -537,7 +549,9 @@ async fn current_key(
 fn unmasked(value: Option<Value>, what: &str, field: &str, nothing: &str) -> Result<Value> {
     let masked = |value: &Value| match value {
         Value::String(text) => text.contains('*'),
-        Value::Array(items) => items.iter().any(|item| item.as_str().is_some_and(|t| t.contains('*'))),
+        Value::Array(items) => items
+            .iter()
+            .any(|item| item.as_str().is_some_and(|t| t.contains('*'))),
         _ => true,
     };
     match value {
@@ -630,7 +644,10 @@ fn shown_differs(entry: &Value, ips: Option<&[String]>, codes: Option<&[u8]>) ->
         },
         _ => None,
     };
-    if held.as_ref().is_some_and(|held| held.iter().any(|c| c == WITHDRAW)) {
+    if held
+        .as_ref()
+        .is_some_and(|held| held.iter().any(|c| c == WITHDRAW))
+    {
         return Some("BingX's answer shows the key able to withdraw".to_owned());
     }
     let codes = codes?;
@@ -757,8 +774,12 @@ mod tests {
     fn rights_map_to_codes_and_withdrawal_is_refused() {
         assert_eq!(codes_for(&[]).unwrap(), [2]);
         assert_eq!(
-            codes_for(&[Permission::SpotTrade, Permission::FuturesTrade, Permission::Read])
-                .unwrap(),
+            codes_for(&[
+                Permission::SpotTrade,
+                Permission::FuturesTrade,
+                Permission::Read
+            ])
+            .unwrap(),
             [1, 2, 3]
         );
         for refused in [
@@ -780,7 +801,10 @@ mod tests {
         assert_eq!(ip_list(&twenty).unwrap().len(), 20);
         let mut many = twenty;
         many.push("198.51.100.1,198.51.100.2".to_owned());
-        assert!(ip_list(&many).unwrap_err().to_string().contains("at most 20"));
+        assert!(ip_list(&many)
+            .unwrap_err()
+            .to_string()
+            .contains("at most 20"));
     }
 
     #[test]

@@ -114,7 +114,10 @@ fn data(data: Value) -> CannedAnswer {
 fn codes(key: &SimulatedKey) -> Vec<Value> {
     key.permissions
         .iter()
-        .map(|code| code.parse::<i64>().map_or_else(|_| Value::from(code.as_str()), Value::from))
+        .map(|code| {
+            code.parse::<i64>()
+                .map_or_else(|_| Value::from(code.as_str()), Value::from)
+        })
         .collect()
 }
 
@@ -190,7 +193,9 @@ fn manage(
             .iter()
             .position(|k| k.api_key == api_key && k.sub_account.as_deref() == Some(uid))
     };
-    if request.method == "POST" && (body.get("signature").is_none() || body.get("timestamp").is_none()) {
+    if request.method == "POST"
+        && (body.get("signature").is_none() || body.get("timestamp").is_none())
+    {
         return Some(refused(100412, "Null signature"));
     }
     match (request.method.as_str(), request.path.as_str()) {
@@ -205,7 +210,9 @@ fn manage(
         ("GET", LIST) => {
             let entries = sub_accounts(state);
             let total = entries.len();
-            Some(data(json!({ "result": entries, "pageId": 1, "total": total })))
+            Some(data(
+                json!({ "result": entries, "pageId": 1, "total": total }),
+            ))
         }
         ("GET", QUERY) => {
             let Some(uid) = request.query_param("uid") else {
@@ -243,12 +250,21 @@ fn manage(
             let (Some(uid), Some(note)) = (text_of(&body, "subUid"), text_of(&body, "note")) else {
                 return Some(refused(100400, "Invalid parameter"));
             };
-            if note.is_empty() || uid != DOCUMENTED_SUB_ACCOUNT && !state.keys.iter().any(|k| k.sub_account.as_deref() == Some(uid.as_str())) {
+            if note.is_empty()
+                || uid != DOCUMENTED_SUB_ACCOUNT
+                    && !state
+                        .keys
+                        .iter()
+                        .any(|k| k.sub_account.as_deref() == Some(uid.as_str()))
+            {
                 return Some(refused(100400, "Invalid parameter"));
             }
             let ips = strings(&body, "ipAddresses");
             if ips.len() > 20 {
-                return Some(refused(100400, "Invalid parameter: at most 20 IP addresses"));
+                return Some(refused(
+                    100400,
+                    "Invalid parameter: at most 20 IP addresses",
+                ));
             }
             let key = state.create_for(Some(&uid), &note, strings(&body, "permissions"), ips);
             let mut entry = listed(&key);
@@ -282,7 +298,9 @@ fn manage(
                 return Some(refused(100400, "Invalid parameter: no such API key"));
             }
             state.revoke(&api_key);
-            Some(CannedAnswer::ok(json!({ "code": 0, "timestamp": 1_702_021_810_315_i64 })))
+            Some(CannedAnswer::ok(
+                json!({ "code": 0, "timestamp": 1_702_021_810_315_i64 }),
+            ))
         }
         _ => None,
     }
