@@ -790,7 +790,7 @@ mod tests {
             Permission::KeyManagement,
             Permission::Other("6".into()),
         ] {
-            let err = codes_for(&[refused.clone()]).unwrap_err();
+            let err = codes_for(std::slice::from_ref(&refused)).unwrap_err();
             assert!(matches!(err, Error::Config { .. }), "{refused}: {err}");
         }
     }
