@@ -676,6 +676,7 @@ async fn rotation_works_on_every_exchange_that_manages_keys() {
         ExchangeId::Gate,
         ExchangeId::Mexc,
         ExchangeId::Bitget,
+        ExchangeId::Bingx,
     ]
     .into_iter()
     .filter(|expected| expected.is_supported())
