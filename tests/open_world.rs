@@ -38,7 +38,7 @@ fn no_new_denial(id: ExchangeId, before: &KeyInfo, after: &KeyInfo, what: &str) 
 }
 
 fn scenario_strategy() -> impl Strategy<Value = (ExchangeId, Scenario)> {
-    let supported = ExchangeId::supported();
+    let supported = testkit::inspectable_exchanges();
     (0..supported.len(), 0..WORKING.len()).prop_map(move |(e, s)| (supported[e], WORKING[s]))
 }
 

@@ -3,7 +3,6 @@
 //! passphrase in clear. Its own test binary, since it sets process-wide variables.
 
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
-use exchange_keys::ExchangeId;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -28,7 +27,7 @@ async fn loopback_requests_ignore_proxy_variables() {
     std::env::remove_var("NO_PROXY");
     std::env::remove_var("no_proxy");
 
-    for id in ExchangeId::supported() {
+    for id in exchange_keys::testkit::inspectable_exchanges() {
         let sim = SimulatedExchange::start(id, Scenario::ReadOnly)
             .await
             .unwrap();

@@ -591,16 +591,16 @@ impl KeyAdapter for VenueAdapter {
     }
 
     async fn key_info(&self) -> Result<KeyInfo> {
-        // An exchange whose API describes no key (Bitstamp) is never sent a request for it.
-        if !self.capabilities().key_info.is_available() {
-            return Err(self.unsupported(Operation::KeyInfo));
-        }
         if let Some(why) = self.venue.key_info_unavailable(self.pipeline.environment) {
             return Err(Error::Unsupported {
                 exchange: self.venue.exchange(),
                 operation: Operation::KeyInfo,
                 manual_step: why.to_owned(),
             });
+        }
+        // An exchange whose API describes no key (Bitstamp) is never sent a request for it.
+        if !self.capabilities().key_info.is_available() {
+            return Err(self.unsupported(Operation::KeyInfo));
         }
         let outcome = match self.venue.fetch_key_info(self).await {
             Ok((payload, context)) => key_info_from(self.venue, payload, self.api_key())

@@ -70,7 +70,7 @@ pub struct Setup {
 #[non_exhaustive]
 pub enum Reading {
     /// [`KeyAdapter::key_info`]'s answer.
-    Key(KeyInfo),
+    Key(Box<KeyInfo>),
     /// [`KeyAdapter::revoke_all`]'s answer.
     RevokedAll(RevokedAll),
 }
@@ -266,7 +266,10 @@ impl Subject {
     /// a new adapter.
     pub async fn read(&self, adapter: &dyn KeyAdapter) -> Result<Reading> {
         if adapter.capabilities().key_info.is_available() {
-            return adapter.key_info().await.map(Reading::Key);
+            return adapter
+                .key_info()
+                .await
+                .map(|info| Reading::Key(Box::new(info)));
         }
         adapter
             .revoke_all(RevokeAllConfirm::IUnderstandEveryKeyOnEveryAccountDies)
@@ -759,7 +762,8 @@ async fn refusals_mean_the_same_through_the_kill_switch(subject: &Subject) {
             "{id}: cut off: {err}"
         );
     }
-    let refusals: [(Scenario, fn(&Error) -> bool); 3] = [
+    type Expected = fn(&Error) -> bool;
+    let refusals: [(Scenario, Expected); 3] = [
         (Scenario::InvalidKey, |err| {
             matches!(
                 err.auth_reason(),

@@ -51,6 +51,15 @@ fn simulation(exchange: ExchangeId) -> Result<Simulation> {
     })
 }
 
+/// The exchanges of this build whose API describes a key (every one but Bitstamp, whose only
+/// call is the kill switch): what tests that inspect keys across exchanges iterate over.
+pub fn inspectable_exchanges() -> Vec<ExchangeId> {
+    ExchangeId::supported()
+        .into_iter()
+        .filter(|id| id.capabilities().is_some_and(|c| c.key_info.is_available()))
+        .collect()
+}
+
 /// The fake credentials a simulated exchange expects. For Binance these are the example key
 /// pair from Binance's own documentation.
 pub fn credentials(exchange: ExchangeId) -> Result<Credentials> {

@@ -115,17 +115,18 @@ async fn pages(
         if !more {
             return Ok(all);
         }
-        let next =
-            match payload.get("cursor") {
-                Some(Value::String(text)) if !text.trim().is_empty() => text.trim().to_owned(),
-                Some(Value::Number(number)) => number.to_string(),
-                _ => return Err(Error::decode(
+        let next = match payload.get("cursor") {
+            Some(Value::String(text)) if !text.trim().is_empty() => text.trim().to_owned(),
+            Some(Value::Number(number)) => number.to_string(),
+            _ => {
+                return Err(Error::decode(
                     format!(
                         "the {what} say there is a next page but give no `cursor` to ask for it"
                     ),
                     context,
-                )),
-            };
+                ))
+            }
+        };
         if cursor.as_deref() == Some(next.as_str()) {
             return Err(Error::decode(
                 format!("the next page of {what} has the same cursor as the last: the list does not page"),
@@ -176,14 +177,16 @@ async fn keys_of(adapter: &VenueAdapter, entry: Value) -> Result<Vec<KeyInfo>> {
     .await;
     let keys = match listed {
         Ok(keys) => keys,
-        Err(refused @ Error::Rejected { .. }) => return Ok(vec![sub_account_anomaly(
-            entry,
-            Some(&uid),
-            AnomalyKind::Invalid,
-            format!(
+        Err(refused @ Error::Rejected { .. }) => {
+            return Ok(vec![sub_account_anomaly(
+                entry,
+                Some(&uid),
+                AnomalyKind::Invalid,
+                format!(
                 "Bitget refused to list this sub-account's keys ({refused}): see them on {BY_HAND}"
             ),
-        )]),
+            )])
+        }
         Err(other) => return Err(other),
     };
     Ok(keys

@@ -1,16 +1,15 @@
 //! Bitstamp: no key inspection at all, and one management call, the kill switch.
 //!
 //! Bitstamp's API has no endpoint that describes a key: its permissions, IP whitelist, label
-//! and dates live only on bitstamp.net (Settings > API access). [`KeyAdapter::key_info`]
-//! (crate::KeyAdapter::key_info) is therefore [`Unsupported`](crate::Error::Unsupported) with
+//! and dates live only on bitstamp.net (Settings > API access). [`KeyAdapter::key_info`] is
+//! therefore [`Unsupported`](crate::Error::Unsupported) with
 //! that reason, and never sends a request; an audit reports the key as not inspected, with the
 //! manual step, rather than guessing from a call that happens to work.
 //!
 //! `POST /api/v2/revoke_all_api_keys/` revokes every API key of the login, on the main account
 //! and on every sub-account, the caller's own included
 //! (<https://www.bitstamp.net/api/#tag/API-keys>; changelog 2023-09-29, "kill switch"). It is
-//! [`KeyAdapter::revoke_all`](crate::KeyAdapter::revoke_all), behind
-//! [`RevokeAllConfirm`](crate::RevokeAllConfirm); the breach response offers it last, with a
+//! [`KeyAdapter::revoke_all`], behind [`RevokeAllConfirm`]; the breach response offers it last, with a
 //! confirmation that says so. Bitstamp cannot revoke, create, change or list one key through
 //! the API.
 //!

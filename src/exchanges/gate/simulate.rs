@@ -151,6 +151,17 @@ fn strings(value: Option<&Value>) -> Vec<String> {
 }
 
 /// A held key as `sub_accounts/{user_id}/keys` lists it.
+/// The documented sub-account's documented keys, less those revoked.
+fn documented_keys(state: &SimulatedState) -> Vec<Value> {
+    fixture(SUB_ACCOUNT_KEYS)
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|k| !k["key"].as_str().is_some_and(|key| state.is_revoked(key)))
+        .collect()
+}
+
 fn listed(key: &SimulatedKey) -> Value {
     let user_id: u64 = key
         .sub_account
@@ -244,10 +255,7 @@ fn manage(
     match (request.method.as_str(), key_id) {
         ("GET", None) => {
             let mut entries: Vec<Value> = if documented {
-                fixture(SUB_ACCOUNT_KEYS)
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
+                documented_keys(state)
             } else {
                 Vec::new()
             };
@@ -269,15 +277,19 @@ fn manage(
             let held = mine(state).into_iter().find(|k| k.api_key == key_id);
             let held = match held {
                 Some(held) => held,
-                None if method == "GET" && documented => {
-                    return Some(
-                        fixture(SUB_ACCOUNT_KEYS)
-                            .as_array()
-                            .and_then(|list| {
-                                list.iter().find(|k| k["key"] == key_id.as_str()).cloned()
-                            })
-                            .map_or_else(not_found, CannedAnswer::ok),
-                    )
+                // A key of the documented list: read or deleted like a held one.
+                None if documented => {
+                    let entry = documented_keys(state)
+                        .into_iter()
+                        .find(|k| k["key"] == key_id.as_str());
+                    return Some(match (method, entry) {
+                        ("GET", Some(entry)) => CannedAnswer::ok(entry),
+                        ("DELETE", Some(_)) => {
+                            state.revoke(&key_id);
+                            CannedAnswer::with_status(204, Value::Null)
+                        }
+                        _ => not_found(),
+                    });
                 }
                 None => return Some(not_found()),
             };

@@ -177,9 +177,7 @@ fn manage(
     match (request.method.as_str(), request.path.as_str()) {
         // A key created through the API describes itself, not the scenario's master key.
         ("GET", KEY_INFO) => {
-            let key = state
-                .key(request.header("x-mexc-apikey")?)?
-                .clone();
+            let key = state.key(request.header("x-mexc-apikey")?)?.clone();
             Some(CannedAnswer::ok(patched(
                 &fixture(DOCUMENTED),
                 json!({
