@@ -212,6 +212,7 @@ async fn a_refused_kill_switch_is_a_clear_refusal_naming_the_code() {
     assert_eq!(err.context().unwrap().code.as_deref(), Some("400.002"));
 }
 
+#[cfg(feature = "bybit")]
 #[tokio::test]
 async fn the_breach_response_pulls_the_kill_switch_last_behind_a_confirmation_that_says_so() {
     let (bitstamp, kill) = start(Scenario::Trading).await;

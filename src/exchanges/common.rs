@@ -308,6 +308,83 @@ pub(crate) fn take_envelope_field(payload: Value, name: &str) -> Result<Value, S
     }
 }
 
+/// Upper-case letters, for [`new_passphrase`].
+pub(crate) const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+/// Lower-case letters, for [`new_passphrase`].
+pub(crate) const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
+/// Digits, for [`new_passphrase`].
+pub(crate) const DIGITS: &[u8] = b"0123456789";
+
+/// A new key's passphrase of `len` characters from the system's random source: one character
+/// of each of `classes` (exchanges ask for one of each), the rest from all of them, shuffled,
+/// every draw without modulo bias. Never logged; the caller hands it over in `NewKey`.
+#[cfg_attr(
+    not(any(feature = "okx", feature = "bitget", feature = "kucoin")),
+    allow(dead_code)
+)]
+pub(crate) fn new_passphrase(
+    exchange: crate::ExchangeId,
+    classes: &[&[u8]],
+    len: usize,
+) -> crate::error::Result<secrecy::SecretString> {
+    let mut dice = Dice {
+        exchange,
+        buffer: zeroize::Zeroizing::new([0; 32]),
+        used: 0,
+    };
+    let all: Vec<u8> = classes.concat();
+    let mut chars = zeroize::Zeroizing::new(Vec::with_capacity(len));
+    for class in classes {
+        chars.push(class[dice.below(class.len())?]);
+    }
+    while chars.len() < len {
+        chars.push(all[dice.below(all.len())?]);
+    }
+    // Fisher–Yates: the classes' characters end up anywhere.
+    for i in (1..chars.len()).rev() {
+        let j = dice.below(i + 1)?;
+        chars.swap(i, j);
+    }
+    let text: String = chars.iter().map(|&byte| char::from(byte)).collect();
+    Ok(secrecy::SecretString::from(text))
+}
+
+/// Uniform draws from the system's random source, a buffer at a time.
+struct Dice {
+    exchange: crate::ExchangeId,
+    buffer: zeroize::Zeroizing<[u8; 32]>,
+    used: usize,
+}
+
+impl Dice {
+    fn byte(&mut self) -> crate::error::Result<u8> {
+        if self.used == 0 || self.used == self.buffer.len() {
+            getrandom::getrandom(self.buffer.as_mut()).map_err(|e| {
+                crate::error::Error::config(
+                    self.exchange,
+                    format!("the system's random source failed: {e}"),
+                )
+            })?;
+            self.used = 0;
+        }
+        let byte = self.buffer[self.used];
+        self.used += 1;
+        Ok(byte)
+    }
+
+    /// A number below `n` (1..=256), without modulo bias: bytes at or above the largest
+    /// multiple of `n` are drawn again.
+    fn below(&mut self, n: usize) -> crate::error::Result<usize> {
+        let limit = 256 - 256 % n;
+        loop {
+            let byte = usize::from(self.byte()?);
+            if byte < limit {
+                return Ok(byte % n);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

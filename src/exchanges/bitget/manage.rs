@@ -19,12 +19,11 @@
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
-use zeroize::Zeroizing;
 
 use super::{map, wire, Bitget, KEY_INFO};
 use crate::adapter::{KeyAdapter, KeyRef, NewKey, NewKeySpec, Operation, Revoked};
 use crate::error::{AuthReason, Error, ErrorContext, Result};
-use crate::exchanges::common::{Field, Text};
+use crate::exchanges::common::{self, Field, Text, DIGITS, LOWER, UPPER};
 use crate::exchanges::venue::{self, same_addresses, DiscardedKey, VenueAdapter};
 use crate::model::{
     AccountKind, Anomaly, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported,
@@ -472,67 +471,14 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .finish()
 }
 
-/// Characters of a new key's passphrase: Bitget asks for "8 to 32 characters of letters and
-/// numbers".
-const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
-const DIGITS: &[u8] = b"0123456789";
-/// The longest passphrase Bitget accepts: 32 characters of 62 give about 190 bits.
+/// The longest passphrase Bitget accepts ("8 to 32 characters of letters and numbers"): 32
+/// characters of 62 give about 190 bits.
 const PASSPHRASE_LEN: usize = 32;
 
-/// A new passphrase from the system's random source: a letter of each case and a digit
-/// (a combination of letters and numbers), the rest from all of them, shuffled.
+/// A new passphrase: a letter of each case and a digit (a combination of letters and
+/// numbers), the rest from all of them.
 pub(super) fn new_passphrase() -> Result<SecretString> {
-    let mut dice = Dice::default();
-    let all: Vec<u8> = [UPPER, LOWER, DIGITS].concat();
-    let mut chars = Zeroizing::new(Vec::with_capacity(PASSPHRASE_LEN));
-    for class in [UPPER, LOWER, DIGITS] {
-        chars.push(class[dice.below(class.len())?]);
-    }
-    while chars.len() < PASSPHRASE_LEN {
-        chars.push(all[dice.below(all.len())?]);
-    }
-    for i in (1..chars.len()).rev() {
-        let j = dice.below(i + 1)?;
-        chars.swap(i, j);
-    }
-    let text: String = chars.iter().map(|&byte| char::from(byte)).collect();
-    Ok(SecretString::from(text))
-}
-
-/// Uniform draws from the system's random source, a buffer at a time.
-#[derive(Default)]
-struct Dice {
-    buffer: Zeroizing<[u8; 32]>,
-    used: usize,
-}
-
-impl Dice {
-    fn byte(&mut self) -> Result<u8> {
-        if self.used == 0 || self.used == self.buffer.len() {
-            getrandom::getrandom(self.buffer.as_mut()).map_err(|e| {
-                Error::config(
-                    ExchangeId::Bitget,
-                    format!("the system's random source failed: {e}"),
-                )
-            })?;
-            self.used = 0;
-        }
-        let byte = self.buffer[self.used];
-        self.used += 1;
-        Ok(byte)
-    }
-
-    /// A number below `n` (1..=256), without modulo bias.
-    fn below(&mut self, n: usize) -> Result<usize> {
-        let limit = 256 - 256 % n;
-        loop {
-            let byte = usize::from(self.byte()?);
-            if byte < limit {
-                return Ok(byte % n);
-            }
-        }
-    }
+    common::new_passphrase(ExchangeId::Bitget, &[UPPER, LOWER, DIGITS], PASSPHRASE_LEN)
 }
 
 #[cfg(test)]

@@ -20,11 +20,11 @@
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
-use zeroize::Zeroizing;
 
 use super::{map, wire, Kucoin, KEY_INFO};
 use crate::adapter::{KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, Revoked};
 use crate::error::{Error, ErrorContext, Result};
+use crate::exchanges::common::{self, DIGITS, LOWER, UPPER};
 use crate::exchanges::venue::{self, consistent_addresses, DiscardedKey, VenueAdapter};
 use crate::model::{
     AccountKind, Anomaly, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported,
@@ -674,34 +674,14 @@ fn ip_param(ips: &[String]) -> Result<String> {
     Ok(entries.join(","))
 }
 
-/// Characters of a new key's passphrase: KuCoin takes 7 to 32 characters without spaces. Letters
-/// and digits only, so that it reads the same in a JSON body and in the delete call's query.
-const PASSPHRASE_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-/// The longest passphrase KuCoin takes: 32 characters of 62 give about 190 bits.
+/// The longest passphrase KuCoin takes (7 to 32 characters without spaces): 32 characters of 62
+/// give about 190 bits.
 const PASSPHRASE_LEN: usize = 32;
 
-/// A new passphrase from the system's random source.
+/// A new passphrase of letters and digits only, so that it reads the same in a JSON body and in
+/// the delete call's query.
 pub(super) fn new_passphrase() -> Result<SecretString> {
-    // Bytes at or above the largest multiple of 62 are drawn again: no modulo bias.
-    let limit = 256 - 256 % PASSPHRASE_CHARS.len();
-    let mut chars = Zeroizing::new(String::with_capacity(PASSPHRASE_LEN));
-    let mut buffer = Zeroizing::new([0u8; 64]);
-    while chars.len() < PASSPHRASE_LEN {
-        getrandom::getrandom(buffer.as_mut()).map_err(|e| {
-            Error::config(
-                ExchangeId::Kucoin,
-                format!("the system's random source failed: {e}"),
-            )
-        })?;
-        for &byte in buffer.iter() {
-            if chars.len() < PASSPHRASE_LEN && usize::from(byte) < limit {
-                chars.push(char::from(
-                    PASSPHRASE_CHARS[usize::from(byte) % PASSPHRASE_CHARS.len()],
-                ));
-            }
-        }
-    }
-    Ok(SecretString::from(chars.as_str().to_owned()))
+    common::new_passphrase(ExchangeId::Kucoin, &[UPPER, LOWER, DIGITS], PASSPHRASE_LEN)
 }
 
 #[cfg(test)]

@@ -11,12 +11,11 @@
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Map, Value};
-use zeroize::Zeroizing;
 
 use super::{map, wire, Okx, KEY_INFO};
 use crate::adapter::{KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, Revoked};
 use crate::error::{Error, ErrorContext, Result};
-use crate::exchanges::common::Field;
+use crate::exchanges::common::{self, Field, DIGITS, LOWER, UPPER};
 use crate::exchanges::venue::{self, same_addresses, DiscardedKey, VenueAdapter};
 use crate::model::{
     AccountKind, Anomaly, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported,
@@ -571,79 +570,20 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .finish()
 }
 
-/// Characters of a new key's passphrase. OKX asks for 8 to 32 characters with at least one
-/// digit, one upper-case letter, one lower-case letter and one special character; the special
-/// characters are those its documentation names as examples (`! @ # $ %`).
-const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
-const DIGITS: &[u8] = b"0123456789";
+/// OKX asks for 8 to 32 characters with at least one digit, one upper-case letter, one
+/// lower-case letter and one special character; the special characters are those its
+/// documentation names as examples (`! @ # $ %`).
 const SPECIAL: &[u8] = b"!@#$%";
 /// The longest passphrase OKX accepts: 32 characters of 67 give about 194 bits.
 const PASSPHRASE_LEN: usize = 32;
 
-/// A new passphrase from the system's random source: one character of each class OKX asks
-/// for, the rest from all of them, shuffled.
+/// A new passphrase with one character of each class OKX asks for.
 pub(super) fn new_passphrase() -> Result<SecretString> {
-    let mut dice = Dice::default();
-    let all: Vec<u8> = [UPPER, LOWER, DIGITS, SPECIAL].concat();
-    let mut chars = Zeroizing::new(Vec::with_capacity(PASSPHRASE_LEN));
-    for class in [UPPER, LOWER, DIGITS, SPECIAL] {
-        chars.push(class[dice.below(class.len())?]);
-    }
-    while chars.len() < PASSPHRASE_LEN {
-        chars.push(all[dice.below(all.len())?]);
-    }
-    // Fisher–Yates: the classes' characters end up anywhere.
-    for i in (1..chars.len()).rev() {
-        let j = dice.below(i + 1)?;
-        chars.swap(i, j);
-    }
-    let text: String = chars.iter().map(|&byte| char::from(byte)).collect();
-    Ok(SecretString::from(text))
-}
-
-/// Uniform draws from the system's random source, a buffer at a time.
-struct Dice {
-    buffer: Zeroizing<[u8; 32]>,
-    used: usize,
-}
-
-impl Default for Dice {
-    fn default() -> Self {
-        Dice {
-            buffer: Zeroizing::new([0; 32]),
-            used: 0,
-        }
-    }
-}
-
-impl Dice {
-    fn byte(&mut self) -> Result<u8> {
-        if self.used == 0 || self.used == self.buffer.len() {
-            getrandom::getrandom(self.buffer.as_mut()).map_err(|e| {
-                Error::config(
-                    ExchangeId::Okx,
-                    format!("the system's random source failed: {e}"),
-                )
-            })?;
-            self.used = 0;
-        }
-        let byte = self.buffer[self.used];
-        self.used += 1;
-        Ok(byte)
-    }
-
-    /// A number below `n` (1..=256), without modulo bias: bytes at or above the largest
-    /// multiple of `n` are drawn again.
-    fn below(&mut self, n: usize) -> Result<usize> {
-        let limit = 256 - 256 % n;
-        loop {
-            let byte = usize::from(self.byte()?);
-            if byte < limit {
-                return Ok(byte % n);
-            }
-        }
-    }
+    common::new_passphrase(
+        ExchangeId::Okx,
+        &[UPPER, LOWER, DIGITS, SPECIAL],
+        PASSPHRASE_LEN,
+    )
 }
 
 #[cfg(test)]
