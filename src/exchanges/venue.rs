@@ -193,6 +193,45 @@ fn check_allowed_ips(exchange: ExchangeId, allowed_ips: &[String]) -> Result<()>
     Err(Error::config(exchange, why))
 }
 
+/// The addresses a new key or a change names, one entry each (an entry may itself be a comma
+/// list), refused when there are more than the exchange binds to a key (`limit`, with `note`,
+/// such as the exchange's code, after it). Nothing is sent when this fails.
+#[cfg_attr(
+    not(any(
+        feature = "okx",
+        feature = "htx",
+        feature = "kucoin",
+        feature = "mexc",
+        feature = "bingx",
+        feature = "bitget"
+    )),
+    allow(dead_code)
+)]
+pub(crate) fn bounded_addresses<'a>(
+    exchange: ExchangeId,
+    ips: &'a [String],
+    limit: usize,
+    note: &str,
+) -> Result<Vec<&'a str>> {
+    let entries: Vec<&str> = ips
+        .iter()
+        .flat_map(|entry| entry.split(','))
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .collect();
+    if entries.len() > limit {
+        return Err(Error::config(
+            exchange,
+            format!(
+                "{} binds at most {limit} addresses to a key{note}; {} given: nothing was sent",
+                exchange.display_name(),
+                entries.len()
+            ),
+        ));
+    }
+    Ok(entries)
+}
+
 /// Whether `shown` is an allowlist of exactly the entries of `wanted`: each holds every entry
 /// of the other. A new or changed key is handed over only when the exchange shows this.
 pub(crate) fn same_addresses(shown: &IpRestriction, wanted: &IpRestriction) -> bool {

@@ -706,23 +706,8 @@ fn codes_for(permissions: &[Permission]) -> Result<Vec<u8>> {
 
 /// The addresses, one per entry (a comma-separated entry is split), at most [`MAX_IPS`].
 fn ip_list(ips: &[String]) -> Result<Vec<String>> {
-    let entries: Vec<String> = ips
-        .iter()
-        .flat_map(|entry| entry.split(','))
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if entries.len() > MAX_IPS {
-        return Err(Error::config(
-            ExchangeId::Bingx,
-            format!(
-                "BingX binds at most {MAX_IPS} addresses to a key; {} given: nothing was sent",
-                entries.len()
-            ),
-        ));
-    }
-    Ok(entries)
+    let entries = venue::bounded_addresses(ExchangeId::Bingx, ips, MAX_IPS, "")?;
+    Ok(entries.into_iter().map(str::to_owned).collect())
 }
 
 /// `subUid` as the number BingX's parameter table types it (`long`).

@@ -428,22 +428,10 @@ fn note_param(label: &str) -> Result<String> {
 
 /// The `ips` parameter: at most [`MAX_IPS`] IPv4 addresses ("Only supports IPv4").
 fn ip_param(ips: &[String]) -> Result<Vec<String>> {
-    let entries: Vec<String> = ips
-        .iter()
-        .flat_map(|entry| entry.split(','))
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
+    let entries: Vec<String> = venue::bounded_addresses(ExchangeId::Bitget, ips, MAX_IPS, "")?
+        .into_iter()
         .map(str::to_owned)
         .collect();
-    if entries.len() > MAX_IPS {
-        return Err(Error::config(
-            ExchangeId::Bitget,
-            format!(
-                "Bitget binds at most {MAX_IPS} addresses to a key; {} given: nothing was sent",
-                entries.len()
-            ),
-        ));
-    }
     if let Some(v6) = entries.iter().find(|entry| entry.contains(':')) {
         return Err(Error::config(
             ExchangeId::Bitget,

@@ -571,22 +571,7 @@ fn wants_trade(permissions: &[Permission]) -> Result<bool> {
 
 /// `ipAddresses`: the addresses, comma-separated, at most [`MAX_IPS`].
 fn ip_param(ips: &[String]) -> Result<String> {
-    let entries: Vec<&str> = ips
-        .iter()
-        .flat_map(|entry| entry.split(','))
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-        .collect();
-    if entries.len() > MAX_IPS {
-        return Err(Error::config(
-            ExchangeId::Htx,
-            format!(
-                "HTX binds at most {MAX_IPS} addresses to a key; {} given: nothing was sent",
-                entries.len()
-            ),
-        ));
-    }
-    Ok(entries.join(","))
+    Ok(crate::exchanges::venue::bounded_addresses(ExchangeId::Htx, ips, MAX_IPS, "")?.join(","))
 }
 
 /// Adds what the caller must do to HTX's refusals of key management.

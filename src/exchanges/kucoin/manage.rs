@@ -656,22 +656,7 @@ fn current_rights(info: &KeyInfo) -> Result<(String, Vec<Permission>)> {
 
 /// The `ipWhitelist` parameter: the addresses, comma-separated, at most [`MAX_IPS`].
 fn ip_param(ips: &[String]) -> Result<String> {
-    let entries: Vec<&str> = ips
-        .iter()
-        .flat_map(|entry| entry.split(','))
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-        .collect();
-    if entries.len() > MAX_IPS {
-        return Err(Error::config(
-            ExchangeId::Kucoin,
-            format!(
-                "KuCoin binds at most {MAX_IPS} addresses to a key; {} given: nothing was sent",
-                entries.len()
-            ),
-        ));
-    }
-    Ok(entries.join(","))
+    Ok(venue::bounded_addresses(ExchangeId::Kucoin, ips, MAX_IPS, "")?.join(","))
 }
 
 /// The longest passphrase KuCoin takes (7 to 32 characters without spaces): 32 characters of 62

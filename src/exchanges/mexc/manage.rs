@@ -485,22 +485,7 @@ fn tokens_for(permissions: &[Permission]) -> Result<Vec<&'static str>> {
 
 /// The `ip` parameter: the addresses, comma-separated, at most [`MAX_IPS`].
 fn ip_param(ips: &[String]) -> Result<String> {
-    let entries: Vec<&str> = ips
-        .iter()
-        .flat_map(|entry| entry.split(','))
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-        .collect();
-    if entries.len() > MAX_IPS {
-        return Err(Error::config(
-            ExchangeId::Mexc,
-            format!(
-                "MEXC binds at most {MAX_IPS} addresses to a key; {} given: nothing was sent",
-                entries.len()
-            ),
-        ));
-    }
-    Ok(entries.join(","))
+    Ok(venue::bounded_addresses(ExchangeId::Mexc, ips, MAX_IPS, "")?.join(","))
 }
 
 fn code_of(error: &Error) -> Option<&str> {

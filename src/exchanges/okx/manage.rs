@@ -524,22 +524,7 @@ fn wants_trade(permissions: &[Permission]) -> Result<bool> {
 
 /// The `ip` parameter: the addresses, comma-separated, at most [`MAX_IPS`].
 fn ip_param(ips: &[String]) -> Result<String> {
-    let entries: Vec<&str> = ips
-        .iter()
-        .flat_map(|entry| entry.split(','))
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-        .collect();
-    if entries.len() > MAX_IPS {
-        return Err(Error::config(
-            ExchangeId::Okx,
-            format!(
-                "OKX binds at most {MAX_IPS} addresses to a key (code 59503); {} given: nothing was sent",
-                entries.len()
-            ),
-        ));
-    }
-    Ok(entries.join(","))
+    Ok(venue::bounded_addresses(ExchangeId::Okx, ips, MAX_IPS, " (code 59503)")?.join(","))
 }
 
 /// Adds what the caller must do to OKX's refusals of key management.
