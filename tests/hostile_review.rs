@@ -456,3 +456,161 @@ async fn bitstamp_a_kill_switch_answer_echoing_the_secret_is_scrubbed() {
     let text = format!("{revoked:?} {}", serde_json::to_string(&revoked).unwrap());
     assert_clean("the kill switch's outcome", &text, &[&secret]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// HTX: the parent's one-time code
+
+const HTX_SUB_USER: &str = "132208121";
+const HTX_SECRET: &str = "c405c550-6fa0583b-fb4bc38e-d317e";
+const HTX_CODE: &str = "246810";
+
+#[derive(Debug)]
+struct Factor(std::result::Result<&'static str, ()>, Arc<Mutex<usize>>);
+
+#[async_trait::async_trait]
+impl exchange_keys::SecondFactor for Factor {
+    async fn answer(
+        &self,
+        _: &exchange_keys::Challenge,
+    ) -> exchange_keys::Result<secrecy::SecretString> {
+        *self.1.lock().unwrap() += 1;
+        match self.0 {
+            Ok(code) => Ok(code.into()),
+            Err(()) => Err(exchange_keys::Error::AuthRejected {
+                reason: exchange_keys::AuthReason::SecondFactorRequired,
+                context: Box::new(exchange_keys::ErrorContext::new(ExchangeId::Htx)),
+            }),
+        }
+    }
+}
+
+fn htx(server: &MockServer, code: std::result::Result<&'static str, ()>) -> Arc<dyn KeyAdapter> {
+    builder_for(ExchangeId::Htx, server)
+        .retry(eager_retries())
+        .rate_limit(None)
+        .second_factor(Factor(code, Arc::default()))
+        .build()
+        .unwrap()
+}
+
+fn htx_spec(rights: Vec<Permission>) -> NewKeySpec {
+    NewKeySpec::new("bot", rights)
+        .allowed_ips(["1.1.1.1", "1.1.1.2"])
+        .sub_account(HTX_SUB_USER)
+}
+
+async fn htx_answering_create(answer: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/sub-user/api-key-generation"))
+        .respond_with(answer)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/sub-user/api-key-deletion"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"code": 200, "data": null})))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn htx_created(permission: &str) -> Value {
+    json!({"code": 200, "data": {
+        "accessKey": "2b55df29-vf25treb80-1535713d-8aea2",
+        "secretKey": HTX_SECRET,
+        "note": "bot", "permission": permission, "ipAddresses": "1.1.1.1,1.1.1.2"
+    }})
+}
+
+/// Handled: a second factor that fails, or answers nothing usable, sends nothing.
+#[tokio::test]
+async fn htx_a_failing_or_empty_second_factor_sends_nothing() {
+    for code in [
+        Err(()),
+        Ok(""),
+        Ok("      "),
+        Ok("12345"),
+        Ok("1234567"),
+        Ok("12 345"),
+    ] {
+        let server = htx_answering_create(ResponseTemplate::new(200)).await;
+        let err = htx(&server, code)
+            .create_key(&htx_spec(vec![Permission::Read]))
+            .await
+            .unwrap_err();
+        assert!(
+            server.received_requests().await.unwrap().is_empty(),
+            "{code:?}: {err}"
+        );
+        assert!(!err.is_outcome_unknown(), "{code:?}: {err}");
+    }
+}
+
+/// Handled: the code echoed in a refusal, in a request id, or in the create answer itself is in
+/// no error and no log line.
+#[tokio::test]
+async fn htx_an_echoed_one_time_code_is_in_no_error_or_log_line() {
+    for answer in [
+        ResponseTemplate::new(200).set_body_json(json!({
+            "code": 1003, "message": format!("otpToken {HTX_CODE} is not valid"), "data": null
+        })),
+        ResponseTemplate::new(200)
+            .insert_header("x-request-id", HTX_CODE)
+            .set_body_json(
+                json!({"code": 2002, "message": "bad", "data": HTX_CODE.parse::<u64>().unwrap()}),
+            ),
+        ResponseTemplate::new(200).set_body_json({
+            let mut created = htx_created("readOnly,withdraw");
+            created["data"]["note"] = HTX_CODE.into();
+            created["data"][HTX_CODE] = json!({"otpToken": HTX_CODE});
+            created
+        }),
+    ] {
+        let server = htx_answering_create(answer).await;
+        let logs = Logs::default();
+        let err = {
+            let _guard = logs.install();
+            htx(&server, Ok(HTX_CODE))
+                .create_key(&htx_spec(vec![Permission::Read]))
+                .await
+                .unwrap_err()
+        };
+        assert_clean(
+            "the error",
+            &format!("{err} {err:?}"),
+            &[HTX_CODE, HTX_SECRET],
+        );
+        assert_clean("a log line", &logs.text(), &[HTX_CODE, HTX_SECRET]);
+    }
+}
+
+/// FINDING (fixed): a create answer whose `permission` lists nothing (`""`, `","`) was read as
+/// "read-only": no token beyond reading and trading, and no `trade`. HTX lists `readOnly` for
+/// every key, so an empty list shows nothing of the key's rights; the key is deleted.
+#[tokio::test]
+async fn htx_a_create_answer_listing_no_right_is_not_read_as_read_only() {
+    for permission in ["", " ", ",", " , "] {
+        let server =
+            htx_answering_create(ResponseTemplate::new(200).set_body_json(htx_created(permission)))
+                .await;
+        let outcome = htx(&server, Ok(HTX_CODE))
+            .create_key(&htx_spec(vec![Permission::Read]))
+            .await;
+        let err = match outcome {
+            Ok(key) => panic!("`{permission}`: handed over as read-only: {key:?}"),
+            Err(err) => err,
+        };
+        assert!(
+            err.to_string().contains("was deleted"),
+            "{permission}: {err}"
+        );
+    }
+    // The documented read-only answer is handed over.
+    let server =
+        htx_answering_create(ResponseTemplate::new(200).set_body_json(htx_created("readOnly")))
+            .await;
+    htx(&server, Ok(HTX_CODE))
+        .create_key(&htx_spec(vec![Permission::Read]))
+        .await
+        .unwrap();
+}
