@@ -614,3 +614,78 @@ async fn htx_a_create_answer_listing_no_right_is_not_read_as_read_only() {
         .await
         .unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Breach response: the kill switch is pulled only with the phrase that names it
+
+/// Handled: a phrase that leaves the kill switch out (or changes its case, or names the keys
+/// only) executes nothing at all; only the exact phrase pulls it, once, after the other steps.
+#[tokio::test]
+async fn breach_a_phrase_omitting_the_kill_switch_pulls_nothing() {
+    use exchange_keys::manage::breach::{self, Action, BreachTarget};
+    use exchange_keys::testkit::{Scenario, SimulatedExchange};
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/revoke_all_api_keys/"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"revoked_api_keys": ["k1", "k2"]})),
+        )
+        .mount(&server)
+        .await;
+    let sim = SimulatedExchange::start(ExchangeId::Deribit, Scenario::Trading)
+        .await
+        .unwrap();
+    let targets = vec![
+        BreachTarget {
+            account: "treasury".into(),
+            adapter: adapter(ExchangeId::Bitstamp, &server),
+            include_managed: true,
+        },
+        BreachTarget {
+            account: "bot".into(),
+            adapter: sim.adapter().unwrap(),
+            include_managed: false,
+        },
+    ];
+    let plan = breach::plan(targets).await;
+    let phrase = plan.confirmation();
+    assert!(
+        phrase.contains("every key on every account of bitstamp"),
+        "{phrase}"
+    );
+    assert_eq!(plan.kill_switches(), [ExchangeId::Bitstamp]);
+    let kill = plan
+        .steps
+        .iter()
+        .position(|s| s.action == Action::RevokeAllKeys)
+        .unwrap();
+    assert!(
+        plan.steps[kill + 1..]
+            .iter()
+            .all(|s| matches!(s.action, Action::Manual { .. })),
+        "the kill switch comes after every API step: {:?}",
+        plan.steps
+    );
+    for typed in [
+        "revoke 1 keys on deribit".to_owned(),
+        "revoke 0 keys".to_owned(),
+        phrase
+            .replace("every key on every account of bitstamp", "")
+            .trim()
+            .to_owned(),
+        phrase.replace("bitstamp", "deribit"),
+        phrase.to_uppercase(),
+        format!("{phrase}!"),
+        String::new(),
+    ] {
+        assert!(
+            plan.execute(&typed).await.is_err(),
+            "`{typed}` was accepted"
+        );
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+    plan.execute(&phrase).await.unwrap();
+    let pulls = server.received_requests().await.unwrap().len();
+    assert_eq!(pulls, 1, "the kill switch is pulled exactly once");
+}
