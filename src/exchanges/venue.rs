@@ -253,7 +253,8 @@ pub(crate) fn same_addresses(shown: &IpRestriction, wanted: &IpRestriction) -> b
 ///   with the same one (none is left over);
 /// - an address or network is consistent only with the same address or network; a masked
 ///   pattern with the one address or network whose text it matches, each `*` standing for any
-///   run of characters; two masked patterns with each other only when they read the same.
+///   run of characters, and only if it shows a digit of the address (`*.*.*.*/24` shows none);
+///   two masked patterns with each other only when they read the same.
 ///
 /// Without masked entries this is [`same_addresses`] with counts: the comparison every
 /// exchange with masked lists inherits, for a new key's hand-over and a rotation's check.
@@ -288,10 +289,18 @@ fn entries_consistent(shown: &IpEntry, wanted: &IpEntry) -> bool {
                 (IpEntry::Net(_), _) => shown.to_string(),
                 _ => wanted.to_string(),
             };
-            mask_matches(mask.trim(), &address)
+            reveals_a_digit(mask) && mask_matches(mask.trim(), &address)
         }
         (IpEntry::Pattern(a), IpEntry::Pattern(b)) => a.trim().eq_ignore_ascii_case(b.trim()),
     }
+}
+
+/// Whether a mask shows any digit of its address (the part before a `/`): `*.*.*.*/24` or
+/// `*:*::*` matches every address of its shape, so it shows nothing of the one the key is
+/// bound to and is no evidence of it.
+fn reveals_a_digit(mask: &str) -> bool {
+    let address = mask.split('/').next().unwrap_or_default();
+    address.chars().any(|c| c.is_ascii_hexdigit())
 }
 
 /// Whether `text` reads as `mask` with each run of `*` replaced by some (possibly empty) run of

@@ -199,6 +199,27 @@ impl Pipeline {
         query: String,
         body: String,
     ) -> Result<(Value, ErrorContext)> {
+        // The path carries ids, some of them read from an exchange's answers: each venue checks
+        // its ids, and this is the backstop. A segment `..` or `.`, a `?`, `#` or `%`, or any
+        // character no id has, would send the call (a deletion) somewhere else.
+        let safe = path.starts_with('/')
+            && path.split('/').skip(1).all(|segment| {
+                !segment.is_empty()
+                    && segment != "."
+                    && segment != ".."
+                    && segment
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            });
+        if !safe {
+            return Err(Error::config(
+                conventions.exchange(),
+                format!(
+                    "`{path}` is not a path this crate sends ({}): an id in it is not one; nothing was sent",
+                    endpoint.describe()
+                ),
+            ));
+        }
         let mut template = endpoint.request(query, body)?;
         template.path = std::borrow::Cow::Owned(path);
         self.send(conventions, endpoint, template).await
@@ -267,8 +288,19 @@ impl Pipeline {
                 .after(&error);
             match wait {
                 Some(wait) if started.elapsed() + wait <= self.retry.retry_timeout => {
-                    // `error` went through the scrubber in `exchange_once`.
-                    tracing::debug!(exchange = %self.exchange(), attempts, ?wait, %error, "retrying");
+                    // No text of the answer goes into the line: `exchange_once` scrubbed it of
+                    // this adapter's own secrets, but not of those only a caller knows (a key
+                    // just created, read back: its secret, its passphrase), which an exchange
+                    // may quote in a retryable error. The class and status say enough.
+                    tracing::debug!(
+                        exchange = %self.exchange(),
+                        endpoint = %endpoint.describe(),
+                        attempts,
+                        ?wait,
+                        class = ?error.class(),
+                        http_status = ?error.context().and_then(|c| c.http_status),
+                        "retrying"
+                    );
                     tokio::time::sleep(wait).await;
                 }
                 _ => return Err(error),

@@ -209,6 +209,24 @@ pub(super) async fn create_key(adapter: &VenueAdapter, spec: &NewKeySpec) -> Res
     let secret = text("secret");
     // From here on the new secret is known: no error may carry it.
     let hide = Scrubber::new(secret.as_deref());
+    // The id goes into the paths of the read-back and of the deletion: an id Gate cannot have
+    // (`x/../<another key>`, `k?x`, `k#x`) would send them elsewhere, a deletion to another
+    // key. Nothing more is sent: the key may be on the account, for a person to delete.
+    if let Err(not_an_id) = key_id_of(&api_key) {
+        let cause = Error::decode(
+            "the answer names the new key by an id Gate's keys cannot have, so it can be neither read back nor deleted through the API",
+            context,
+        );
+        let mut error = DiscardedKey {
+            exchange: ExchangeId::Gate,
+            key: &format!("the new key `{api_key}` of sub-account {user_id}"),
+            words: ("deleted", "deleting"),
+            by_hand: &format!("delete it by hand on {BY_HAND}"),
+        }
+        .error(cause, Err(not_an_id));
+        hide.error(&mut error);
+        return Err(error);
+    }
     let refused =
         match &secret {
             None => Some(Error::decode(

@@ -460,6 +460,13 @@ fn shown_differs(entry: &Value, ips: Option<&[String]>, trade: Option<bool>) -> 
         _ if trade.is_none() => return None,
         _ => return Some("HTX's answer does not show the key's rights".to_owned()),
     };
+    // HTX lists `readOnly` for every key: a list of nothing shows nothing, and is not read as
+    // "read-only".
+    if tokens.is_empty() && trade.is_some() {
+        return Some(
+            "HTX's answer does not show the key's rights (an empty `permission`)".to_owned(),
+        );
+    }
     if let Some(other) = tokens
         .iter()
         .find(|token| !same_token(token, "readOnly") && !same_token(token, "trade"))
