@@ -308,6 +308,60 @@ pub(crate) fn take_envelope_field(payload: Value, name: &str) -> Result<Value, S
     }
 }
 
+/// What a sub-account key with one "trade" right beside reading may be given, and what the
+/// refusals say: for exchanges whose sub-account keys are read-only or read-and-trade.
+pub(crate) struct TradeRight<'a> {
+    pub(crate) exchange: crate::ExchangeId,
+    /// The rights the one trade right covers: asking for any of them grants all.
+    pub(crate) covers: &'a [crate::model::Permission],
+    /// Why a right that moves funds is refused.
+    pub(crate) no_funds: &'a str,
+    /// Why managing sub-accounts or keys is refused.
+    pub(crate) no_management: &'a str,
+}
+
+impl TradeRight<'_> {
+    /// Whether `permissions` need the trade right; what it cannot grant is refused before
+    /// anything is sent.
+    #[cfg_attr(
+        not(any(feature = "okx", feature = "htx", feature = "bitget")),
+        allow(dead_code)
+    )]
+    pub(crate) fn wanted(
+        &self,
+        permissions: &[crate::model::Permission],
+    ) -> crate::error::Result<bool> {
+        use crate::model::Permission;
+        let refuse = |why: String| Err(crate::error::Error::config(self.exchange, why));
+        let mut trade = false;
+        for permission in permissions {
+            match permission {
+                Permission::Read => {}
+                covered if self.covers.contains(covered) => trade = true,
+                Permission::Withdraw
+                | Permission::Payment
+                | Permission::InternalTransfer
+                | Permission::UniversalTransfer => {
+                    return refuse(format!(
+                        "{} (`{permission}`): nothing was sent",
+                        self.no_funds
+                    ))
+                }
+                Permission::SubAccountManagement | Permission::KeyManagement => {
+                    return refuse(format!("{}: nothing was sent", self.no_management))
+                }
+                other => {
+                    return refuse(format!(
+                        "{} has no right granting `{other}` to a sub-account key: nothing was sent",
+                        self.exchange.display_name()
+                    ))
+                }
+            }
+        }
+        Ok(trade)
+    }
+}
+
 /// Upper-case letters, for [`new_passphrase`].
 pub(crate) const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 /// Lower-case letters, for [`new_passphrase`].

@@ -232,6 +232,60 @@ pub(crate) fn bounded_addresses<'a>(
     Ok(entries)
 }
 
+/// Whether a listing names `key` (by its public id).
+#[cfg_attr(
+    not(any(
+        feature = "okx",
+        feature = "htx",
+        feature = "kucoin",
+        feature = "mexc",
+        feature = "gate"
+    )),
+    allow(dead_code)
+)]
+pub(crate) fn lists_key(listed: &[KeyInfo], key: &str) -> bool {
+    listed
+        .iter()
+        .any(|info| info.key_id.known().map(|id| id.trim()) == Some(key))
+}
+
+/// The one sub-account (`holders`: those whose listing names `key`) a key was named without:
+/// none or several is a configuration error asking the caller to name it, with `hint` (what the
+/// exchange manages, and how to name the sub-account) and `nothing` (what was not done).
+#[cfg_attr(
+    not(any(
+        feature = "okx",
+        feature = "htx",
+        feature = "kucoin",
+        feature = "mexc",
+        feature = "gate",
+        feature = "bingx"
+    )),
+    allow(dead_code)
+)]
+pub(crate) fn the_one_holder(
+    exchange: ExchangeId,
+    holders: Vec<String>,
+    key: &str,
+    hint: &str,
+    nothing: &str,
+) -> Result<String> {
+    match holders.as_slice() {
+        [holder] => Ok(holder.clone()),
+        [] => Err(Error::config(
+            exchange,
+            format!("no sub-account this key manages lists key `{key}` ({hint}): {nothing}"),
+        )),
+        several => Err(Error::config(
+            exchange,
+            format!(
+                "sub-accounts {} all list key `{key}`: name the one meant (KeyRef::sub_account_key); {nothing}",
+                several.join(", ")
+            ),
+        )),
+    }
+}
+
 /// Whether `shown` is an allowlist of exactly the entries of `wanted`: each holds every entry
 /// of the other. A new or changed key is handed over only when the exchange shows this.
 pub(crate) fn same_addresses(shown: &IpRestriction, wanted: &IpRestriction) -> bool {

@@ -284,17 +284,13 @@ async fn sub_uid_of(
             found.push(uid);
         }
     }
-    match found.as_slice() {
-        [uid] => Ok(uid.clone()),
-        [] => Err(Error::config(
-            ExchangeId::Bingx,
-            format!("no sub-account of this master key lists key `{api_key}` (BingX manages sub-account keys only; name the sub-account in KeyRef::Other::sub_account): {nothing}"),
-        )),
-        uids => Err(Error::config(
-            ExchangeId::Bingx,
-            format!("sub-accounts {} all list a key shown like `{api_key}`: name the one meant in KeyRef::Other::sub_account; {nothing}", uids.join(", ")),
-        )),
-    }
+    venue::the_one_holder(
+        ExchangeId::Bingx,
+        found,
+        api_key,
+        "BingX manages sub-account keys only; name the sub-account in KeyRef::Other::sub_account",
+        nothing,
+    )
 }
 
 /// Creates a key of `spec.sub_account` and hands it over only once BingX shows it bound to

@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use super::{map, wire, Bitget, KEY_INFO};
 use crate::adapter::{KeyAdapter, KeyRef, NewKey, NewKeySpec, Operation, Revoked};
 use crate::error::{AuthReason, Error, ErrorContext, Result};
-use crate::exchanges::common::{self, Field, Text, DIGITS, LOWER, UPPER};
+use crate::exchanges::common::{self, Field, Text, TradeRight, DIGITS, LOWER, UPPER};
 use crate::exchanges::venue::{self, same_addresses, DiscardedKey, VenueAdapter};
 use crate::model::{
     AccountKind, Anomaly, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported,
@@ -372,41 +372,19 @@ fn shown_differs(entry: &Value, ips: &[String], writes: bool) -> Option<String> 
     }
 }
 
-/// Whether `permissions` need a `read_write` key with `uta_trade`; what this crate does not ask
-/// Bitget for is refused before anything is sent. `uta_trade` covers every unified-account
-/// product, so asking for any trading right grants all three.
+/// Whether `permissions` need `read_write` with `uta_trade`: spot, margin and futures trading.
 fn wants_trade(permissions: &[Permission]) -> Result<bool> {
-    let mut trade = false;
-    for permission in permissions {
-        match permission {
-            Permission::Read => {}
-            Permission::SpotTrade | Permission::MarginTrade | Permission::FuturesTrade => {
-                trade = true
-            }
-            Permission::Withdraw
-            | Permission::InternalTransfer
-            | Permission::UniversalTransfer
-            | Permission::Payment => {
-                return Err(Error::config(
-                    ExchangeId::Bitget,
-                    format!("this crate creates no Bitget key that moves funds (`{permission}`): nothing was sent"),
-                ))
-            }
-            Permission::SubAccountManagement | Permission::KeyManagement => {
-                return Err(Error::config(
-                    ExchangeId::Bitget,
-                    "Bitget's management right for sub-account keys (`uta_mgt`) has no documented scope: this crate does not grant it; nothing was sent",
-                ))
-            }
-            other => {
-                return Err(Error::config(
-                    ExchangeId::Bitget,
-                    format!("Bitget has no sub-account key right granting `{other}`: nothing was sent"),
-                ))
-            }
-        }
+    TradeRight {
+        exchange: ExchangeId::Bitget,
+        covers: &[
+            Permission::SpotTrade,
+            Permission::MarginTrade,
+            Permission::FuturesTrade,
+        ],
+        no_funds: "this crate creates no Bitget key that moves funds",
+        no_management: "Bitget's management right for sub-account keys (`uta_mgt`) has no documented scope: this crate does not grant it",
     }
-    Ok(trade)
+    .wanted(permissions)
 }
 
 /// The `note`: "needs to start with a letter and supports [0-9], [a-z], [A-Z], as well as

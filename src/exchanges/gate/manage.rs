@@ -427,24 +427,17 @@ async fn sub_account_of(adapter: &VenueAdapter, key: &str) -> Result<String> {
             continue;
         };
         let listed = keys_of(adapter, &user_id, &Value::Null).await?;
-        if listed
-            .iter()
-            .any(|info| info.key_id.known().map(|id| id.trim()) == Some(key))
-        {
+        if venue::lists_key(&listed, key) {
             found.push(user_id);
         }
     }
-    match found.as_slice() {
-        [user_id] => Ok(user_id.clone()),
-        [] => Err(Error::config(
-            ExchangeId::Gate,
-            format!("no sub-account of this main key lists key `{key}` (Gate manages sub-account keys only; name the sub-account's user id in KeyRef::Other::sub_account): nothing was sent"),
-        )),
-        ids => Err(Error::config(
-            ExchangeId::Gate,
-            format!("sub-accounts {} all list key `{key}`: name the one meant in KeyRef::Other::sub_account; nothing was sent", ids.join(", ")),
-        )),
-    }
+    venue::the_one_holder(
+        ExchangeId::Gate,
+        found,
+        key,
+        "Gate manages sub-account keys only; name the sub-account's user id in KeyRef::Other::sub_account",
+        "nothing was sent",
+    )
 }
 
 /// A new key that cannot be handed over is deleted before the error is returned. The error

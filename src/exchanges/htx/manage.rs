@@ -18,8 +18,8 @@ use crate::adapter::{
     Revoked,
 };
 use crate::error::{AuthReason, Error, ErrorContext, Result};
-use crate::exchanges::common::{same_token, split_tokens};
-use crate::exchanges::venue::{same_addresses, DiscardedKey, VenueAdapter};
+use crate::exchanges::common::{same_token, split_tokens, TradeRight};
+use crate::exchanges::venue::{self, same_addresses, DiscardedKey, VenueAdapter};
 use crate::model::{
     AccountKind, Anomaly, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported,
 };
@@ -391,24 +391,17 @@ async fn sub_user_of(adapter: &VenueAdapter, access_key: &str) -> Result<String>
             continue;
         }
         let listed = keys_of(adapter, &uid, Some(&uid)).await.map_err(explain)?;
-        if listed
-            .iter()
-            .any(|info| info.key_id.known().map(|id| id.trim()) == Some(access_key))
-        {
+        if venue::lists_key(&listed, access_key) {
             found.push(uid);
         }
     }
-    match found.as_slice() {
-        [uid] => Ok(uid.clone()),
-        [] => Err(Error::config(
-            ExchangeId::Htx,
-            format!("no sub-user of this parent lists key `{access_key}` (HTX deletes only sub-user keys through the API; a parent user's key is deleted on htx.com under Account > API Management): nothing was revoked"),
-        )),
-        uids => Err(Error::config(
-            ExchangeId::Htx,
-            format!("sub-users {} all list key `{access_key}`: name the one meant (KeyRef::sub_account_key); nothing was revoked", uids.join(", ")),
-        )),
-    }
+    venue::the_one_holder(
+        ExchangeId::Htx,
+        found,
+        access_key,
+        "no sub-user of this parent lists it: HTX deletes only sub-user keys through the API; a parent user's key is deleted on htx.com under Account > API Management",
+        "nothing was revoked",
+    )
 }
 
 async fn delete(adapter: &VenueAdapter, sub_user: &str, access_key: &str) -> Result<()> {
@@ -539,46 +532,28 @@ fn permission_param(trade: bool) -> &'static str {
     }
 }
 
-/// Whether `permissions` need HTX's `trade` right; what HTX cannot grant a sub-user key is
-/// refused. HTX has one trade right for spot, margin and contracts and the transfers they
-/// need, so asking for any of them grants all.
+/// Whether `permissions` need HTX's `trade` right. HTX has one trade right for spot, margin and
+/// contracts and the transfers they need, so asking for any of them grants all.
 fn wants_trade(permissions: &[Permission]) -> Result<bool> {
-    let mut trade = false;
-    for permission in permissions {
-        match permission {
-            Permission::Read => {}
-            Permission::SpotTrade
-            | Permission::MarginTrade
-            | Permission::FuturesTrade
-            | Permission::OptionsTrade
-            | Permission::InternalTransfer
-            | Permission::UniversalTransfer => trade = true,
-            Permission::Withdraw | Permission::Payment => {
-                return Err(Error::config(
-                    ExchangeId::Htx,
-                    "HTX gives a sub-user key `readOnly` and `trade` only, never withdrawals: nothing was sent",
-                ))
-            }
-            Permission::SubAccountManagement | Permission::KeyManagement => {
-                return Err(Error::config(
-                    ExchangeId::Htx,
-                    "only the parent user manages sub-users and their keys on HTX: a sub-user key cannot be given that right; nothing was sent",
-                ))
-            }
-            other => {
-                return Err(Error::config(
-                    ExchangeId::Htx,
-                    format!("HTX has no right granting `{other}`: nothing was sent"),
-                ))
-            }
-        }
+    TradeRight {
+        exchange: ExchangeId::Htx,
+        covers: &[
+            Permission::SpotTrade,
+            Permission::MarginTrade,
+            Permission::FuturesTrade,
+            Permission::OptionsTrade,
+            Permission::InternalTransfer,
+            Permission::UniversalTransfer,
+        ],
+        no_funds: "HTX gives a sub-user key `readOnly` and `trade` only, never withdrawals",
+        no_management: "only the parent user manages sub-users and their keys on HTX: a sub-user key cannot be given that right",
     }
-    Ok(trade)
+    .wanted(permissions)
 }
 
 /// `ipAddresses`: the addresses, comma-separated, at most [`MAX_IPS`].
 fn ip_param(ips: &[String]) -> Result<String> {
-    Ok(crate::exchanges::venue::bounded_addresses(ExchangeId::Htx, ips, MAX_IPS, "")?.join(","))
+    Ok(venue::bounded_addresses(ExchangeId::Htx, ips, MAX_IPS, "")?.join(","))
 }
 
 /// Adds what the caller must do to HTX's refusals of key management.

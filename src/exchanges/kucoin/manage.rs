@@ -558,24 +558,17 @@ async fn sub_account_of(adapter: &VenueAdapter, api_key: &str) -> Result<String>
     let mut found = Vec::new();
     for name in sub_account_names(adapter).await?.into_iter().flatten() {
         let listed = keys_matching(adapter, Some(name.clone()), Some(api_key)).await?;
-        if listed
-            .iter()
-            .any(|info| info.key_id.known().map(|id| id.trim()) == Some(api_key))
-        {
+        if venue::lists_key(&listed, api_key) {
             found.push(name);
         }
     }
-    match found.as_slice() {
-        [name] => Ok(name.clone()),
-        [] => Err(Error::config(
-            ExchangeId::Kucoin,
-            format!("no sub-account of this master key lists key `{api_key}` (KuCoin manages sub-account keys only; name the sub-account with KeyRef::sub_account_key): nothing was sent"),
-        )),
-        names => Err(Error::config(
-            ExchangeId::Kucoin,
-            format!("sub-accounts {} all list key `{api_key}`: name the one meant with KeyRef::sub_account_key; nothing was sent", names.join(", ")),
-        )),
-    }
+    venue::the_one_holder(
+        ExchangeId::Kucoin,
+        found,
+        api_key,
+        "KuCoin manages sub-account keys only; name the sub-account with KeyRef::sub_account_key",
+        "nothing was sent",
+    )
 }
 
 /// The sub-account a call names, or the error saying it must be named.

@@ -302,24 +302,17 @@ async fn sub_account_of(adapter: &VenueAdapter, api_key: &str) -> Result<String>
             continue;
         };
         let listed = keys_of(adapter, entry).await?;
-        if listed
-            .iter()
-            .any(|info| info.key_id.known().map(|id| id.trim()) == Some(api_key))
-        {
+        if venue::lists_key(&listed, api_key) {
             found.push(name);
         }
     }
-    match found.as_slice() {
-        [name] => Ok(name.clone()),
-        [] => Err(Error::config(
-            ExchangeId::Mexc,
-            format!("no sub-account of this master key lists key `{api_key}` (MEXC deletes sub-account keys only; name the sub-account in KeyRef::Other::sub_account): nothing was revoked"),
-        )),
-        names => Err(Error::config(
-            ExchangeId::Mexc,
-            format!("sub-accounts {} all list key `{api_key}`: name the one meant in KeyRef::Other::sub_account; nothing was revoked", names.join(", ")),
-        )),
-    }
+    venue::the_one_holder(
+        ExchangeId::Mexc,
+        found,
+        api_key,
+        "MEXC deletes sub-account keys only; name the sub-account in KeyRef::Other::sub_account",
+        "nothing was revoked",
+    )
 }
 
 async fn delete(adapter: &VenueAdapter, sub_account: &str, api_key: &str) -> Result<()> {

@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 use super::{map, wire, Okx, KEY_INFO};
 use crate::adapter::{KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, Revoked};
 use crate::error::{Error, ErrorContext, Result};
-use crate::exchanges::common::{self, Field, DIGITS, LOWER, UPPER};
+use crate::exchanges::common::{self, Field, TradeRight, DIGITS, LOWER, UPPER};
 use crate::exchanges::venue::{self, same_addresses, DiscardedKey, VenueAdapter};
 use crate::model::{
     AccountKind, Anomaly, AnomalyKind, Grant, IpRestriction, KeyInfo, Permission, Reported,
@@ -396,24 +396,17 @@ async fn sub_account_of(adapter: &VenueAdapter, api_key: &str) -> Result<String>
             _ => continue,
         };
         let listed = keys_of(adapter, entry).await?;
-        if listed
-            .iter()
-            .any(|info| info.key_id.known().map(|id| id.trim()) == Some(api_key))
-        {
+        if venue::lists_key(&listed, api_key) {
             found.push(name);
         }
     }
-    match found.as_slice() {
-        [name] => Ok(name.clone()),
-        [] => Err(Error::config(
-            ExchangeId::Okx,
-            format!("no sub-account of this master key lists key `{api_key}` (OKX deletes sub-account keys only; name the sub-account in KeyRef::Other::sub_account): nothing was revoked"),
-        )),
-        names => Err(Error::config(
-            ExchangeId::Okx,
-            format!("sub-accounts {} all list key `{api_key}`: name the one meant in KeyRef::Other::sub_account; nothing was revoked", names.join(", ")),
-        )),
-    }
+    venue::the_one_holder(
+        ExchangeId::Okx,
+        found,
+        api_key,
+        "OKX deletes sub-account keys only; name the sub-account in KeyRef::Other::sub_account",
+        "nothing was revoked",
+    )
 }
 
 async fn delete(adapter: &VenueAdapter, sub_account: &str, api_key: &str) -> Result<()> {
@@ -485,41 +478,23 @@ fn required(sub_account: Option<&str>, field: &str, nothing: &str) -> Result<Str
     }
 }
 
-/// Whether `permissions` need OKX's `trade` right; what OKX cannot grant a sub-account key is
-/// refused. OKX has one trade right for every product and the funding transfers, so asking for
-/// any of them grants all.
+/// Whether `permissions` need OKX's `trade` right. OKX has one trade right for every product and
+/// the funding transfers, so asking for any of them grants all.
 fn wants_trade(permissions: &[Permission]) -> Result<bool> {
-    let mut trade = false;
-    for permission in permissions {
-        match permission {
-            Permission::Read => {}
-            Permission::SpotTrade
-            | Permission::MarginTrade
-            | Permission::FuturesTrade
-            | Permission::OptionsTrade
-            | Permission::InternalTransfer
-            | Permission::UniversalTransfer => trade = true,
-            Permission::Withdraw | Permission::Payment => {
-                return Err(Error::config(
-                    ExchangeId::Okx,
-                    "OKX does not let a sub-account key withdraw (the API grants `read_only` and `trade` only; code 59504): nothing was sent",
-                ))
-            }
-            Permission::SubAccountManagement | Permission::KeyManagement => {
-                return Err(Error::config(
-                    ExchangeId::Okx,
-                    "only the master account's keys manage sub-accounts and keys on OKX: a sub-account key cannot be given that right; nothing was sent",
-                ))
-            }
-            other => {
-                return Err(Error::config(
-                    ExchangeId::Okx,
-                    format!("OKX has no right granting `{other}`: nothing was sent"),
-                ))
-            }
-        }
+    TradeRight {
+        exchange: ExchangeId::Okx,
+        covers: &[
+            Permission::SpotTrade,
+            Permission::MarginTrade,
+            Permission::FuturesTrade,
+            Permission::OptionsTrade,
+            Permission::InternalTransfer,
+            Permission::UniversalTransfer,
+        ],
+        no_funds: "OKX does not let a sub-account key withdraw (the API grants `read_only` and `trade` only; code 59504)",
+        no_management: "only the master account's keys manage sub-accounts and keys on OKX: a sub-account key cannot be given that right",
     }
-    Ok(trade)
+    .wanted(permissions)
 }
 
 /// The `ip` parameter: the addresses, comma-separated, at most [`MAX_IPS`].
