@@ -21,6 +21,9 @@ Examples:
          --secret-command 'vault kv put -mount=secret bots/grid -' --state grid.rotation.json
   rotate --config keyaudit.toml --manager bybit-master --state grid.rotation.json --resume --secret-file new.json
   rotate --config keyaudit.toml --manager bybit-master --state grid.rotation.json --rollback
+  KUCOIN_OLD_PASSPHRASE=... rotate --config keyaudit.toml --manager kucoin-master --key 6706... \
+         --sub-account bots --old-passphrase-env KUCOIN_OLD_PASSPHRASE \
+         --allowed-ip 203.0.113.7 --secret-file new.json --state bots.rotation.json
 
 Steps: create a new key with the old key's rights and allowlist and a dated label; hand its
 credentials to the store (a new file with mode 0600, or a command reading JSON on its standard
@@ -55,6 +58,15 @@ struct Options {
     /// The new key's label (default: the old label, dated).
     #[arg(long)]
     label: Option<String>,
+    /// The environment variable holding the old key's own passphrase, where the exchange
+    /// revokes a key only with it (KuCoin's sub-account keys). Read from the environment, never
+    /// from the command line, and never written to --state: give it again to --resume.
+    #[arg(long, value_name = "VAR")]
+    old_passphrase_env: Option<String>,
+    /// An address to bind the new key to (repeat it), where the exchange shows the old key's
+    /// allowlist masked so that it cannot be copied (KuCoin): checked against the old list.
+    #[arg(long = "allowed-ip", value_name = "ADDRESS")]
+    allowed_ips: Vec<String>,
     /// Store the new credentials in this new file (mode 0600; never overwritten).
     #[arg(long, value_name = "PATH", conflicts_with = "secret_command")]
     secret_file: Option<PathBuf>,
@@ -116,8 +128,19 @@ async fn run(options: Options) -> Result<ExitCode, Usage> {
         Some(path) => Arc::new(FileJournal::new(path)),
         None => Arc::new(NoJournal),
     };
-    let rotation =
+    let mut rotation =
         Rotation::new(setup.manager.clone(), setup.verifier.clone(), store).journal(journal);
+    if let Some(var) = &options.old_passphrase_env {
+        let passphrase = std::env::var(var).map_err(|_| {
+            Usage(format!(
+                "--old-passphrase-env: the variable `{var}` is not set"
+            ))
+        })?;
+        rotation = rotation.old_key_passphrase(passphrase.into());
+    }
+    if !options.allowed_ips.is_empty() {
+        rotation = rotation.allowed_ips(options.allowed_ips.clone());
+    }
 
     let outcome = if options.rollback || options.resume {
         let path = options

@@ -88,6 +88,44 @@ fn rotate_without_a_store_is_a_usage_error() {
     let output = common::run_example("rotate", &["--help"], &[], None);
     assert_eq!(code(&output), 0);
     assert!(text(&output).contains("Exit status"));
+    assert!(text(&output).contains("--old-passphrase-env"));
+}
+
+#[test]
+fn an_old_passphrase_comes_only_from_a_variable_that_is_set() {
+    let dir = scratch("passphrase");
+    let secret_file = dir.join("new-key.json");
+    let secret_file = secret_file.to_str().unwrap();
+    let args = [
+        "--demo",
+        "--secret-file",
+        secret_file,
+        "--old-passphrase-env",
+        "EXCHANGE_KEYS_TEST_UNSET_PASSPHRASE",
+    ];
+    let output = common::run_example("rotate", &args, &[], None);
+    assert_eq!(code(&output), 2, "{}", text(&output));
+    assert!(
+        text(&output).contains("`EXCHANGE_KEYS_TEST_UNSET_PASSPHRASE` is not set"),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        !std::path::Path::new(secret_file).exists(),
+        "nothing was created"
+    );
+    // Set, it is used and never shown.
+    let env = [(
+        "EXCHANGE_KEYS_TEST_UNSET_PASSPHRASE",
+        "Pq7-old-passphrase-kept-private",
+    )];
+    let output = common::run_example("rotate", &args, &env, None);
+    assert_eq!(code(&output), 0, "{}", text(&output));
+    assert!(
+        !text(&output).contains("Pq7-old-passphrase"),
+        "{}",
+        text(&output)
+    );
 }
 
 #[test]
