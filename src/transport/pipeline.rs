@@ -59,6 +59,22 @@ impl Endpoint {
         format!("{} {}", self.method, self.path)
     }
 
+    /// [`Error::OutcomeUnknown`] for this call: the exchange accepted it, or may have, and its
+    /// answer does not show what became of it. `what` says what is missing and where a person
+    /// looks.
+    pub(crate) fn unclear(
+        &self,
+        exchange: ExchangeId,
+        what: impl Into<String>,
+        context: ErrorContext,
+    ) -> Error {
+        Error::OutcomeUnknown {
+            exchange,
+            call: self.describe(),
+            source: Box::new(Error::decode(what, context)),
+        }
+    }
+
     /// A request for this endpoint with `query` and `body`, before signing.
     pub(crate) fn request(&self, query: String, body: String) -> Result<Request> {
         let method = Method::from_bytes(self.method.as_bytes())

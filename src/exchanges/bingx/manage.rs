@@ -347,14 +347,13 @@ pub(super) async fn create_key(adapter: &VenueAdapter, spec: &NewKeySpec) -> Res
                 }
                 _ => "the answer names no new key".to_owned(),
             };
-            let error = Error::OutcomeUnknown {
-                exchange: ExchangeId::Bingx,
-                call: CREATE.describe(),
-                source: Box::new(Error::decode(
-                    format!("{what}: a key may have been created for sub-account {uid}; look for it on {BY_HAND} and delete it"),
-                    context,
-                )),
-            };
+            let error = CREATE.unclear(
+                ExchangeId::Bingx,
+                format!(
+                    "{what}: a key may have been created for sub-account {uid}; look for it on {BY_HAND} and delete it",
+                ),
+                context,
+            );
             return Err(hide(error, &hidden));
         }
     };

@@ -267,14 +267,13 @@ pub(super) async fn create_key(adapter: &VenueAdapter, spec: &NewKeySpec) -> Res
         .filter(|key| !key.trim().is_empty())
         .map(|key| key.trim().to_owned())
     else {
-        let error = Error::OutcomeUnknown {
-            exchange: ExchangeId::Bitget,
-            call: CREATE.describe(),
-            source: Box::new(Error::decode(
-                format!("the answer names no new key: a key may have been created for sub-account `{sub_uid}`; look for one noted `{note}` on {BY_HAND} and delete it"),
-                context,
-            )),
-        };
+        let error = CREATE.unclear(
+            ExchangeId::Bitget,
+            format!(
+                "the answer names no new key: a key may have been created for sub-account `{sub_uid}`; look for one noted `{note}` on {BY_HAND} and delete it",
+            ),
+            context,
+        );
         return Err(hide(error, &hidden));
     };
     let secret = entry

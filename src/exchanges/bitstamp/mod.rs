@@ -29,7 +29,7 @@ use super::common::{as_code, message_of, same_token};
 use super::venue::{Venue, VenueAdapter};
 use super::{Environment, ExchangeId};
 use crate::adapter::{Capabilities, KeyAdapter, Operation, RevokeAllConfirm, RevokedAll, Support};
-use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, ErrorContext, Result};
+use crate::error::{AuthReason, ErrorClass, ErrorCode, ErrorContext, Result};
 use crate::model::KeyInfo;
 use crate::transport::pipeline::{Conventions, Endpoint};
 use crate::transport::signing::SigningKey;
@@ -193,14 +193,13 @@ impl Venue for Bitstamp {
         let (payload, context) = adapter
             .call(&REVOKE_ALL, String::new(), String::new())
             .await?;
-        map::revoked_all(&payload).map_err(|what| Error::OutcomeUnknown {
-            exchange: ExchangeId::Bitstamp,
-            call: REVOKE_ALL.describe(),
-            source: Box::new(Error::decode(
-                format!("{what}: whether every key was revoked is not shown; look at bitstamp.net, Settings > API access"),
-                context,
-            )),
-        })
+        map::revoked_all(&payload).map_err(|what| REVOKE_ALL.unclear(
+            ExchangeId::Bitstamp,
+            format!(
+                "{what}: whether every key was revoked is not shown; look at bitstamp.net, Settings > API access",
+            ),
+            context,
+        ))
     }
 
     #[cfg(feature = "testkit")]

@@ -251,14 +251,13 @@ pub(super) async fn create(adapter: &VenueAdapter, spec: &NewKeySpec) -> Result<
             .filter(|value| !value.is_empty())
     };
     let Some(api_key) = text("apiKey").map(str::to_owned) else {
-        return Err(Error::OutcomeUnknown {
-            exchange: ExchangeId::Bybit,
-            call: CREATE_SUB_KEY.describe(),
-            source: Box::new(Error::decode(
-                format!("the answer names no apiKey: a key may have been created for sub-account {uid}; look for it (list_keys, or bybit.com under the sub-account's API keys) and delete it"),
-                context,
-            )),
-        });
+        return Err(CREATE_SUB_KEY.unclear(
+            ExchangeId::Bybit,
+            format!(
+                "the answer names no apiKey: a key may have been created for sub-account {uid}; look for it (list_keys, or bybit.com under the sub-account's API keys) and delete it",
+            ),
+            context,
+        ));
     };
     // A secret shown masked (`******`, as sub-apikeys shows them) is no secret.
     let Some(secret) = text("secret")
@@ -464,18 +463,15 @@ pub(super) async fn update(
     if as_asked {
         return Ok(());
     }
-    Err(Error::OutcomeUnknown {
-        exchange: ExchangeId::Bybit,
-        call: UPDATE_SUB_KEY.describe(),
-        source: Box::new(Error::decode(
-            format!(
-                "the answer shows key {api_key} bound to {} (read-only: {}), not as asked ({ips}, read-only: {read_only}): inspect the key (list_keys, or bybit.com) before relying on it",
-                describe(&shown),
-                read_only_shown.map_or("not shown".to_owned(), |flag| flag.0.to_string()),
-            ),
-            context,
-        )),
-    })
+    Err(UPDATE_SUB_KEY.unclear(
+        ExchangeId::Bybit,
+        format!(
+            "the answer shows key {api_key} bound to {} (read-only: {}), not as asked ({ips}, read-only: {read_only}): inspect the key (list_keys, or bybit.com) before relying on it",
+            describe(&shown),
+            read_only_shown.map_or("not shown".to_owned(), |flag| flag.0.to_string()),
+        ),
+        context,
+    ))
 }
 
 /// The addresses a key is bound to, as Bybit's `ips` parameter; `None` when the entry shows

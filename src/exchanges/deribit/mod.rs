@@ -300,14 +300,11 @@ impl Venue for Deribit {
                 .await
                 .map_err(|error| needs_account_write(error, "create_api_key"))?;
         let Some(number) = created.get("id").and_then(Value::as_u64) else {
-            return Err(Error::OutcomeUnknown {
-                exchange: ExchangeId::Deribit,
-                call: CREATE_KEY.describe(),
-                source: Box::new(Error::decode(
-                    "the answer names no key number: a key may have been created without an allowlist; look for it on deribit.com under Account > API and remove it",
-                    context,
-                )),
-            });
+            return Err(CREATE_KEY.unclear(
+                ExchangeId::Deribit,
+                "the answer names no key number: a key may have been created without an allowlist; look for it on deribit.com under Account > API and remove it",
+                context,
+            ));
         };
         let created = match decode::<Created>(&created, "create_api_key result") {
             Ok(created) => created,
@@ -410,18 +407,15 @@ impl Venue for Deribit {
         if unshown.is_empty() {
             return Ok(());
         }
-        Err(Error::OutcomeUnknown {
-            exchange: ExchangeId::Deribit,
-            call: EDIT_KEY.describe(),
-            source: Box::new(Error::decode(
-                format!(
-                    "Deribit's answer does not show {} on the key with client id `{}`: the edit may be applied in part; look at the key on deribit.com under Account > API (nothing was undone)",
-                    unshown.join(", nor "),
-                    listed.client_id
-                ),
-                context,
-            )),
-        })
+        Err(EDIT_KEY.unclear(
+            ExchangeId::Deribit,
+            format!(
+                "Deribit's answer does not show {} on the key with client id `{}`: the edit may be applied in part; look at the key on deribit.com under Account > API (nothing was undone)",
+                unshown.join(", nor "),
+                listed.client_id,
+            ),
+            context,
+        ))
     }
 
     /// `enable_api_key` or `disable_api_key` with the key's number. Disabling the key in use is
@@ -459,17 +453,14 @@ impl Venue for Deribit {
         if answer.get("enabled").and_then(Value::as_bool) == Some(enabled) {
             return Ok(());
         }
-        Err(Error::OutcomeUnknown {
-            exchange: ExchangeId::Deribit,
-            call: endpoint.describe(),
-            source: Box::new(Error::decode(
-                format!(
-                    "Deribit's answer does not show the key with client id `{}` {state}: look at it on deribit.com under Account > API",
-                    listed.client_id
-                ),
-                context,
-            )),
-        })
+        Err(endpoint.unclear(
+            ExchangeId::Deribit,
+            format!(
+                "Deribit's answer does not show the key with client id `{}` {state}: look at it on deribit.com under Account > API",
+                listed.client_id,
+            ),
+            context,
+        ))
     }
 
     /// `reset_api_key` with the key's number: Deribit answers with the key, its client id
@@ -516,17 +507,14 @@ impl Venue for Deribit {
                 passphrase: None,
             });
         }
-        let mut error = Error::OutcomeUnknown {
-            exchange: ExchangeId::Deribit,
-            call: RESET_KEY.describe(),
-            source: Box::new(Error::decode(
-                format!(
-                    "Deribit's answer does not give the new secret of the key with client id `{}`: its old secret may no longer work; reset it again on deribit.com under Account > API",
-                    listed.client_id
-                ),
-                context,
-            )),
-        };
+        let mut error = RESET_KEY.unclear(
+            ExchangeId::Deribit,
+            format!(
+                "Deribit's answer does not give the new secret of the key with client id `{}`: its old secret may no longer work; reset it again on deribit.com under Account > API",
+                listed.client_id,
+            ),
+            context,
+        );
         Scrubber::new(secret).error(&mut error);
         Err(error)
     }
@@ -627,14 +615,11 @@ async fn remove(adapter: &VenueAdapter, number: u64, operation: Operation) -> Re
     if answer.as_str() == Some("ok") {
         return Ok(());
     }
-    Err(Error::OutcomeUnknown {
-        exchange: ExchangeId::Deribit,
-        call: REMOVE_KEY.describe(),
-        source: Box::new(Error::decode(
-            "the answer is not the documented \"ok\"",
-            context,
-        )),
-    })
+    Err(REMOVE_KEY.unclear(
+        ExchangeId::Deribit,
+        "the answer is not the documented \"ok\"",
+        context,
+    ))
 }
 
 /// The `ip_whitelist` parameter: the addresses as a JSON array, as Deribit's documented GET

@@ -197,14 +197,13 @@ pub(super) async fn create_key(adapter: &VenueAdapter, spec: &NewKeySpec) -> Res
             .map(str::to_owned)
     };
     let Some(api_key) = text("key") else {
-        return Err(Error::OutcomeUnknown {
-            exchange: ExchangeId::Gate,
-            call: CREATE.describe(),
-            source: Box::new(Error::decode(
-                format!("the answer names no new key: a key may have been created for sub-account {user_id}; look for it (list_keys, or {BY_HAND}) and delete it"),
-                context,
-            )),
-        });
+        return Err(CREATE.unclear(
+            ExchangeId::Gate,
+            format!(
+                "the answer names no new key: a key may have been created for sub-account {user_id}; look for it (list_keys, or {BY_HAND}) and delete it",
+            ),
+            context,
+        ));
     };
     let secret = text("secret");
     // From here on the new secret is known: no error may carry it.
@@ -372,14 +371,13 @@ pub(super) async fn update_key(
     let (shown, context) = read_back(adapter, &user_id, &key).await?;
     match shown_differs(&shown, &user_id, ips.as_deref(), perms.as_ref()) {
         None => Ok(()),
-        Some(why) => Err(Error::OutcomeUnknown {
-            exchange: ExchangeId::Gate,
-            call: UPDATE.describe(),
-            source: Box::new(Error::decode(
-                format!("{why}: the change may not be carried out (Gate says changes take up to 5 minutes); look at the key on {BY_HAND}"),
-                context,
-            )),
-        }),
+        Some(why) => Err(UPDATE.unclear(
+            ExchangeId::Gate,
+            format!(
+                "{why}: the change may not be carried out (Gate says changes take up to 5 minutes); look at the key on {BY_HAND}",
+            ),
+            context,
+        )),
     }
 }
 

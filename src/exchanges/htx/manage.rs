@@ -213,14 +213,13 @@ pub(super) async fn create_key(adapter: &VenueAdapter, spec: &NewKeySpec) -> Res
         .filter(|key| !key.trim().is_empty())
         .map(|key| key.trim().to_owned())
     else {
-        let error = Error::OutcomeUnknown {
-            exchange: ExchangeId::Htx,
-            call: CREATE.describe(),
-            source: Box::new(Error::decode(
-                format!("the answer names no new key: a key may have been created for sub-user `{sub_user}`; look for it on htx.com under Sub-user Management > API key and delete it"),
-                context,
-            )),
-        };
+        let error = CREATE.unclear(
+            ExchangeId::Htx,
+            format!(
+                "the answer names no new key: a key may have been created for sub-user `{sub_user}`; look for it on htx.com under Sub-user Management > API key and delete it",
+            ),
+            context,
+        );
         return Err(hide(error, &hidden));
     };
     let secret = entry
@@ -340,16 +339,13 @@ pub(super) async fn update_key(
     // HTX accepted the call (code 200): what its answer does not show may or may not be done.
     match shown_differs(&entry, ips, trade) {
         None => Ok(()),
-        Some(why) => Err(Error::OutcomeUnknown {
-            exchange: ExchangeId::Htx,
-            call: MODIFY.describe(),
-            source: Box::new(Error::decode(
-                format!(
-                    "{why}: the change may be partly carried out; look at the key on htx.com under Sub-user Management > API key"
-                ),
-                context,
-            )),
-        }),
+        Some(why) => Err(MODIFY.unclear(
+            ExchangeId::Htx,
+            format!(
+                "{why}: the change may be partly carried out; look at the key on htx.com under Sub-user Management > API key",
+            ),
+            context,
+        )),
     }
 }
 

@@ -258,14 +258,13 @@ pub(super) async fn create_key(adapter: &VenueAdapter, spec: &NewKeySpec) -> Res
         hidden.push(secret.clone());
     }
     let Some(api_key) = text("apiKey") else {
-        let error = Error::OutcomeUnknown {
-            exchange: ExchangeId::Kucoin,
-            call: CREATE.describe(),
-            source: Box::new(Error::decode(
-                format!("the answer names no new key: a key labelled `{remark}` may have been created for sub-account `{sub_account}`; look for it on {BY_HAND} and delete it"),
-                context,
-            )),
-        };
+        let error = CREATE.unclear(
+            ExchangeId::Kucoin,
+            format!(
+                "the answer names no new key: a key labelled `{remark}` may have been created for sub-account `{sub_account}`; look for it on {BY_HAND} and delete it",
+            ),
+            context,
+        );
         return Err(hide(error, &hidden));
     };
     let refused = match &secret {
@@ -369,16 +368,11 @@ pub(super) async fn update_key(
     match shown_differs(adapter, &sub_account, &key_id, Some(&wanted), &granted).await {
         None => Ok(()),
         // KuCoin accepted the call: what its list does not show may or may not be done.
-        Some(why) => Err(hide(Error::OutcomeUnknown {
-            exchange: ExchangeId::Kucoin,
-            call: UPDATE.describe(),
-            source: Box::new(Error::decode(
-                format!(
-                    "{why}: the change may be partly carried out; look at the key on {BY_HAND}"
-                ),
-                context,
-            )),
-        })),
+        Some(why) => Err(hide(UPDATE.unclear(
+            ExchangeId::Kucoin,
+            format!("{why}: the change may be partly carried out; look at the key on {BY_HAND}"),
+            context,
+        ))),
     }
 }
 

@@ -229,14 +229,13 @@ pub(super) async fn create_key(adapter: &VenueAdapter, spec: &NewKeySpec) -> Res
     let Some(api_key) = text("apiKey") else {
         // The answer may still carry the secret of a key it does not name.
         let hidden: Vec<String> = text("secretKey").into_iter().collect();
-        let mut error = Error::OutcomeUnknown {
-            exchange: ExchangeId::Mexc,
-            call: CREATE.describe(),
-            source: Box::new(Error::decode(
-                format!("the answer names no new key (`apiKey`): a key may have been created for sub-account `{sub_account}`; look for it with list_keys or on {BY_HAND} and delete it"),
-                context,
-            )),
-        };
+        let mut error = CREATE.unclear(
+            ExchangeId::Mexc,
+            format!(
+                "the answer names no new key (`apiKey`): a key may have been created for sub-account `{sub_account}`; look for it with list_keys or on {BY_HAND} and delete it",
+            ),
+            context,
+        );
         Scrubber::new(hidden.iter().map(String::as_str)).error(&mut error);
         return Err(error);
     };

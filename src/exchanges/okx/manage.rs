@@ -239,14 +239,13 @@ pub(super) async fn create_key(adapter: &VenueAdapter, spec: &NewKeySpec) -> Res
         .filter(|key| !key.trim().is_empty())
         .map(str::to_owned)
     else {
-        let error = Error::OutcomeUnknown {
-            exchange: ExchangeId::Okx,
-            call: CREATE.describe(),
-            source: Box::new(Error::decode(
-                format!("the answer names no new key: a key may have been created for sub-account `{sub_account}`; look for it on okx.com under Sub-accounts > API keys and delete it"),
-                context,
-            )),
-        };
+        let error = CREATE.unclear(
+            ExchangeId::Okx,
+            format!(
+                "the answer names no new key: a key may have been created for sub-account `{sub_account}`; look for it on okx.com under Sub-accounts > API keys and delete it",
+            ),
+            context,
+        );
         return Err(hide(error, &hidden));
     };
     let secret = entry
@@ -346,16 +345,13 @@ pub(super) async fn update_key(
     // OKX accepted the call (code 0): what its answer does not show may or may not be done.
     match shown_differs(&entry, ips, trade) {
         None => Ok(()),
-        Some(why) => Err(Error::OutcomeUnknown {
-            exchange: ExchangeId::Okx,
-            call: MODIFY.describe(),
-            source: Box::new(Error::decode(
-                format!(
-                    "{why}: the change may be partly carried out; look at the key on okx.com under Sub-accounts > API keys"
-                ),
-                context,
-            )),
-        }),
+        Some(why) => Err(MODIFY.unclear(
+            ExchangeId::Okx,
+            format!(
+                "{why}: the change may be partly carried out; look at the key on okx.com under Sub-accounts > API keys",
+            ),
+            context,
+        )),
     }
 }
 
