@@ -44,6 +44,7 @@ macro_rules! conformance_suite {
                     plain_http_is_refused_off_loopback,
                     missing_credentials_fail_at_build_time_naming_the_variables,
                     every_error_fixture_maps_to_the_class_its_table_row_claims,
+                    faults_give_the_documented_error_after_the_documented_attempts_in_bounded_time,
                 }
             }
         )*

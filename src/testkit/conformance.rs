@@ -18,6 +18,11 @@
 //! - malformed answers give a clear error naming the exchange, never a panic, and a leaf of the
 //!   key information never fails the inspection;
 //! - every documented error body maps to the class its code-table row claims;
+//! - every fault gives its exact error after the documented number of attempts, within a
+//!   bounded time (the fault matrix): a 429 with `Retry-After` and without, a 418 (Binance's IP
+//!   ban), a 500, 502 or 503, no answer within the timeout, a connection reset, and the
+//!   malformed answers above; a `Retry-After` within the policy is waited for, a longer one
+//!   and a ban are the caller's, at once;
 //! - a call that changes something is sent exactly once, whatever goes wrong.
 //!
 //! The checks read the exchange through key inspection. An exchange whose API describes no key
@@ -30,7 +35,7 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use secrecy::ExposeSecret;
 use serde_json::Value;
@@ -41,7 +46,7 @@ use crate::adapter::{
 };
 use crate::clock::{Clock, FixedClock};
 use crate::credentials::Credentials;
-use crate::error::{AuthReason, Error, ErrorCode, Result};
+use crate::error::{AuthReason, Error, ErrorCode, Result, TransportKind};
 use crate::exchanges::simulation::Simulation;
 use crate::model::{Expiry, Grant, IpRestriction, KeyInfo, Permission, Reported};
 use crate::transport::RetryPolicy;
@@ -2088,7 +2093,306 @@ pub async fn writes_are_sent_exactly_once(subject: &Subject) {
     }
 }
 
-/// How [`FaultyDoor`] fails a write.
+/// What one case of the fault matrix must end in, before the kill switch's wrapping.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Expected {
+    RateLimited {
+        retry_after: Option<Duration>,
+        ip_banned: bool,
+    },
+    Unavailable,
+    Transport(TransportKind),
+    Decode,
+    /// `Decode`, or, where the envelope's success code was itself given another type (`0`
+    /// become `"seven"` or `7`), `Rejected` with that code: an unknown error code.
+    DecodeOrRetypedCode,
+    AuthRejected,
+}
+
+impl Expected {
+    fn matches(self, err: &Error) -> bool {
+        match (self, err) {
+            (
+                Expected::RateLimited {
+                    retry_after,
+                    ip_banned,
+                },
+                Error::RateLimited {
+                    retry_after: got,
+                    ip_banned: banned,
+                    ..
+                },
+            ) => retry_after == *got && ip_banned == *banned,
+            (Expected::Unavailable, Error::Unavailable { .. })
+            | (Expected::Decode, Error::Decode { .. })
+            | (Expected::AuthRejected, Error::AuthRejected { .. }) => true,
+            (Expected::Transport(kind), Error::Transport { kind: got, .. }) => kind == *got,
+            (Expected::DecodeOrRetypedCode, Error::Decode { .. }) => true,
+            (Expected::DecodeOrRetypedCode, Error::Rejected { context }) => {
+                matches!(context.code.as_deref(), Some("7" | "seven"))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a write failing this way may have been carried out ([`Error::OutcomeUnknown`]):
+    /// the exchange did not clearly refuse it.
+    fn leaves_a_write_unclear(self) -> bool {
+        match self {
+            Expected::Unavailable | Expected::Decode | Expected::DecodeOrRetypedCode => true,
+            Expected::Transport(kind) => kind != TransportKind::Connect,
+            Expected::RateLimited { .. } | Expected::AuthRejected => false,
+        }
+    }
+}
+
+/// How one case of the fault matrix answers the read.
+enum Trouble {
+    /// The simulator answers this on the read's call.
+    Canned(CannedAnswer),
+    /// The simulator answers this status, content type and body on the read's call.
+    Raw(u16, &'static str, Vec<u8>),
+    /// A front door fails the read's call this way.
+    Door(Fault),
+}
+
+/// The fault matrix: every way an exchange or the network fails a read gives its exact error,
+/// after the number of attempts the retry policy documents, within a bounded time. With two
+/// retries of 1–2 ms backoff and a 300 ms request timeout:
+///
+/// | fault | error | attempts |
+/// |---|---|---|
+/// | 429, no `Retry-After` | `RateLimited { retry_after: None }` | 3 |
+/// | 429, `Retry-After: 1` (at most [`RetryPolicy::max_retry_after`]) | `RateLimited { retry_after: 1 s }` | waits 1 s; 2 within a 1.5 s [`RetryPolicy::retry_timeout`] |
+/// | 429, `Retry-After: 120` (beyond it) | `RateLimited { retry_after: 120 s }` | 1: the wait is the caller's |
+/// | 418, with `Retry-After` or without | `RateLimited { ip_banned: true }` | 1: calling again extends a ban |
+/// | 500, 502, 503 | `Unavailable` | 3 |
+/// | no answer within the timeout | `Transport { kind: Timeout }` | 3 |
+/// | connection reset | `Transport { kind: Other }` | 1: not retryable ([`Error::is_retryable`]) |
+/// | HTML page, truncated JSON, empty body on 200 | `Decode` | 1 |
+/// | wrong types on 200 | `Decode`; or `Rejected` where the envelope's success code, retyped, reads as an unknown error code; or a reading claiming nothing | 1 |
+/// | error envelope on 200 | `AuthRejected` | 1 |
+///
+/// Where the read is the kill switch (Bitstamp), a write, nothing is sent twice: every case
+/// takes one attempt, and a failure that may have been carried out (5xx, timeout, reset,
+/// unreadable answer) is [`Error::OutcomeUnknown`] around the error above.
+pub async fn faults_give_the_documented_error_after_the_documented_attempts_in_bounded_time(
+    subject: &Subject,
+) {
+    let id = subject.exchange;
+    let reads = subject.describes_keys();
+    let path = subject.simulation.key_info_path;
+    let timeout = Duration::from_millis(300);
+    let policy = RetryPolicy {
+        max_retries: 2,
+        min_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(2),
+        ..RetryPolicy::default()
+    };
+    let second = Duration::from_secs(1);
+    let long = Duration::from_secs(120);
+    let quick = Duration::from_millis(1000);
+    let limited = |retry_after, ip_banned| Expected::RateLimited {
+        retry_after,
+        ip_banned,
+    };
+    let status = |code: u16| CannedAnswer::with_status(code, serde_json::json!({}));
+    // (case, trouble, policy, expected, attempts, at least, under), for a read.
+    let mut cases: Vec<(
+        String,
+        Trouble,
+        RetryPolicy,
+        Expected,
+        u32,
+        Duration,
+        Duration,
+    )> = vec![
+        (
+            "429 without Retry-After".into(),
+            Trouble::Canned(status(429)),
+            policy,
+            limited(None, false),
+            3,
+            Duration::ZERO,
+            quick,
+        ),
+        (
+            "429 with Retry-After: 1".into(),
+            Trouble::Canned(status(429).header("retry-after", "1")),
+            RetryPolicy {
+                retry_timeout: Duration::from_millis(1500),
+                ..policy
+            },
+            limited(Some(second), false),
+            2,
+            second,
+            Duration::from_millis(1500) + Duration::from_millis(500),
+        ),
+        (
+            "429 with Retry-After: 120".into(),
+            Trouble::Canned(status(429).header("retry-after", "120")),
+            policy,
+            limited(Some(long), false),
+            1,
+            Duration::ZERO,
+            quick,
+        ),
+        (
+            "418 with Retry-After: 120".into(),
+            Trouble::Canned(status(418).header("retry-after", "120")),
+            policy,
+            limited(Some(long), true),
+            1,
+            Duration::ZERO,
+            quick,
+        ),
+        (
+            "418 without Retry-After".into(),
+            Trouble::Canned(status(418)),
+            policy,
+            limited(None, true),
+            1,
+            Duration::ZERO,
+            quick,
+        ),
+    ];
+    for code in [500, 502, 503] {
+        cases.push((
+            code.to_string(),
+            Trouble::Canned(status(code)),
+            policy,
+            Expected::Unavailable,
+            3,
+            Duration::ZERO,
+            quick,
+        ));
+    }
+    cases.push((
+        "no answer within the timeout".into(),
+        Trouble::Door(Fault::Timeout),
+        policy,
+        Expected::Transport(TransportKind::Timeout),
+        3,
+        timeout * 3,
+        Duration::from_secs(2),
+    ));
+    cases.push((
+        "connection reset".into(),
+        Trouble::Door(Fault::Reset),
+        policy,
+        Expected::Transport(TransportKind::Other),
+        1,
+        Duration::ZERO,
+        quick,
+    ));
+    for (case, status, content_type, body) in malformed_answers(subject) {
+        let expected = match case {
+            "HTML page on 200" | "truncated JSON" | "empty body" => Expected::Decode,
+            "wrong types" => Expected::DecodeOrRetypedCode,
+            "error envelope on 200" => Expected::AuthRejected,
+            _ => continue,
+        };
+        cases.push((
+            case.into(),
+            Trouble::Raw(status, content_type, body),
+            policy,
+            expected,
+            1,
+            Duration::ZERO,
+            quick,
+        ));
+    }
+    for (case, trouble, policy, expected, attempts, at_least, under) in cases {
+        // The kill switch is a write: sent once, and waiting for nothing but its one answer.
+        let (attempts, at_least, under) = if reads {
+            (attempts, at_least, under)
+        } else if expected == Expected::Transport(TransportKind::Timeout) {
+            (1, timeout, quick)
+        } else {
+            (1, Duration::ZERO, quick)
+        };
+        let (sim, door) = match trouble {
+            Trouble::Door(fault) => {
+                let door = FaultyDoor::failing(subject, fault, 0, move |r| r.path == path).await;
+                (None, Some(door))
+            }
+            Trouble::Canned(answer) => {
+                let sim = subject.simulator(Scenario::ReadOnly).await;
+                sim.serve(answer).await;
+                (Some(sim), None)
+            }
+            Trouble::Raw(status, content_type, body) => {
+                let sim = subject.simulator(Scenario::ReadOnly).await;
+                sim.serve_raw(status, content_type, body).await;
+                (Some(sim), None)
+            }
+        };
+        let setup = match (&sim, &door) {
+            (Some(sim), _) => Setup {
+                retry: policy,
+                timeout: Some(timeout),
+                ..subject.setup(sim)
+            },
+            (None, Some(door)) => Setup {
+                base_url: door.url.clone(),
+                retry: policy,
+                timeout: Some(timeout),
+                ..subject.setup(&door.sim)
+            },
+            (None, None) => unreachable!(),
+        };
+        let adapter = subject.adapter_with(setup);
+        let started = Instant::now();
+        let outcome = subject.read(&*adapter).await;
+        let took = started.elapsed();
+        let sent = match (&sim, &door) {
+            (Some(sim), _) => sim
+                .received_requests()
+                .await
+                .iter()
+                .filter(|r| r.path == path)
+                .count(),
+            (None, Some(door)) => door.writes(),
+            (None, None) => unreachable!(),
+        };
+        assert_eq!(
+            sent, attempts as usize,
+            "{id}: {case}: {sent} requests sent, {attempts} expected ({outcome:?})"
+        );
+        assert!(
+            took >= at_least && took < under,
+            "{id}: {case}: took {took:?}, expected from {at_least:?} to under {under:?}"
+        );
+        let err = match outcome {
+            // Every value of another type may still read as an answer claiming nothing (the
+            // malformed-answer check says what it must not claim).
+            Ok(_) if case == "wrong types" => continue,
+            Ok(reading) => panic!("{id}: {case} must fail, not read {reading:?}"),
+            Err(err) => err,
+        };
+        let err = match &err {
+            Error::OutcomeUnknown { source, .. } if !reads && expected.leaves_a_write_unclear() => {
+                source.as_ref()
+            }
+            other => {
+                assert!(
+                    reads || !expected.leaves_a_write_unclear(),
+                    "{id}: {case}: the kill switch's outcome is unknown: {other}"
+                );
+                other
+            }
+        };
+        assert!(
+            expected.matches(err),
+            "{id}: {case}: expected {expected:?}, got {err:?}"
+        );
+        if let Some(context) = err.context() {
+            assert_eq!(context.attempts, attempts, "{id}: {case}: {err}");
+        }
+    }
+}
+
+/// How [`FaultyDoor`] fails a request.
 #[derive(Clone, Copy, Debug)]
 enum Fault {
     /// Answers 503.
@@ -2099,9 +2403,9 @@ enum Fault {
     Reset,
 }
 
-/// A simulated exchange behind a front door that fails writes one way (after letting the
-/// first `spared` through) and records them; reads, and the spared writes, pass through to
-/// the simulator (so a write may first look a key up).
+/// A simulated exchange behind a front door that fails some requests one way (after letting
+/// the first `spared` through) and records them; the others, and the spared ones, pass through
+/// to the simulator (so a write may first look a key up).
 struct FaultyDoor {
     sim: SimulatedExchange,
     url: String,
@@ -2109,7 +2413,19 @@ struct FaultyDoor {
 }
 
 impl FaultyDoor {
+    /// A door that fails writes.
     async fn start(subject: &Subject, fault: Fault, spared: usize) -> FaultyDoor {
+        FaultyDoor::failing(subject, fault, spared, subject.simulation.manage.is_write).await
+    }
+
+    /// A door that fails the requests `faulted` picks (and records them as its "writes").
+    async fn failing(
+        subject: &Subject,
+        fault: Fault,
+        spared: usize,
+        faulted: impl Fn(&RecordedRequest) -> bool + Send + Sync + 'static,
+    ) -> FaultyDoor {
+        let faulted = Arc::new(faulted);
         let sim = subject.simulator(Scenario::DocumentedExample).await;
         let upstream = sim
             .base_url()
@@ -2120,13 +2436,13 @@ impl FaultyDoor {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let writes = Arc::new(Mutex::new(Vec::new()));
         let counter = writes.clone();
-        let is_write = subject.simulation.manage.is_write;
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let (upstream, counter) = (upstream.clone(), counter.clone());
+                let faulted = faulted.clone();
                 std::thread::spawn(move || {
                     let _ = pass_or_fail(client, &upstream, |request| {
-                        if !is_write(request) {
+                        if !faulted(request) {
                             return None;
                         }
                         let mut writes = counter.lock().unwrap_or_else(|e| e.into_inner());
