@@ -75,6 +75,29 @@ impl Endpoint {
         }
     }
 
+    /// What becomes of a change the exchange accepted, given what its answer (or a read-back)
+    /// shows: `differs` names what is not shown as asked. An accepted call is not a carried-out
+    /// one, so a difference is [`Error::OutcomeUnknown`], never a refusal: part of the change may
+    /// be in force. `where_to_look` names the page where a person checks the key.
+    pub(crate) fn accepted_change(
+        &self,
+        exchange: ExchangeId,
+        differs: Option<String>,
+        where_to_look: &str,
+        context: ErrorContext,
+    ) -> Result<()> {
+        match differs {
+            None => Ok(()),
+            Some(why) => Err(self.unclear(
+                exchange,
+                format!(
+                    "{why}: the change may be partly carried out; look at the key on {where_to_look}"
+                ),
+                context,
+            )),
+        }
+    }
+
     /// A request for this endpoint with `query` and `body`, before signing.
     pub(crate) fn request(&self, query: String, body: String) -> Result<Request> {
         let method = Method::from_bytes(self.method.as_bytes())

@@ -489,7 +489,7 @@ pub(super) async fn update_key(
         "ipAddresses": ip_addresses,
     })
     .to_string();
-    let (data, _) = adapter
+    let (data, context) = adapter
         .call(&EDIT, String::new(), body)
         .await
         .map_err(explain)?;
@@ -503,19 +503,7 @@ pub(super) async fn update_key(
     } else {
         as_listed_differs(adapter, &uid, &key_id, ips.as_deref(), codes.as_deref()).await
     };
-    match differs {
-        None => Ok(()),
-        Some(why) => Err(Error::OutcomeUnknown {
-            exchange: ExchangeId::Bingx,
-            call: EDIT.describe(),
-            source: Box::new(Error::decode(
-                format!(
-                    "{why}: the change may be partly carried out; look at the key on {BY_HAND}"
-                ),
-                ErrorContext::new(ExchangeId::Bingx),
-            )),
-        }),
-    }
+    EDIT.accepted_change(ExchangeId::Bingx, differs, BY_HAND, context)
 }
 
 /// The key `api_key` of sub-account `uid`, as `apiKey/query` lists it.

@@ -369,16 +369,12 @@ pub(super) async fn update_key(
         return Ok(());
     }
     let (shown, context) = read_back(adapter, &user_id, &key).await?;
-    match shown_differs(&shown, &user_id, ips.as_deref(), perms.as_ref()) {
-        None => Ok(()),
-        Some(why) => Err(UPDATE.unclear(
-            ExchangeId::Gate,
-            format!(
-                "{why}: the change may not be carried out (Gate says changes take up to 5 minutes); look at the key on {BY_HAND}",
-            ),
-            context,
-        )),
-    }
+    UPDATE.accepted_change(
+        ExchangeId::Gate,
+        shown_differs(&shown, &user_id, ips.as_deref(), perms.as_ref()),
+        &format!("{BY_HAND} (Gate says changes take up to 5 minutes)"),
+        context,
+    )
 }
 
 /// Deletes a sub-account key. Without its sub-account (a breach response revoking what the

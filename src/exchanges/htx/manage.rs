@@ -337,16 +337,12 @@ pub(super) async fn update_key(
         return Ok(());
     }
     // HTX accepted the call (code 200): what its answer does not show may or may not be done.
-    match shown_differs(&entry, ips, trade) {
-        None => Ok(()),
-        Some(why) => Err(MODIFY.unclear(
-            ExchangeId::Htx,
-            format!(
-                "{why}: the change may be partly carried out; look at the key on htx.com under Sub-user Management > API key",
-            ),
-            context,
-        )),
-    }
+    MODIFY.accepted_change(
+        ExchangeId::Htx,
+        shown_differs(&entry, ips, trade),
+        "htx.com under Sub-user Management > API key",
+        context,
+    )
 }
 
 /// Deletes a sub-user key. Without its sub-user (a breach response revoking what a parent key

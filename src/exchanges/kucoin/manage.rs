@@ -365,15 +365,10 @@ pub(super) async fn update_key(
         .await
         .map_err(hide)?;
     let wanted = IpRestriction::from_entries(ips.iter().map(String::as_str));
-    match shown_differs(adapter, &sub_account, &key_id, Some(&wanted), &granted).await {
-        None => Ok(()),
-        // KuCoin accepted the call: what its list does not show may or may not be done.
-        Some(why) => Err(hide(UPDATE.unclear(
-            ExchangeId::Kucoin,
-            format!("{why}: the change may be partly carried out; look at the key on {BY_HAND}"),
-            context,
-        ))),
-    }
+    let differs = shown_differs(adapter, &sub_account, &key_id, Some(&wanted), &granted).await;
+    UPDATE
+        .accepted_change(ExchangeId::Kucoin, differs, BY_HAND, context)
+        .map_err(hide)
 }
 
 /// Deletes a sub-account key, with its own passphrase. Without its sub-account, the key is

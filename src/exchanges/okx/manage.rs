@@ -343,16 +343,12 @@ pub(super) async fn update_key(
         return Ok(());
     }
     // OKX accepted the call (code 0): what its answer does not show may or may not be done.
-    match shown_differs(&entry, ips, trade) {
-        None => Ok(()),
-        Some(why) => Err(MODIFY.unclear(
-            ExchangeId::Okx,
-            format!(
-                "{why}: the change may be partly carried out; look at the key on okx.com under Sub-accounts > API keys",
-            ),
-            context,
-        )),
-    }
+    MODIFY.accepted_change(
+        ExchangeId::Okx,
+        shown_differs(&entry, ips, trade),
+        "okx.com under Sub-accounts > API keys",
+        context,
+    )
 }
 
 /// Deletes a sub-account key (`delete-apikey`).
