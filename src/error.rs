@@ -131,6 +131,10 @@ pub enum TransportKind {
     Timeout,
     /// No connection could be made.
     Connect,
+    /// The connection was reset or closed before the answer was complete. Often a pooled
+    /// keep-alive connection the server had already dropped: a read is worth sending again, a
+    /// write may have arrived (and becomes [`Error::OutcomeUnknown`]).
+    Reset,
     /// Anything else below HTTP (TLS, reset, body read).
     Other,
 }
@@ -476,7 +480,10 @@ impl Error {
             Error::Unavailable { .. } => true,
             Error::AuthRejected { reason, .. } => *reason == AuthReason::TimestampOutOfWindow,
             Error::Transport { kind, .. } => {
-                matches!(kind, TransportKind::Timeout | TransportKind::Connect)
+                matches!(
+                    kind,
+                    TransportKind::Timeout | TransportKind::Connect | TransportKind::Reset
+                )
             }
             _ => false,
         }

@@ -2168,7 +2168,7 @@ enum Trouble {
 /// | 418, with `Retry-After` or without | `RateLimited { ip_banned: true }` | 1: calling again extends a ban |
 /// | 500, 502, 503 | `Unavailable` | 3 |
 /// | no answer within the timeout | `Transport { kind: Timeout }` | 3 |
-/// | connection reset | `Transport { kind: Other }` | 1: not retryable ([`Error::is_retryable`]) |
+/// | connection reset | `Transport { kind: Reset }` | 3: a read is sent again on a fresh connection |
 /// | HTML page, truncated JSON, empty body on 200 | `Decode` | 1 |
 /// | wrong types on 200 | `Decode`; or `Rejected` where the envelope's success code, retyped, reads as an unknown error code; or a reading claiming nothing | 1 |
 /// | error envelope on 200 | `AuthRejected` | 1 |
@@ -2280,8 +2280,8 @@ pub async fn faults_give_the_documented_error_after_the_documented_attempts_in_b
         "connection reset".into(),
         Trouble::Door(Fault::Reset),
         policy,
-        Expected::Transport(TransportKind::Other),
-        1,
+        Expected::Transport(TransportKind::Reset),
+        3,
         Duration::ZERO,
         quick,
     ));

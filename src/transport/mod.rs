@@ -384,6 +384,8 @@ impl HttpTransport {
             TransportKind::Timeout
         } else if error.is_connect() {
             TransportKind::Connect
+        } else if was_reset(&error) {
+            TransportKind::Reset
         } else {
             TransportKind::Other
         };
@@ -401,6 +403,34 @@ impl HttpTransport {
             message,
         }
     }
+}
+
+/// Whether the connection died under the request: reset, aborted, or closed before the answer
+/// was whole. TLS failures and other errors below HTTP are not transient and stay `Other`.
+fn was_reset(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            ) {
+                return true;
+            }
+        }
+        // hyper's "connection closed before message completed" carries no I/O error.
+        if cause
+            .to_string()
+            .contains("connection closed before message completed")
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// `Retry-After` as delay-seconds or as an HTTP date (RFC 9110 §10.2.3).
