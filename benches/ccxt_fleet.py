@@ -17,7 +17,7 @@ share one aiohttp session (connection pool), so no key pays a new connection. Th
 its fastest: an instance built per key (ccxt binds credentials to an instance) costs far more.
 
 Left out: exchanges ccxt has no key-information method for (kraken-futures' api-keys check).
-Requires `pip install ccxt aiohttp`.
+Requires `pip install ccxt aiohttp`. `CCXT_TRACE=1` prints each call's latency to stderr.
 """
 
 import argparse
@@ -53,6 +53,7 @@ CALLS = {
     "gemini": ("gemini", [("private_post_v1_roles", {})]),
     "bitfinex": ("bitfinex", [("private_post_auth_r_permissions", {})]),
 }
+TRACE = bool(__import__("os").environ.get("CCXT_TRACE"))
 LEFT_OUT = {
     "kraken-futures": "ccxt's krakenfutures has no method for /api/auth/v1/api-keys/v3/check",
 }
@@ -154,7 +155,11 @@ async def main():
                     if params.get("uid") == "UID":
                         params["uid"] = uid
                         params["accessKey"] = api_key
+                    called = time.perf_counter()
                     answer = await getattr(client, method)(params)
+                    if TRACE:
+                        print(f"{exchange} {method} {(time.perf_counter() - called) * 1e3:.1f} ms",
+                              file=sys.stderr)
                     requests += 1
                     if isinstance(answer, dict) and "data" in answer:
                         uid = answer["data"]
@@ -164,9 +169,11 @@ async def main():
             # Closes nothing shared: ccxt closes only a session it opened itself.
             await client.close()
 
+    cpu_before = time.process_time()
     started = time.perf_counter()
     await asyncio.gather(*(worker(clients) for clients in pools))
     wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu_before
     for session in sessions.values():
         await session.close()
     if failures:
@@ -180,6 +187,7 @@ async def main():
         "exchanges": exchanges,
         "left_out": left_out,
         "wall_ms": wall * 1e3,
+        "cpu_ms": cpu * 1e3,
         "instances": args.concurrency * len(exchanges),
         "instances_build_ms": build_s * 1e3,
         "keys_per_s": args.keys / wall,

@@ -141,9 +141,19 @@ fn orchestrate() {
     println!();
     println!(
         "{:<22} {:>9} {:>9} {:>9} {:>11} {:>10} {:>10} {:>17}",
-        "medians", "time ms", "CPU ms", "keys/s", "requests/s", "base MiB", "peak MiB", "KiB/key in flight"
+        "medians",
+        "time ms",
+        "CPU ms",
+        "keys/s",
+        "requests/s",
+        "base MiB",
+        "peak MiB",
+        "KiB/key in flight"
     );
-    for (name, run) in [("bare GET + JSON parse", &bare), ("exchange-keys Fleet", &ours)] {
+    for (name, run) in [
+        ("bare GET + JSON parse", &bare),
+        ("exchange-keys Fleet", &ours),
+    ] {
         println!(
             "{:<22} {:>9.0} {:>9.0} {:>9.0} {:>11.0} {:>10.1} {:>10.1} {:>17.1}",
             name,
@@ -176,15 +186,20 @@ fn orchestrate() {
             let ours_keys_per_s = keys as f64 / ours.wall_ms * 1e3;
             let ratio = ours_keys_per_s / ccxt.keys_per_s;
             println!(
-                "ccxt {} async (aiohttp {}): {} keys over {} exchanges in {:.0} ms: {:.0} keys/s, {:.0} requests/s, peak {:.1} MiB",
+                "ccxt {} async (aiohttp {}): {} keys over {} exchanges in {:.0} ms (CPU {:.0} ms): {:.0} keys/s, {:.0} requests/s, peak {:.1} MiB",
                 ccxt.ccxt_version,
                 ccxt.aiohttp_version,
                 ccxt.keys,
                 ccxt.exchanges.len(),
                 ccxt.wall_ms,
+                ccxt.cpu_ms,
                 ccxt.keys_per_s,
                 ccxt.requests_per_s,
                 ccxt.peak_kib / 1024.0
+            );
+            println!(
+                "  {} ccxt instances (one per worker and exchange) built before the clock started, in {:.0} ms",
+                ccxt.instances, ccxt.instances_build_ms
             );
             println!("  covered: {}", ccxt.exchanges.join(" "));
             if !ccxt.left_out.is_empty() {
@@ -276,6 +291,9 @@ struct CcxtRun {
     exchanges: Vec<String>,
     left_out: Vec<String>,
     wall_ms: f64,
+    cpu_ms: f64,
+    instances: u64,
+    instances_build_ms: f64,
     keys_per_s: f64,
     requests_per_s: f64,
     peak_kib: f64,
@@ -343,6 +361,9 @@ fn ccxt_run(served_file: &std::path::Path, url: &str, keys: usize) -> Result<Ccx
         exchanges: strings(&r["exchanges"]),
         left_out: strings(&r["left_out"]),
         wall_ms: r["wall_ms"].as_f64().unwrap_or(f64::NAN),
+        cpu_ms: r["cpu_ms"].as_f64().unwrap_or(f64::NAN),
+        instances: r["instances"].as_u64().unwrap_or(0),
+        instances_build_ms: r["instances_build_ms"].as_f64().unwrap_or(f64::NAN),
         keys_per_s: r["keys_per_s"].as_f64().unwrap_or(f64::NAN),
         requests_per_s: r["requests_per_s"].as_f64().unwrap_or(f64::NAN),
         peak_kib: r["peak_kib"].as_f64().unwrap_or(f64::NAN),
@@ -384,7 +405,14 @@ fn status_kib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .unwrap()
         .lines()
-        .find_map(|l| l.strip_prefix(field)?.trim().strip_suffix("kB")?.trim().parse().ok())
+        .find_map(|l| {
+            l.strip_prefix(field)?
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse()
+                .ok()
+        })
         .unwrap()
 }
 

@@ -96,9 +96,9 @@ pub async fn discover() -> Vec<Served> {
                 continue;
             }
             let mut request = replay.request(
-                    sent.method.parse().unwrap(),
-                    format!("{}{}", sim.base_url(), sent.path_and_query),
-                );
+                sent.method.parse().unwrap(),
+                format!("{}{}", sim.base_url(), sent.path_and_query),
+            );
             if !sent.body.is_empty() {
                 request = request.body(sent.body.clone());
             }
@@ -215,8 +215,18 @@ pub fn from_json(value: &Value) -> Vec<Served> {
         .iter()
         .map(|s| Served {
             exchange: s["exchange"].as_str().unwrap().parse().unwrap(),
-            first_call: s["first_call"].as_array().unwrap().iter().map(sent).collect(),
-            later_call: s["later_call"].as_array().unwrap().iter().map(sent).collect(),
+            first_call: s["first_call"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(sent)
+                .collect(),
+            later_call: s["later_call"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(sent)
+                .collect(),
             answers: s["answers"]
                 .as_array()
                 .unwrap()
@@ -224,7 +234,10 @@ pub fn from_json(value: &Value) -> Vec<Served> {
                 .map(|a| {
                     (
                         a[0].as_str().unwrap().to_owned(),
-                        (a[1].as_u64().unwrap() as u16, a[2].as_str().unwrap().to_owned()),
+                        (
+                            a[1].as_u64().unwrap() as u16,
+                            a[2].as_str().unwrap().to_owned(),
+                        ),
                     )
                 })
                 .collect(),
@@ -284,10 +297,7 @@ async fn connection(mut stream: tokio::net::TcpStream, responses: Responses) {
         let head = String::from_utf8_lossy(&buffer[..head_end]);
         let target = head.split(' ').nth(1).unwrap_or("");
         let path = target.split('?').next().unwrap_or("");
-        let response = responses
-            .get(path)
-            .map(Vec::as_slice)
-            .unwrap_or(NOT_FOUND);
+        let response = responses.get(path).map(Vec::as_slice).unwrap_or(NOT_FOUND);
         let body_len = head
             .lines()
             .find_map(|line| {
