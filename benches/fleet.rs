@@ -424,10 +424,16 @@ fn run_client(ours: bool) {
         .iter()
         .map(|s| (s.exchange, format!("{url}{}", s.prefix())))
         .collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    // `ONE_THREAD=1` runs both clients on a current-thread runtime: what is left of the gap
+    // then is work, not the scheduling of threads.
+    let runtime = if std::env::var("ONE_THREAD").is_ok() {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    }
+    .enable_all()
+    .build()
+    .unwrap();
     let client = exchange_keys::transport::http_client().unwrap();
     let baseline_kib = status_kib("VmRSS:");
     let cpu_before = cpu_ms();
