@@ -19,8 +19,9 @@
 //! | `apiKey/query`: `status` (values undocumented) | — (`enabled`: `NotReported`; kept in the evidence) |
 //! | — | `expires_at`, `last_used_at`, `delegation`: `NotReported`; `account`: `SubAccount` for `apiKey/query`'s keys, else `NotReported` |
 //!
-//! A code that is neither a number nor text, or a `permissions` that is not a list, leaves no
-//! write right `Denied`.
+//! An entry of `permissions` that is not a code (null, or neither a number nor text) could be
+//! any right, as an unknown code could: it leaves no right `Denied`. A `permissions` that is not
+//! a list leaves every right `NotReported`.
 
 use crate::exchanges::common::{Field, Reading, Text};
 use crate::model::{
@@ -79,7 +80,7 @@ pub(crate) fn held_codes(codes: Vec<Field<Text>>) -> (Vec<String>, bool) {
     for code in codes {
         match code {
             Field::Present(text) if !text.0.is_empty() => held.push(text.0),
-            Field::Absent => {}
+            // A null entry is no code either: it stands where one was.
             _ => unreadable = true,
         }
     }
@@ -112,9 +113,10 @@ fn permissions_of(codes: Option<Vec<Field<Text>>>, r: &mut Reading) -> Permissio
         r.note(
             AnomalyKind::Invalid,
             "permissions",
-            "holds a code that is neither a number nor a text: no write right is reported denied",
+            "holds an entry that is not a code (null, or neither a number nor a text): it could \
+             be any right, so no right is reported denied",
         );
-        permissions.relax(&Permission::WRITE);
+        permissions.relax(&Permission::NORMALIZED);
     }
     for code in held.iter().filter(|code| !KNOWN.contains(&code.as_str())) {
         r.unrecognized_right("permissions", &format!("unknown code `{code}`"));

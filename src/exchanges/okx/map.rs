@@ -11,7 +11,7 @@
 //! | any other `perm` token | `Other(token)` granted; no write right `Denied` (nobody can say what a new token grants) |
 //! | `ip` (`""` = no IP bound) | `ip_restriction`: `Unrestricted` / `AllowList` |
 //! | `label` | `label` |
-//! | `uid == mainUid` (else `type` `0`) | `account`: `Master`, else `SubAccount` |
+//! | `uid == mainUid`, both decimal-digit text (else `type` `0`) | `account`: `Master`, else `SubAccount` |
 //! | `type`: `0`/`1` holder, `2` managed, `9` managed through Copper, `5` custody by Copper, `12` custody by Komainu | `delegation` |
 //! | — (the key authenticated) | `enabled`: `Known(true)` |
 //! | — | `key_id`, `created_at`, `expires_at`, `last_used_at`: `NotReported` |
@@ -35,6 +35,23 @@ use super::wire::{AccountConfig, SubAccount, SubAccountKey};
 /// `read_only` (its parameter table says `read_only`): the same right.
 const KNOWN_TOKENS: [&str; 4] = ["read_only", "read", "trade", "withdraw"];
 
+/// An OKX UID (decimal digits, sent as text), or `None` with an anomaly: a damaged UID differs
+/// from the other one without making the key a sub-account's, and a sub-account's key would
+/// lose its management rights on that difference alone.
+fn okx_uid(value: Option<String>, field: &str, r: &mut Reading) -> Option<String> {
+    let value = value?;
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Some(value.to_owned());
+    }
+    r.note(
+        AnomalyKind::Invalid,
+        field,
+        "not a UID (decimal digits): whose key this is comes from `type` alone",
+    );
+    None
+}
+
 pub(crate) fn map_account_config(wire: AccountConfig) -> Result<KeyInfo, String> {
     let mut reading = Reading::default();
     let r = &mut reading;
@@ -42,7 +59,9 @@ pub(crate) fn map_account_config(wire: AccountConfig) -> Result<KeyInfo, String>
     let ip = wire.ip.expected("ip", r);
     let label = wire.label.expected("label", r);
     let uid = wire.uid.expected("uid", r);
+    let uid = okx_uid(uid, "uid", r);
     let main_uid = wire.main_uid.expected("mainUid", r);
+    let main_uid = okx_uid(main_uid, "mainUid", r);
     let account_type = wire.account_type.expected("type", r);
 
     let master = match (&uid, &main_uid) {

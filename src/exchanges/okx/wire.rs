@@ -17,10 +17,11 @@ pub(crate) struct AccountConfig {
     pub(crate) ip: Field<String>,
     #[serde(default)]
     pub(crate) label: Field<String>,
+    /// Decimal digits, as text (a number is not an OKX UID).
     #[serde(default)]
-    pub(crate) uid: Field<Text>,
+    pub(crate) uid: Field<String>,
     #[serde(default)]
-    pub(crate) main_uid: Field<Text>,
+    pub(crate) main_uid: Field<String>,
     /// Account type: `0` main, `1` standard sub, `2` managed trading sub, `5` custody trading
     /// sub (Copper), `9` managed trading sub (Copper), `12` custody trading sub (Komainu).
     #[serde(default, rename = "type")]

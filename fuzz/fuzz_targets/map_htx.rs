@@ -1,0 +1,12 @@
+//! The key-information mapper of Htx: `htx::map_key_info`, alone and behind the answer decoder.
+#![no_main]
+
+#[path = "common.rs"]
+mod common;
+
+use exchange_keys::exchanges::htx;
+use exchange_keys::ExchangeId;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    common::mapper(ExchangeId::Htx, htx::map_key_info, data);
+});
