@@ -130,8 +130,14 @@ fn json() -> impl Strategy<Value = Value> {
     })
 }
 
-fn exchange() -> impl Strategy<Value = ExchangeId> {
-    prop::sample::select(testkit::inspectable_exchanges())
+/// An exchange whose API describes a key; `None` in a build with none of them (Bitstamp alone),
+/// where every property holds vacuously.
+fn exchange() -> BoxedStrategy<Option<ExchangeId>> {
+    let inspectable = testkit::inspectable_exchanges();
+    if inspectable.is_empty() {
+        return Just(None).boxed();
+    }
+    prop::sample::select(inspectable).prop_map(Some).boxed()
 }
 
 fn status() -> impl Strategy<Value = u16> {
@@ -224,6 +230,7 @@ proptest! {
         status in status(),
         body in json(),
     ) {
+        let Some(id) = id else { return Ok(()) };
         if let Err(error) = read(id, status, body.to_string().as_bytes()) {
             names_the_exchange(id, &error)?;
         }
@@ -237,6 +244,7 @@ proptest! {
         status in status(),
         payload in json(),
     ) {
+        let Some(id) = id else { return Ok(()) };
         let body = with_payload(id, payload);
         if let Err(error) = read(id, status, body.to_string().as_bytes()) {
             names_the_exchange(id, &error)?;
@@ -250,6 +258,7 @@ proptest! {
         id in exchange(),
         fields in payload_fields(),
     ) {
+        let Some(id) = id else { return Ok(()) };
         let body = overwritten(id, fields);
         if let Err(error) = read(id, 200, body.to_string().as_bytes()) {
             names_the_exchange(id, &error)?;
@@ -260,9 +269,13 @@ proptest! {
     /// status; with a success status, a decode error.
     #[test]
     fn bytes_that_are_not_json_fail_clearly(
-        (id, body) in exchange().prop_flat_map(|id| (Just(id), not_json(id))),
+        (id, body) in exchange().prop_flat_map(|id| match id {
+            Some(id) => (Just(Some(id)), not_json(id).boxed()),
+            None => (Just(None), Just(Vec::new()).boxed()),
+        }),
         status in status(),
     ) {
+        let Some(id) = id else { return Ok(()) };
         // Random bytes are now and then a JSON document ("7"); those go through the mapper.
         let is_json = serde_json::from_slice::<Value>(&body).is_ok();
         match read(id, status, &body) {

@@ -45,9 +45,16 @@ fn no_new_denial(id: ExchangeId, before: &KeyInfo, after: &KeyInfo, what: &str) 
     assert!(denials.is_empty(), "{}", denials.join("\n"));
 }
 
-fn scenario_strategy() -> impl Strategy<Value = (ExchangeId, Scenario)> {
+/// An exchange whose API describes a key and one of its working answers; `None` in a build with
+/// none of them (Bitstamp alone), where every property holds vacuously.
+fn scenario_strategy() -> BoxedStrategy<Option<(ExchangeId, Scenario)>> {
     let supported = testkit::inspectable_exchanges();
-    (0..supported.len(), 0..WORKING.len()).prop_map(move |(e, s)| (supported[e], WORKING[s]))
+    if supported.is_empty() {
+        return Just(None).boxed();
+    }
+    (0..supported.len(), 0..WORKING.len())
+        .prop_map(move |(e, s)| Some((supported[e], WORKING[s])))
+        .boxed()
 }
 
 proptest! {
@@ -61,9 +68,10 @@ proptest! {
     /// granted or not reported, and the token is listed as an anomaly.
     #[test]
     fn an_unknown_token_never_creates_a_denial(
-        (id, scenario) in scenario_strategy(),
+        picked in scenario_strategy(),
         token in "[A-Za-z][A-Za-z0-9_]{0,14}",
     ) {
+        let Some((id, scenario)) = picked else { return Ok(()) };
         let body = testkit::scenario_answer(id, scenario).unwrap().body;
         let before = read(id, &body).unwrap();
         let mut planted = body.clone();
@@ -80,9 +88,10 @@ proptest! {
     /// creates a denial.
     #[test]
     fn removing_one_field_never_fails_nor_denies(
-        (id, scenario) in scenario_strategy(),
+        picked in scenario_strategy(),
         pick in any::<prop::sample::Index>(),
     ) {
+        let Some((id, scenario)) = picked else { return Ok(()) };
         let body = testkit::scenario_answer(id, scenario).unwrap().body;
         let before = read(id, &body).unwrap();
         let pointer = testkit::payload_pointer(id).unwrap();
@@ -208,7 +217,13 @@ fn damage_anywhere_in_the_payload_never_creates_a_denial() {
             }
         }
     }
-    assert!(checked > 1000, "only {checked} damaged answers");
+    // A build with no exchange describing keys (Bitstamp alone) has nothing to damage.
+    let expected = if testkit::inspectable_exchanges().is_empty() {
+        0
+    } else {
+        1000
+    };
+    assert!(checked >= expected, "only {checked} damaged answers");
     assert!(
         failures.is_empty(),
         "{} of {checked} damaged answers:\n{}",
