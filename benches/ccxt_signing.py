@@ -10,7 +10,10 @@ Each case signs the request the Rust adapter sends to inspect its key (Bitstamp:
 `revoke_all_api_keys`, its only signed call), with the same test keys and the clock frozen at the
 bench's instant. `sign()` builds the URL, headers and body, as `RequestSigner::sign` does.
 Kraken Futures' key check (`/api/auth/v1/api-keys/v3/check`) is not in ccxt: its nearest private
-GET, `accounts`, is signed the same way (SHA-256 of the path, then HMAC-SHA512).
+GET, `accounts`, is signed the same way (SHA-256 of the path, then HMAC-SHA512). Small
+differences that do not change the work: ccxt sends Binance's `recvWindow=10000` (we send
+5000), and gives Bitstamp's empty POST a dummy body `foo=bar` (we send none, as Bitstamp
+documents).
 """
 import json
 import statistics
