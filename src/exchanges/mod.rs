@@ -109,10 +109,25 @@ impl ExchangeId {
         request: &UnsignedRequest<'_>,
         timestamp_ms: i64,
     ) -> Result<SignedRequest> {
+        self.request_signer(credentials, environment)?
+            .sign(request, timestamp_ms)
+    }
+
+    /// Prepares `credentials` once (a base64 secret decoded, a PEM key parsed) for signing many
+    /// requests as this exchange's adapter does: [`ExchangeId::sign_request`] without the
+    /// per-call preparation. Fails as building the adapter would (a missing passphrase, a
+    /// malformed key).
+    pub fn request_signer(
+        self,
+        credentials: &Credentials,
+        environment: Environment,
+    ) -> Result<RequestSigner> {
         match registration(self) {
-            Some(venue) => {
-                venue::sign_detached(venue, credentials, environment, request, timestamp_ms)
-            }
+            Some(venue) => Ok(RequestSigner {
+                venue,
+                key: venue.prepare(credentials)?,
+                environment,
+            }),
             None => Err(Error::config(self, "this build has no adapter for it")),
         }
     }
@@ -164,6 +179,38 @@ pub struct UnsignedRequest<'a> {
     pub query: &'a str,
     /// Body exactly as it will be sent, or empty.
     pub body: &'a str,
+}
+
+/// Credentials prepared for signing one exchange's requests, from
+/// [`ExchangeId::request_signer`]. `Debug` shows the exchange and the public key's hint only.
+pub struct RequestSigner {
+    venue: &'static dyn Venue,
+    key: crate::transport::signing::SigningKey,
+    environment: Environment,
+}
+
+impl RequestSigner {
+    /// Signs `request` at `timestamp_ms` exactly as the adapter does: the query string to send
+    /// (signature parameters appended), the headers to add and the body to send.
+    pub fn sign(&self, request: &UnsignedRequest<'_>, timestamp_ms: i64) -> Result<SignedRequest> {
+        venue::sign_detached(
+            self.venue,
+            &self.key,
+            self.environment,
+            request,
+            timestamp_ms,
+        )
+    }
+}
+
+impl fmt::Debug for RequestSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestSigner")
+            .field("exchange", &self.venue.exchange())
+            .field("key", &self.key)
+            .field("environment", &self.environment)
+            .finish()
+    }
 }
 
 /// What signing makes of a request. `Debug` shows header names only: headers can carry the key

@@ -78,7 +78,7 @@ impl SigningKey {
         &self.api_key
     }
 
-    /// The passphrase, for the exchanges that send it.
+    /// The passphrase as the exchange takes it (KuCoin's is signed once, when prepared).
     pub(crate) fn passphrase(&self) -> Option<&str> {
         self.passphrase.as_ref().map(|p| p.expose_secret())
     }
@@ -190,6 +190,45 @@ pub(crate) fn random_hex(bytes: usize) -> Result<String> {
     Ok(lower_hex(&buffer))
 }
 
+/// `bytes` (at most 32) random bytes as lowercase hex, for JWT and request nonces: see
+/// [`fill_nonce`].
+pub(crate) fn nonce_hex(bytes: usize) -> Result<String> {
+    let mut buffer = [0u8; 32];
+    let buffer = &mut buffer[..bytes.min(32)];
+    fill_nonce(buffer)?;
+    Ok(lower_hex(buffer))
+}
+
+/// Fills `out` with bytes from the operating system's random source, drawn a pool at a time:
+/// one system call per request made every nonce cost more than the request's HMAC. For
+/// nonces only, which are public and must merely never repeat: never for a secret. (A process
+/// that forks without `exec` shares its pool with the child, so their next nonces could
+/// repeat: the exchange would refuse the second request, nothing more.)
+pub(crate) fn fill_nonce(out: &mut [u8]) -> Result<()> {
+    use std::cell::RefCell;
+    const POOL: usize = 512;
+    thread_local! {
+        static POOL_BYTES: RefCell<([u8; POOL], usize)> = const { RefCell::new(([0; POOL], POOL)) };
+    }
+    POOL_BYTES.with(|pool| {
+        let (bytes, used) = &mut *pool.borrow_mut();
+        for byte in out.iter_mut() {
+            if *used == POOL {
+                getrandom::getrandom(bytes).map_err(|e| {
+                    crate::error::Error::config(
+                        None,
+                        format!("the system's random source failed: {e}"),
+                    )
+                })?;
+                *used = 0;
+            }
+            *byte = bytes[*used];
+            *used += 1;
+        }
+        Ok(())
+    })
+}
+
 /// SHA-256 of the concatenation of `parts`.
 pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     use sha2::Digest as _;
@@ -268,13 +307,62 @@ pub(crate) fn base64_of_sha256_mac(key: &[u8], parts: &[&str]) -> String {
 
 /// Lowercase hex, in one allocation of the final size (`hex::encode` pushes char by char).
 pub(crate) fn lower_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    push_lower_hex(&mut text, bytes);
+    text
+}
+
+/// `ms` as ISO 8601 UTC, `2020-12-08T09:08:57` (OKX and HTX timestamps), with `.715` when
+/// `millis`. Written digit by digit: `format!` padding costs as much as the HMAC it is signed
+/// with, and every request carries a fresh timestamp.
+pub(crate) fn iso_utc(ms: i64, millis: bool) -> String {
+    use chrono::{Datelike as _, Timelike as _};
+    let time = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default();
+    let mut text = String::with_capacity(24);
+    let year = u32::try_from(time.year()).unwrap_or(0);
+    for (value, width, after) in [
+        (year, 4, '-'),
+        (time.month(), 2, '-'),
+        (time.day(), 2, 'T'),
+        (time.hour(), 2, ':'),
+        (time.minute(), 2, ':'),
+    ] {
+        push_digits(&mut text, value, width);
+        text.push(after);
+    }
+    push_digits(&mut text, time.second(), 2);
+    if millis {
+        text.push('.');
+        push_digits(&mut text, time.timestamp_subsec_millis(), 3);
     }
     text
+}
+
+/// The last `width` decimal digits of `value`, zero-padded.
+fn push_digits(text: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10u32.pow(place) % 10;
+        text.push(char::from(b'0' + digit as u8));
+    }
+}
+
+/// Appends `bytes` in lowercase hex to `text`, so a signature can go straight into the query
+/// that carries it.
+pub(crate) fn push_lower_hex(text: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    // Encoded through a stack buffer: `String::push(char)` re-checks UTF-8 width per digit.
+    let mut buffer = [0u8; 128];
+    for chunk in bytes.chunks(buffer.len() / 2) {
+        let digits = &mut buffer[..chunk.len() * 2];
+        for (pair, byte) in digits.chunks_exact_mut(2).zip(chunk) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0x0f)];
+        }
+        match std::str::from_utf8(digits) {
+            Ok(hex) => text.push_str(hex),
+            Err(_) => unreachable!("hex digits are ASCII"),
+        }
+    }
 }
 
 fn mac_of(key: &[u8], parts: &[&str]) -> [u8; 32] {

@@ -28,7 +28,7 @@ use crate::error::{AuthReason, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::decode;
 use crate::transport::pipeline::{Conventions, Endpoint};
-use crate::transport::signing::{hex_of_sha256_mac, SigningKey};
+use crate::transport::signing::{hmac_sha256, push_lower_hex, SigningKey};
 use crate::transport::{RateLimit, Request};
 
 /// Receive window sent with every signed request, in ms (Binance's default).
@@ -63,9 +63,9 @@ impl Conventions for Binance {
             query,
             "recvWindow={RECV_WINDOW_MS}&timestamp={timestamp_ms}"
         );
-        let signature = hex_of_sha256_mac(key.hmac_key(), &[query, &request.body]);
+        let mac = hmac_sha256(key.hmac_key(), &[query.as_bytes(), request.body.as_bytes()]);
         query.push_str("&signature=");
-        query.push_str(&signature);
+        push_lower_hex(query, &mac);
         request.header("x-mbx-apikey", key.api_key());
         Ok(())
     }

@@ -38,7 +38,7 @@ use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::decode;
 use crate::transport::pipeline::{Conventions, Endpoint};
-use crate::transport::signing::{hex_of_sha256_mac, SigningKey};
+use crate::transport::signing::{hex_of_sha256_mac, hmac_sha256, push_lower_hex, SigningKey};
 use crate::transport::{RateLimit, Request};
 
 /// The BingX venue.
@@ -70,9 +70,9 @@ impl Conventions for Bingx {
             query.push('&');
         }
         let _ = write!(query, "timestamp={timestamp_ms}");
-        let signature = hex_of_sha256_mac(key.hmac_key(), &[query, &request.body]);
+        let mac = hmac_sha256(key.hmac_key(), &[query.as_bytes(), request.body.as_bytes()]);
         query.push_str("&signature=");
-        query.push_str(&signature);
+        push_lower_hex(query, &mac);
         request.header("x-bx-apikey", key.api_key());
         Ok(())
     }

@@ -9,7 +9,7 @@
 //! example key `api_key` and secret `api_key_secret`.
 
 use crate::error::{Error, Result};
-use crate::transport::signing::{hex_of_sha256_mac, lower_hex};
+use crate::transport::signing::{fill_nonce, hex_of_sha256_mac, push_lower_hex};
 use crate::ExchangeId;
 
 /// The host every request is signed for: the pre-hash names it, and Bitstamp serves its API
@@ -65,23 +65,27 @@ pub fn signature(secret: &[u8], request: &Prehash<'_>) -> String {
 /// 300 s (`API0004`), so it comes from the operating system's generator, never the clock.
 pub(crate) fn nonce() -> Result<String> {
     let mut bytes = [0u8; 16];
-    getrandom::getrandom(&mut bytes).map_err(|e| {
-        Error::config(
-            ExchangeId::Bitstamp,
-            format!("the system's random source failed: {e}"),
-        )
-    })?;
+    fill_nonce(&mut bytes)
+        .map_err(|_| Error::config(ExchangeId::Bitstamp, "the system's random source failed"))?;
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = lower_hex(&bytes);
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    ))
+    let mut uuid = String::with_capacity(36);
+    for (i, group) in [
+        &bytes[0..4],
+        &bytes[4..6],
+        &bytes[6..8],
+        &bytes[8..10],
+        &bytes[10..16],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            uuid.push('-');
+        }
+        push_lower_hex(&mut uuid, group);
+    }
+    Ok(uuid)
 }
 
 #[cfg(test)]

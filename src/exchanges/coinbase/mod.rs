@@ -30,7 +30,7 @@ use crate::error::{AuthReason, Error, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::decode;
 use crate::transport::pipeline::{Conventions, Endpoint};
-use crate::transport::signing::{random_hex, SigningKey};
+use crate::transport::signing::{nonce_hex, SigningKey};
 use crate::transport::{RateLimit, Request};
 
 /// The Coinbase venue.
@@ -52,7 +52,7 @@ impl Conventions for Coinbase {
         _: Environment,
         now_ms: i64,
     ) -> Result<()> {
-        let nonce = random_hex(16)?;
+        let nonce = nonce_hex(16)?;
         let token = sign::token(
             key,
             request.method.as_str(),

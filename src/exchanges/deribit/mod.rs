@@ -53,7 +53,7 @@ use crate::model::{Anomaly, AnomalyKind, IpRestriction, KeyInfo, Permission, Rep
 use crate::transport::answer::decode;
 use crate::transport::pipeline::{Conventions, Endpoint};
 use crate::transport::scrub::Scrubber;
-use crate::transport::signing::{random_hex, SigningKey};
+use crate::transport::signing::{nonce_hex, SigningKey};
 use crate::transport::{RateLimit, Request};
 
 /// The Deribit venue.
@@ -82,7 +82,7 @@ impl Conventions for Deribit {
         now_ms: i64,
     ) -> Result<()> {
         let timestamp = now_ms.to_string();
-        let nonce = random_hex(8)?;
+        let nonce = nonce_hex(8)?;
         let sig = signature(
             key.hmac_key(),
             &timestamp,

@@ -132,14 +132,17 @@ fn sign_for(request: &mut Request, key: &SigningKey, host: &str, timestamp_ms: i
         .map(|(n, v)| (n.to_owned(), v)),
     );
     let canonical = canonical_query(&params);
-    let sign = signature(
+    let mac = signature(
         key.hmac_key(),
         request.method.as_str(),
         host,
         &request.path,
         &canonical,
     );
-    request.query = format!("{canonical}&Signature={}", encode(&sign));
+    let mut query = canonical;
+    query.push_str("&Signature=");
+    sign::encode_into(&mut query, &mac);
+    request.query = query;
     request.header(
         "content-type",
         if request.body.is_empty() {

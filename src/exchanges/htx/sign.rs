@@ -5,30 +5,33 @@
 //! appended as `Signature` (huobiapi.github.io/docs/spot/v1/en/#authentication). A POST's
 //! JSON body is not signed.
 
-use chrono::DateTime;
-
-use crate::transport::signing::base64_of_sha256_mac;
+use crate::transport::signing::{base64_of_sha256_mac, iso_utc};
 
 /// The `Timestamp` parameter for `ms`: `2017-05-11T15:19:30`, UTC, no fraction, no zone.
 pub fn timestamp(ms: i64) -> String {
-    DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%S")
-        .to_string()
+    iso_utc(ms, false)
 }
 
 /// Percent-encodes `text` as HTX signs it: RFC 3986 unreserved characters kept, every other
 /// byte `%XX` in upper-case hex.
 pub fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    encode_into(&mut out, text);
+    out
+}
+
+/// [`encode`], appending to `out`.
+pub(crate) fn encode_into(out: &mut String, text: &str) {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
             out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push('%');
+            out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+            out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
         }
     }
-    out
 }
 
 /// The canonical query: `params` encoded, sorted by name, joined with `&`.
@@ -38,11 +41,20 @@ pub fn canonical_query(params: &[(String, String)]) -> String {
         .map(|(name, value)| (encode(name), encode(value)))
         .collect();
     encoded.sort();
-    encoded
+    let length = encoded
         .iter()
-        .map(|(name, value)| format!("{name}={value}"))
-        .collect::<Vec<_>>()
-        .join("&")
+        .map(|(name, value)| name.len() + value.len() + 2)
+        .sum();
+    let mut canonical = String::with_capacity(length);
+    for (name, value) in &encoded {
+        if !canonical.is_empty() {
+            canonical.push('&');
+        }
+        canonical.push_str(name);
+        canonical.push('=');
+        canonical.push_str(value);
+    }
+    canonical
 }
 
 /// The `Signature` parameter (before percent-encoding) of a request whose canonical query is

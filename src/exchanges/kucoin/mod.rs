@@ -56,7 +56,7 @@ use crate::transport::answer::decode;
 use crate::transport::pipeline::{Conventions, Endpoint};
 use crate::transport::signing::{base64_of_sha256_mac, SigningKey};
 use crate::transport::{RateLimit, Request};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 /// The KuCoin venue.
 #[derive(Debug)]
@@ -93,11 +93,9 @@ impl Conventions for Kucoin {
         request.header("kc-api-key", key.api_key());
         request.header("kc-api-sign", signature);
         request.header("kc-api-timestamp", timestamp);
-        if let Some(passphrase) = key.passphrase() {
-            request.header(
-                "kc-api-passphrase",
-                base64_of_sha256_mac(key.hmac_key(), &[passphrase]),
-            );
+        // `prepare` signed the passphrase once: it is the same for every request.
+        if let Some(signed_passphrase) = key.passphrase() {
+            request.header("kc-api-passphrase", signed_passphrase);
         }
         request.header("kc-api-key-version", KEY_VERSION);
         request.header("content-type", "application/json");
@@ -179,7 +177,17 @@ impl Venue for Kucoin {
 
     fn prepare(&self, credentials: &Credentials) -> Result<SigningKey> {
         match credentials.passphrase() {
-            Some(p) if !p.expose_secret().is_empty() => SigningKey::hmac_from(credentials),
+            // A version 2 or 3 key sends its passphrase signed, never as text: the signed form
+            // is what the signing key keeps.
+            Some(p) if !p.expose_secret().is_empty() => {
+                let secret = credentials.secret().expose_secret().as_bytes();
+                let signed = base64_of_sha256_mac(secret, &[p.expose_secret()]);
+                Ok(SigningKey::hmac(
+                    credentials.api_key(),
+                    secret.to_vec(),
+                    Some(&SecretString::from(signed)),
+                ))
+            }
             _ => Err(Error::config(
                 ExchangeId::Kucoin,
                 "KuCoin keys need their passphrase: Credentials::with_passphrase or KUCOIN_API_PASSPHRASE",

@@ -33,7 +33,7 @@ use crate::error::{AuthReason, ErrorClass, ErrorCode, Result};
 use crate::model::KeyInfo;
 use crate::transport::answer::decode;
 use crate::transport::pipeline::{Conventions, Endpoint};
-use crate::transport::signing::{hex_of_sha256_mac, SigningKey};
+use crate::transport::signing::{hmac_sha256, push_lower_hex, SigningKey};
 use crate::transport::{RateLimit, Request};
 
 /// Receive window sent with every signed request, in ms (MEXC's default).
@@ -63,10 +63,14 @@ impl Conventions for Mexc {
         // apiKeyInfo names the key it describes (`accessKey`, required by the clients that
         // call it); the key signing is the one meant.
         if request.path == KEY_INFO.path && !query.contains("accessKey=") {
-            let own = form_urlencoded::Serializer::new(String::new())
-                .append_pair("accessKey", key.api_key())
-                .finish();
-            query.insert_str(0, &own);
+            let mut own = String::with_capacity(query.len() + 192);
+            own.push_str("accessKey=");
+            own.extend(form_urlencoded::byte_serialize(key.api_key().as_bytes()));
+            if !query.is_empty() {
+                own.push('&');
+                own.push_str(query);
+            }
+            *query = own;
         }
         if !query.is_empty() {
             query.push('&');
@@ -75,9 +79,9 @@ impl Conventions for Mexc {
             query,
             "recvWindow={RECV_WINDOW_MS}&timestamp={timestamp_ms}"
         );
-        let signature = hex_of_sha256_mac(key.hmac_key(), &[query, &request.body]);
+        let mac = hmac_sha256(key.hmac_key(), &[query.as_bytes(), request.body.as_bytes()]);
         query.push_str("&signature=");
-        query.push_str(&signature);
+        push_lower_hex(query, &mac);
         request.header("x-mexc-apikey", key.api_key());
         if request.method != reqwest::Method::GET {
             request.header("content-type", "application/json");

@@ -2,16 +2,15 @@
 //! timestamp is ISO 8601 UTC with milliseconds and a GET's query is part of `requestPath`
 //! (okx.com/docs-v5, "REST Authentication").
 
-use chrono::{DateTime, SecondsFormat};
 use secrecy::SecretString;
 
-use crate::transport::signing::hmac_sha256_base64;
+use crate::transport::signing::{hmac_sha256_base64, iso_utc};
 
 /// The `OK-ACCESS-TIMESTAMP` form of `ms`: `2020-12-08T09:08:57.715Z`.
 pub fn timestamp(ms: i64) -> String {
-    DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Millis, true)
+    let mut text = iso_utc(ms, true);
+    text.push('Z');
+    text
 }
 
 /// The `OK-ACCESS-SIGN` of a request.
