@@ -77,7 +77,7 @@ pub use adapter::{
 };
 pub use credentials::{CredentialForm, Credentials};
 pub use error::{AuthReason, Error, ErrorClass, ErrorCode, ErrorContext, Result};
-pub use exchanges::{AdapterBuilder, SignedRequest, UnsignedRequest};
+pub use exchanges::{AdapterBuilder, RequestSigner, SignedRequest, UnsignedRequest};
 pub use id::{Environment, ExchangeId, UnknownExchange};
 pub use model::{
     AccountKind, Anomaly, AnomalyKind, Delegation, Expiry, Grant, IpEntry, IpRestriction, KeyInfo,
