@@ -421,11 +421,9 @@ fn was_reset(error: &reqwest::Error) -> bool {
                 return true;
             }
         }
-        // hyper's "connection closed before message completed" carries no I/O error.
-        if cause
-            .to_string()
-            .contains("connection closed before message completed")
-        {
+        // hyper's "connection closed before message completed" carries no I/O error. Its whole
+        // text, not a part: h2 quotes a GOAWAY's debug data, which the server writes.
+        if cause.to_string() == "connection closed before message completed" {
             return true;
         }
         source = cause.source();

@@ -368,10 +368,25 @@ pub(super) async fn update_key(
         // A new name only: nothing a caller's safety depends on to check.
         return Ok(());
     }
-    let (shown, context) = read_back(adapter, &user_id, &key).await?;
+    // Gate accepted the change: a read-back that fails leaves it unknown, not refused.
+    let (differs, context) = match read_back(adapter, &user_id, &key).await {
+        Ok((shown, context)) => (
+            shown_differs(&shown, &user_id, ips.as_deref(), perms.as_ref()),
+            context,
+        ),
+        Err(error) => (
+            Some(format!(
+                "the key could not be read back ({error}), so nothing shows its rights and addresses"
+            )),
+            error
+                .context()
+                .cloned()
+                .unwrap_or_else(|| ErrorContext::new(ExchangeId::Gate)),
+        ),
+    };
     UPDATE.accepted_change(
         ExchangeId::Gate,
-        shown_differs(&shown, &user_id, ips.as_deref(), perms.as_ref()),
+        differs,
         &format!("{BY_HAND} (Gate says changes take up to 5 minutes)"),
         context,
     )

@@ -11,7 +11,7 @@
 //! | any other `perm` token | `Other(token)` granted; no write right `Denied` (nobody can say what a new token grants) |
 //! | `ip` (`""` = no IP bound) | `ip_restriction`: `Unrestricted` / `AllowList` |
 //! | `label` | `label` |
-//! | `uid == mainUid`, both decimal-digit text (else `type` `0`) | `account`: `Master`, else `SubAccount` |
+//! | `uid == mainUid` as numbers, both decimal-digit text (else `type`: `0` main, a documented other sub) | `account`: `Master`, else `SubAccount`; not reported on an undocumented `type` |
 //! | `type`: `0`/`1` holder, `2` managed, `9` managed through Copper, `5` custody by Copper, `12` custody by Komainu | `delegation` |
 //! | — (the key authenticated) | `enabled`: `Known(true)` |
 //! | — | `key_id`, `created_at`, `expires_at`, `last_used_at`: `NotReported` |
@@ -64,9 +64,13 @@ pub(crate) fn map_account_config(wire: AccountConfig) -> Result<KeyInfo, String>
     let main_uid = okx_uid(main_uid, "mainUid", r);
     let account_type = wire.account_type.expected("type", r);
 
+    // OKX's own test (uid = mainUid), as numbers: `0` padding changes no UID. `type` decides
+    // only without both UIDs, and a type nobody documented proves neither.
     let master = match (&uid, &main_uid) {
-        (Some(uid), Some(main)) => Some(uid == main),
-        _ => account_type.as_ref().map(|t| t.0 == "0"),
+        (Some(uid), Some(main)) => {
+            Some(uid.trim_start_matches('0') == main.trim_start_matches('0'))
+        }
+        _ => account_type.as_ref().and_then(|t| master_by_type(&t.0)),
     };
     let ip_restriction = match &ip {
         Some(list) => r.allowlist("ip", [list.as_str()]),
@@ -217,6 +221,16 @@ fn permissions_of(
         }
     }
     permissions
+}
+
+/// Whether `type` says the main account (`0`) or a sub-account (the documented others); `None`
+/// for a type nobody documented, which proves neither.
+fn master_by_type(account_type: &str) -> Option<bool> {
+    match account_type {
+        "0" => Some(true),
+        "1" | "2" | "5" | "9" | "12" => Some(false),
+        _ => None,
+    }
 }
 
 fn delegation(account_type: &str, reading: &mut Reading) -> Delegation {
