@@ -217,12 +217,9 @@ fn damage_anywhere_in_the_payload_never_creates_a_denial() {
             }
         }
     }
-    // A build with no exchange describing keys (Bitstamp alone) has nothing to damage.
-    let expected = if testkit::inspectable_exchanges().is_empty() {
-        0
-    } else {
-        1000
-    };
+    // Every exchange's answers are damaged in many places (a build with no exchange describing
+    // keys, Bitstamp alone, has nothing to damage).
+    let expected = 100 * testkit::inspectable_exchanges().len();
     assert!(checked >= expected, "only {checked} damaged answers");
     assert!(
         failures.is_empty(),
