@@ -87,7 +87,7 @@ pub(crate) fn classify(
 /// (a 502 HTML page is `Unavailable`), or a `Decode` error describing what came instead.
 pub(crate) fn parse_json(
     answer: &Answer,
-    mut context: ErrorContext,
+    context: impl FnOnce() -> ErrorContext,
     table: &'static [ErrorCode],
 ) -> Result<Value, Error> {
     // "No Content" (Gate's answer to a key deleted or changed): nothing to read, nothing wrong.
@@ -98,6 +98,7 @@ pub(crate) fn parse_json(
         Ok(UniqueKeys(value)) => Ok(value),
         Err(error) => {
             let what = describe_non_json(answer, &error);
+            let mut context = context();
             match classify(table, answer.status, None) {
                 Some(classified) => {
                     context.message.get_or_insert(what);
@@ -178,12 +179,18 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
         let mut object = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
             let UniqueKeys(value) = map.next_value()?;
-            if object.contains_key(&key) {
-                return Err(serde::de::Error::custom(format_args!(
-                    "an object repeats the key `{key}`: which copy the exchange meant cannot be told"
-                )));
+            // One search of the map per key, not one to check and one to insert.
+            match object.entry(key) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
+                serde_json::map::Entry::Occupied(taken) => {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "an object repeats the key `{}`: which copy the exchange meant cannot be told",
+                        taken.key()
+                    )));
+                }
             }
-            object.insert(key, value);
         }
         Ok(Value::Object(object))
     }
@@ -289,7 +296,7 @@ mod tests {
     #[test]
     fn html_error_page_on_502_is_unavailable() {
         let a = answer(502, "text/html", "<html><body>Bad Gateway</body></html>");
-        let err = parse_json(&a, ErrorContext::default(), &[]).unwrap_err();
+        let err = parse_json(&a, ErrorContext::default, &[]).unwrap_err();
         assert!(matches!(err, Error::Unavailable { .. }), "{err}");
         assert!(err.to_string().contains("HTML page"), "{err}");
     }
@@ -297,7 +304,7 @@ mod tests {
     #[test]
     fn html_on_200_is_a_decode_error_naming_html() {
         let a = answer(200, "text/html", "<!DOCTYPE html><p>captcha</p>");
-        let err = parse_json(&a, ErrorContext::default(), &[]).unwrap_err();
+        let err = parse_json(&a, ErrorContext::default, &[]).unwrap_err();
         assert!(matches!(err, Error::Decode { .. }), "{err}");
         assert!(err.to_string().contains("HTML page"), "{err}");
     }
@@ -306,14 +313,14 @@ mod tests {
     fn truncated_and_empty_bodies_are_named() {
         let err = parse_json(
             &answer(200, "application/json", "{\"a\":"),
-            ErrorContext::default(),
+            ErrorContext::default,
             &[],
         )
         .unwrap_err();
         assert!(err.to_string().contains("truncated JSON"), "{err}");
         let err = parse_json(
             &answer(200, "application/json", ""),
-            ErrorContext::default(),
+            ErrorContext::default,
             &[],
         )
         .unwrap_err();
@@ -329,7 +336,7 @@ mod tests {
         ] {
             let err = parse_json(
                 &answer(200, "application/json", body),
-                ErrorContext::default(),
+                ErrorContext::default,
                 &[],
             )
             .unwrap_err();
@@ -342,7 +349,7 @@ mod tests {
                 "application/json",
                 r#"{"a": [1, -2, 3.5, "x", null, true, {"b": {}}]}"#,
             ),
-            ErrorContext::default(),
+            ErrorContext::default,
             &[],
         )
         .unwrap();

@@ -215,6 +215,34 @@ fn https_proxy_from_env() -> Result<Option<reqwest::Proxy>> {
 /// Checks that signed requests to `url` are encrypted: `https://` anywhere, `http://` only to a
 /// loopback address (tests, local simulators).
 pub(crate) fn validate_base_url(exchange: ExchangeId, url: &str) -> Result<Url> {
+    // A fleet builds an adapter per key, all with the same few base URLs, and parsing one costs
+    // more than the rest of an HMAC adapter's build. The answer depends on the text alone, so
+    // the URLs accepted last are remembered (a few: a process talks to a few hosts).
+    const REMEMBERED: usize = 32;
+    static ACCEPTED: std::sync::Mutex<Vec<(String, Url)>> = std::sync::Mutex::new(Vec::new());
+    let remembered = |accepted: &Vec<(String, Url)>| {
+        accepted
+            .iter()
+            .find(|(text, _)| text == url)
+            .map(|(_, parsed)| parsed.clone())
+    };
+    // A poisoned lock only means another caller panicked; the list holds accepted URLs only.
+    if let Some(parsed) = remembered(&ACCEPTED.lock().unwrap_or_else(|e| e.into_inner())) {
+        return Ok(parsed);
+    }
+    let parsed = check_base_url(exchange, url)?;
+    let mut accepted = ACCEPTED.lock().unwrap_or_else(|e| e.into_inner());
+    if remembered(&accepted).is_none() {
+        if accepted.len() == REMEMBERED {
+            accepted.remove(0);
+        }
+        accepted.push((url.to_owned(), parsed.clone()));
+    }
+    Ok(parsed)
+}
+
+/// [`validate_base_url`], every time.
+fn check_base_url(exchange: ExchangeId, url: &str) -> Result<Url> {
     let parsed = Url::parse(url).map_err(|e| {
         Error::config(
             exchange,
@@ -509,6 +537,16 @@ mod tests {
                     proptest::prop_assert!(wait <= MAX_BACKOFF * 2);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_remembered_url_reads_as_parsed_and_a_refused_one_stays_refused() {
+        for _ in 0..2 {
+            let url = validate_base_url(ExchangeId::Okx, "https://WWW.okx.com").unwrap();
+            assert_eq!(url.as_str(), "https://www.okx.com/");
+            let refused = validate_base_url(ExchangeId::Okx, "http://www.okx.com").unwrap_err();
+            assert!(matches!(refused, Error::Config { .. }), "{refused}");
         }
     }
 

@@ -157,11 +157,13 @@ pub(crate) trait Conventions: Send + Sync + 'static {
 pub(crate) fn interpret(
     conventions: &dyn Conventions,
     answer: &Answer,
-    mut context: ErrorContext,
+    context: &ErrorContext,
 ) -> Result<Value> {
     let table = conventions.error_codes();
-    let payload = answer::parse_json(answer, context.clone(), table)?;
+    // The context is copied into an error only: a successful answer costs no copy of it.
+    let payload = answer::parse_json(answer, || context.clone(), table)?;
     if let Some((code, message)) = conventions.error_in(&payload) {
+        let mut context = context.clone();
         let classified =
             answer::classify(table, answer.status, Some(&code)).unwrap_or(Classified {
                 class: ErrorClass::Rejected,
@@ -172,12 +174,13 @@ pub(crate) fn interpret(
         return Err(classified.into_error(context, answer.retry_after));
     }
     if let Some(classified) = answer::classify(table, answer.status, None) {
+        let mut context = context.clone();
         context.message = Some("HTTP error status with no error code in the body".to_owned());
         return Err(classified.into_error(context, answer.retry_after));
     }
     conventions
         .unwrap_payload(payload)
-        .map_err(|what| Error::decode(what, context))
+        .map_err(|what| Error::decode(what, context.clone()))
 }
 
 /// Everything an adapter needs to call its exchange, built once per adapter.
@@ -368,7 +371,7 @@ impl Pipeline {
                 attempts: 1,
                 ..Default::default()
             };
-            let payload = interpret(conventions, &answer, context.clone())?;
+            let payload = interpret(conventions, &answer, &context)?;
             Ok((payload, context))
         }
         .await;

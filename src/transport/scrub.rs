@@ -67,6 +67,11 @@ impl Scrubber {
         }
     }
 
+    /// Whether it knows a secret; one that does not only redacts secret-named fields.
+    pub(crate) fn knows_secrets(&self) -> bool {
+        !self.needles.is_empty()
+    }
+
     /// Whether `text` holds one of the secrets.
     fn found_in(&self, text: &str) -> bool {
         self.needles
@@ -112,20 +117,29 @@ impl Scrubber {
     /// Scrubs an exchange's answer: every non-empty value of a secret-named field, and every
     /// string, number or object key holding a secret.
     pub(crate) fn json(&self, value: &mut Value) {
+        self.walk(value, false);
+    }
+
+    /// [`Scrubber::json`]; with `names_judged_first`, a field whose name is secret-named before
+    /// its secrets are scrubbed out of it is redacted too (the name `MYSECRET` with the secret
+    /// `MYSECRET`): what a walk for secret-named fields alone, then this one, would leave.
+    fn walk(&self, value: &mut Value, names_judged_first: bool) {
         match value {
             Value::Object(map) => {
                 if !self.needles.is_empty() && map.keys().any(|k| self.found_in(k)) {
-                    *map = self.rekeyed(std::mem::take(map));
+                    *map = self.rekeyed(std::mem::take(map), names_judged_first);
                 }
                 for (name, field) in map.iter_mut() {
                     if is_secret_name(name) && !is_empty_value(field) {
                         *field = Value::String(REDACTED.to_owned());
                     } else {
-                        self.json(field);
+                        self.walk(field, names_judged_first);
                     }
                 }
             }
-            Value::Array(items) => items.iter_mut().for_each(|item| self.json(item)),
+            Value::Array(items) => items
+                .iter_mut()
+                .for_each(|item| self.walk(item, names_judged_first)),
             Value::String(text) => self.text(text),
             // A numeric passphrase can come back as a number, possibly rounded.
             Value::Number(number)
@@ -139,9 +153,12 @@ impl Scrubber {
     }
 
     /// The same object with secrets removed from its keys; keys that scrub alike get a suffix.
-    fn rekeyed(&self, map: Map<String, Value>) -> Map<String, Value> {
+    fn rekeyed(&self, map: Map<String, Value>, names_judged_first: bool) -> Map<String, Value> {
         let mut out = Map::new();
-        for (mut name, field) in map {
+        for (mut name, mut field) in map {
+            if names_judged_first && is_secret_name(&name) && !is_empty_value(&field) {
+                field = Value::String(REDACTED.to_owned());
+            }
             self.text(&mut name);
             let mut unique = name.clone();
             let mut n = 1;
@@ -158,6 +175,16 @@ impl Scrubber {
     /// dates are typed and stay exactly as mapped.
     pub(crate) fn key_info(&self, info: &mut KeyInfo) {
         self.json(&mut info.raw);
+        if !self.needles.is_empty() {
+            info.redact_texts(self);
+        }
+    }
+
+    /// Scrubs a [`KeyInfo`] just mapped from an answer that no scrubber has walked yet: as
+    /// [`Scrubber::key_info`] after a walk for secret-named fields alone (which a scrubber that
+    /// knows no secret gives), in one walk instead of two.
+    pub(crate) fn fresh_key_info(&self, info: &mut KeyInfo) {
+        self.walk(&mut info.raw, true);
         if !self.needles.is_empty() {
             info.redact_texts(self);
         }
@@ -190,6 +217,28 @@ impl Scrubber {
 /// beyond ASCII; and, for a number, without its leading zeros. Derived forms shorter than four
 /// characters are left out, so they cannot blank out ordinary text.
 fn echoed_forms(secret: &str) -> Vec<String> {
+    // Nearly every API secret is hex, base64url or alphanumerics: no encoding changes it, it has
+    // no spaces to trim and its cased forms match it ignoring ASCII case, which is how needles
+    // are compared. Building the dozen copies below per adapter (once per key in a fleet) would
+    // only for them to be dropped as duplicates.
+    if secret
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+    {
+        let mut kept = vec![secret.to_owned()];
+        if secret.bytes().all(|b| b.is_ascii_digit()) {
+            let unpadded = secret.trim_start_matches('0');
+            if unpadded.len() >= 4 && unpadded.len() != secret.len() {
+                kept.push(unpadded.to_owned());
+            }
+        }
+        return kept;
+    }
+    every_echoed_form(secret)
+}
+
+/// [`echoed_forms`], each form built and kept as it comes.
+fn every_echoed_form(secret: &str) -> Vec<String> {
     let mut forms = Vec::new();
     for base in [secret, secret.trim()] {
         let form_encoded: String = form_urlencoded::byte_serialize(base.as_bytes()).collect();
@@ -375,6 +424,23 @@ mod tests {
     }
 
     #[test]
+    fn one_walk_judging_names_first_equals_two_walks() {
+        let scrubber = Scrubber::new(["MYSECRET", "s3cr3t"]);
+        let answer = json!({
+            "MYSECRET": {"inner": 1},
+            "a-s3cr3t": "x",
+            "nested": [{"secretKey": "x", "note": "has-s3cr3t", "MYSECRET": ""}],
+        });
+        let mut two_walks = answer.clone();
+        Scrubber::without_secrets().json(&mut two_walks);
+        scrubber.json(&mut two_walks);
+        let mut one_walk = answer;
+        scrubber.walk(&mut one_walk, true);
+        assert_eq!(one_walk, two_walks);
+        assert_eq!(one_walk[REDACTED], REDACTED);
+    }
+
+    #[test]
     fn keys_that_scrub_alike_stay_distinct() {
         let scrubber = Scrubber::new(["s3cr3t"]);
         let mut v = json!({"a-s3cr3t": 1, "a-S3CR3T": 2});
@@ -434,6 +500,33 @@ mod tests {
         let mut text = "version 7".to_owned();
         short.text(&mut text);
         assert_eq!(text, "version 7");
+    }
+
+    #[test]
+    fn plain_secrets_take_a_short_cut_to_the_same_forms() {
+        let folded = |forms: Vec<String>| {
+            let mut forms: Vec<String> = forms.iter().map(|f| f.to_ascii_lowercase()).collect();
+            forms.sort();
+            forms.dedup();
+            forms
+        };
+        for secret in [
+            "0123456789abcdef0123456789ABCDEF",
+            "Zm9vYmFyYmF6-_.",
+            "000098765432",
+            "00012",
+            "0000",
+            "007",
+            "12345678",
+            "ab",
+            "x",
+        ] {
+            assert_eq!(
+                folded(echoed_forms(secret)),
+                folded(every_echoed_form(secret)),
+                "{secret}"
+            );
+        }
     }
 
     #[test]
