@@ -855,6 +855,34 @@ impl KeyAdapter for VenueAdapter {
 }
 
 impl VenueAdapter {
+    /// The id and the sub-account (as given) of the other key a venue's management call names.
+    /// `managed_target` turns the key in use into `KeyRef::Own` before a venue sees it; a venue
+    /// handed it anyway refuses `operation` as unsupported.
+    #[cfg_attr(
+        not(any(
+            feature = "okx",
+            feature = "htx",
+            feature = "gate",
+            feature = "mexc",
+            feature = "bingx"
+        )),
+        allow(dead_code)
+    )]
+    pub(crate) fn other_key(
+        &self,
+        target: KeyRef,
+        operation: Operation,
+    ) -> Result<(String, Option<String>)> {
+        match target {
+            KeyRef::Other {
+                key_id,
+                sub_account,
+                ..
+            } => Ok((key_id, sub_account)),
+            _ => Err(self.unsupported(operation)),
+        }
+    }
+
     /// Checks that `operation` is available and that `target` names a key: an empty id is
     /// refused, and the key in use named by its id is `KeyRef::Own`.
     fn managed_target(&self, target: KeyRef, operation: Operation) -> Result<KeyRef> {

@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 
 use super::{map, wire, Bingx, KEY_INFO};
-use crate::adapter::{KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, Revoked};
+use crate::adapter::{KeyChange, KeyRef, NewKey, NewKeySpec, Operation, Revoked};
 use crate::error::{Error, ErrorContext, Result};
 use crate::exchanges::common::Field;
 use crate::exchanges::venue::{self, same_addresses, DiscardedKey, VenueAdapter};
@@ -424,14 +424,7 @@ pub(super) async fn update_key(
     change: &KeyChange,
 ) -> Result<()> {
     const NOTHING: &str = "nothing was changed";
-    let KeyRef::Other {
-        key_id,
-        sub_account,
-        ..
-    } = target
-    else {
-        return Err(adapter.unsupported(Operation::UpdateKey));
-    };
+    let (key_id, sub_account) = adapter.other_key(target, Operation::UpdateKey)?;
     let key_id = key_id.trim().to_owned();
     let codes = match &change.permissions {
         Some(permissions) => Some(codes_for(permissions)?),
@@ -548,14 +541,7 @@ fn unmasked(value: Option<Value>, what: &str, field: &str, nothing: &str) -> Res
 
 /// Deletes a sub-account key.
 pub(super) async fn revoke(adapter: &VenueAdapter, target: KeyRef) -> Result<Revoked> {
-    let KeyRef::Other {
-        key_id,
-        sub_account,
-        ..
-    } = target
-    else {
-        return Err(adapter.unsupported(Operation::RevokeOwn));
-    };
+    let (key_id, sub_account) = adapter.other_key(target, Operation::RevokeOwn)?;
     let api_key = key_id.trim();
     let uid = sub_uid_of(
         adapter,

@@ -14,7 +14,7 @@ use secrecy::SecretString;
 use serde_json::{json, Map, Value};
 
 use super::{map, wire, Gate, KEY_INFO};
-use crate::adapter::{KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, Revoked};
+use crate::adapter::{KeyChange, KeyRef, NewKey, NewKeySpec, Operation, Revoked};
 use crate::error::{AuthReason, Error, ErrorContext, Result};
 use crate::exchanges::common::{same_token, Field, Text};
 use crate::exchanges::venue::{self, same_addresses, DiscardedKey, VenueAdapter};
@@ -296,14 +296,7 @@ pub(super) async fn update_key(
     target: KeyRef,
     change: &KeyChange,
 ) -> Result<()> {
-    let KeyRef::Other {
-        key_id,
-        sub_account,
-        ..
-    } = target
-    else {
-        return Err(adapter.unsupported(Operation::UpdateKey));
-    };
+    let (key_id, sub_account) = adapter.other_key(target, Operation::UpdateKey)?;
     let key = key_id_of(&key_id)?;
     let perms = change.permissions.as_deref().map(perms_for).transpose()?;
     let ips = change
@@ -396,14 +389,7 @@ pub(super) async fn update_key(
 /// main key lists), the key is looked for in every sub-account and deleted where exactly one
 /// lists it.
 pub(super) async fn revoke(adapter: &VenueAdapter, target: KeyRef) -> Result<Revoked> {
-    let KeyRef::Other {
-        key_id,
-        sub_account,
-        ..
-    } = target
-    else {
-        return Err(adapter.unsupported(Operation::RevokeOwn));
-    };
+    let (key_id, sub_account) = adapter.other_key(target, Operation::RevokeOwn)?;
     let key = key_id_of(&key_id)?;
     let user_id = match sub_account.as_deref().map(str::trim) {
         Some(id) if !id.is_empty() => user_id(id)?,

@@ -14,8 +14,7 @@ use serde_json::{json, Map, Value};
 
 use super::{call, call_whole, map, own_uid, uid_of, wire, KEY_INFO};
 use crate::adapter::{
-    Challenge, ChallengeMethod, KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operation,
-    Revoked,
+    Challenge, ChallengeMethod, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, Revoked,
 };
 use crate::error::{AuthReason, Error, ErrorContext, Result};
 use crate::exchanges::common::{same_token, split_tokens, TradeRight};
@@ -290,14 +289,7 @@ pub(super) async fn update_key(
     target: KeyRef,
     change: &KeyChange,
 ) -> Result<()> {
-    let KeyRef::Other {
-        key_id,
-        sub_account,
-        ..
-    } = target
-    else {
-        return Err(adapter.unsupported(Operation::UpdateKey));
-    };
+    let (key_id, sub_account) = adapter.other_key(target, Operation::UpdateKey)?;
     let sub_user = required(
         sub_account.as_deref(),
         "KeyRef::sub_account_key",
@@ -348,14 +340,7 @@ pub(super) async fn update_key(
 /// Deletes a sub-user key. Without its sub-user (a breach response revoking what a parent key
 /// lists), the key is looked for in every sub-user's keys and deleted where exactly one lists it.
 pub(super) async fn revoke(adapter: &VenueAdapter, target: KeyRef) -> Result<Revoked> {
-    let KeyRef::Other {
-        key_id,
-        sub_account,
-        ..
-    } = target
-    else {
-        return Err(adapter.unsupported(Operation::RevokeOwn));
-    };
+    let (key_id, sub_account) = adapter.other_key(target, Operation::RevokeOwn)?;
     let sub_user = match sub_account.as_deref().map(str::trim) {
         Some(uid) if !uid.is_empty() => {
             required(Some(uid), "KeyRef::sub_account_key", "nothing was revoked")?

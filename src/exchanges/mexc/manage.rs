@@ -12,7 +12,7 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 
 use super::{map, wire, Mexc};
-use crate::adapter::{KeyAdapter, KeyRef, NewKey, NewKeySpec, Operation, Revoked};
+use crate::adapter::{KeyRef, NewKey, NewKeySpec, Operation, Revoked};
 use crate::error::{Error, ErrorContext, Result};
 use crate::exchanges::common::same_token;
 use crate::exchanges::venue::{self, same_addresses, DiscardedKey, Venue, VenueAdapter};
@@ -274,14 +274,7 @@ pub(super) async fn create_key(adapter: &VenueAdapter, spec: &NewKeySpec) -> Res
 /// key lists), the key is looked for in every sub-account: found in exactly one, it is deleted
 /// there.
 pub(super) async fn revoke(adapter: &VenueAdapter, target: KeyRef) -> Result<Revoked> {
-    let KeyRef::Other {
-        key_id,
-        sub_account,
-        ..
-    } = target
-    else {
-        return Err(adapter.unsupported(Operation::RevokeOwn));
-    };
+    let (key_id, sub_account) = adapter.other_key(target, Operation::RevokeOwn)?;
     let sub_account = match sub_account.as_deref().map(str::trim) {
         Some(name) if !name.is_empty() => name.to_owned(),
         _ => sub_account_of(adapter, key_id.trim()).await?,

@@ -13,7 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Map, Value};
 
 use super::{map, wire, Okx, KEY_INFO};
-use crate::adapter::{KeyAdapter, KeyChange, KeyRef, NewKey, NewKeySpec, Operation, Revoked};
+use crate::adapter::{KeyChange, KeyRef, NewKey, NewKeySpec, Operation, Revoked};
 use crate::error::{Error, ErrorContext, Result};
 use crate::exchanges::common::{self, Field, TradeRight, DIGITS, LOWER, UPPER};
 use crate::exchanges::venue::{self, same_addresses, DiscardedKey, VenueAdapter};
@@ -286,14 +286,7 @@ pub(super) async fn update_key(
     target: KeyRef,
     change: &KeyChange,
 ) -> Result<()> {
-    let KeyRef::Other {
-        key_id,
-        sub_account,
-        ..
-    } = target
-    else {
-        return Err(adapter.unsupported(Operation::UpdateKey));
-    };
+    let (key_id, sub_account) = adapter.other_key(target, Operation::UpdateKey)?;
     let sub_account = required(
         sub_account.as_deref(),
         "KeyRef::Other::sub_account",
@@ -353,14 +346,7 @@ pub(super) async fn update_key(
 
 /// Deletes a sub-account key (`delete-apikey`).
 pub(super) async fn revoke(adapter: &VenueAdapter, target: KeyRef) -> Result<Revoked> {
-    let KeyRef::Other {
-        key_id,
-        sub_account,
-        ..
-    } = target
-    else {
-        return Err(adapter.unsupported(Operation::RevokeOwn));
-    };
+    let (key_id, sub_account) = adapter.other_key(target, Operation::RevokeOwn)?;
     // Without its sub-account (a breach response revoking what a master key lists), the key
     // is looked for in every sub-account: found in exactly one, it is deleted there.
     let sub_account = match sub_account.as_deref().map(str::trim) {
