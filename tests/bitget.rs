@@ -5,7 +5,11 @@
 
 mod common;
 
-use common::{answer_then, builder_for, fixture, hmac_base64};
+use common::{
+    assert_error_fixtures, assert_timestamp_error_resyncs, assert_undeleted_key_is_named,
+    builder_for, expected_prehash_signature, fixture, hmac_base64, json_body, key_info_error,
+    requests_to, scenario_key_info, wiremock_json_body, TimestampResync,
+};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bitget;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
@@ -246,12 +250,7 @@ fn passphrase_is_required_at_build_time() {
 
 #[tokio::test]
 async fn scenarios_map_to_what_they_describe() {
-    let info = |scenario| async move {
-        let sim = SimulatedExchange::start(ExchangeId::Bitget, scenario)
-            .await
-            .unwrap();
-        sim.adapter().unwrap().key_info().await
-    };
+    let info = |scenario| scenario_key_info(ExchangeId::Bitget, scenario);
     let read_only = info(Scenario::ReadOnly).await.unwrap();
     assert_eq!(read_only.is_read_only(), Reported::Known(true));
     let withdraw = info(Scenario::WithdrawEnabled).await.unwrap();
@@ -272,56 +271,36 @@ async fn scenarios_map_to_what_they_describe() {
 
 #[tokio::test]
 async fn documented_error_codes_map_to_reasons() {
-    for (file, reason) in [
-        ("error_invalid_key.json", AuthReason::InvalidKey),
-        ("error_apikey_does_not_exist.json", AuthReason::InvalidKey),
-        ("error_bad_signature.json", AuthReason::BadSignature),
-        ("error_key_or_passphrase.json", AuthReason::Ambiguous),
-        ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
-        ("error_permission_denied.json", AuthReason::PermissionDenied),
-    ] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(KEY_INFO))
-            .respond_with(ResponseTemplate::new(400).set_body_json(fixture("bitget", file)))
-            .mount(&server)
-            .await;
-        let adapter = builder_for(ExchangeId::Bitget, &server).build().unwrap();
-        let err = adapter.key_info().await.unwrap_err();
-        assert_eq!(err.auth_reason(), Some(reason), "{file}: {err}");
-        assert!(!err.is_retryable(), "{file}");
-    }
+    assert_error_fixtures(
+        ExchangeId::Bitget,
+        KEY_INFO,
+        400,
+        &[
+            ("error_invalid_key.json", AuthReason::InvalidKey),
+            ("error_apikey_does_not_exist.json", AuthReason::InvalidKey),
+            ("error_bad_signature.json", AuthReason::BadSignature),
+            ("error_key_or_passphrase.json", AuthReason::Ambiguous),
+            ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
+            ("error_permission_denied.json", AuthReason::PermissionDenied),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn timestamp_error_resyncs_from_the_server_time() {
-    let server = MockServer::start().await;
-    answer_then(
-        &server,
-        KEY_INFO,
-        1,
-        ResponseTemplate::new(400).set_body_json(fixture("bitget", "error_timestamp.json")),
-        ResponseTemplate::new(200).set_body_json(fixture("bitget", "account_info.json")),
-    )
+    assert_timestamp_error_resyncs(TimestampResync {
+        exchange: ExchangeId::Bitget,
+        key_info_path: KEY_INFO,
+        error_status: 400,
+        error_fixture: "error_timestamp.json",
+        success_fixture: "account_info.json",
+        server_time_path: "/api/v2/public/time",
+        server_time_ms: 1_700_111_073_740,
+        timestamp_header: "access-timestamp",
+        corrected_timestamp: "1700111073740",
+    })
     .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/public/time"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("bitget", "server_time.json")),
-        )
-        .mount(&server)
-        .await;
-    let adapter = builder_for(ExchangeId::Bitget, &server)
-        .clock(FixedClock::new(1_700_111_073_740 - 45_000))
-        .build()
-        .unwrap();
-    adapter.key_info().await.unwrap();
-    let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 3);
-    assert_eq!(
-        requests[2].headers.get("access-timestamp").unwrap(),
-        "1700111073740"
-    );
 }
 
 #[tokio::test]
@@ -333,14 +312,8 @@ async fn malformed_answers_name_the_exchange() {
         r#"{"code":"00000","msg":"success"}"#,
         r#"{"code":"00000","msg":"success","data":{"authorities":7,"ips":[]}}"#,
     ] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(KEY_INFO))
-            .respond_with(ResponseTemplate::new(200).set_body_string(body))
-            .mount(&server)
-            .await;
-        let adapter = builder_for(ExchangeId::Bitget, &server).build().unwrap();
-        let err = adapter.key_info().await.unwrap_err();
+        let answer = ResponseTemplate::new(200).set_body_string(body);
+        let err = key_info_error(ExchangeId::Bitget, KEY_INFO, answer).await;
         assert!(err.to_string().starts_with("bitget"), "{body}: {err}");
     }
 }
@@ -355,30 +328,9 @@ const DOCUMENTED_KEY: &str = "bg_2f6c1a9e7d3b5c8a0e4f6b2d9c1a7e3f";
 const NEW_KEY: &str = "bg_7e1d3c5a9b2f4e6d8c0a1b3d5f7e9c2a";
 const NEW_SECRET: &str = "c0ffee11d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9";
 
-fn body_of(request: &exchange_keys::testkit::RecordedRequest) -> serde_json::Value {
-    serde_json::from_str(&request.body).unwrap()
-}
-
-fn body_of_wiremock(request: &wiremock::Request) -> serde_json::Value {
-    serde_json::from_slice(&request.body).unwrap()
-}
-
 /// The `ACCESS-SIGN` Bitget expects for `request`, recomputed here from the simulated secret.
 fn expected_signature(request: &exchange_keys::testkit::RecordedRequest) -> String {
-    let credentials = exchange_keys::testkit::credentials(ExchangeId::Bitget).unwrap();
-    let path = match &request.query {
-        Some(query) => format!("{}?{query}", request.path),
-        None => request.path.clone(),
-    };
-    hmac_base64(
-        credentials.secret().expose_secret(),
-        &format!(
-            "{}{}{path}{}",
-            request.header("access-timestamp").unwrap(),
-            request.method,
-            request.body
-        ),
-    )
+    expected_prehash_signature(ExchangeId::Bitget, "access-timestamp", request)
 }
 
 #[test]
@@ -655,7 +607,7 @@ async fn a_created_key_is_handed_over_with_its_secret_and_a_strong_passphrase() 
         .find(|r| r.path == "/api/v3/user/create-sub-api")
         .unwrap();
     assert_eq!(
-        body_of(create),
+        json_body(create),
         serde_json::json!({
             "subUid": SUB, "note": "grid_bot", "type": "read_write",
             "passphrase": passphrase, "permissions": ["uta_trade"],
@@ -781,13 +733,13 @@ async fn a_new_key_not_shown_bound_to_exactly_its_addresses_is_deleted_not_hande
     assert!(!text.contains(NEW_SECRET), "{text}");
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 2);
-    let passphrase = body_of_wiremock(&requests[0])["passphrase"]
+    let passphrase = wiremock_json_body(&requests[0])["passphrase"]
         .as_str()
         .unwrap()
         .to_owned();
     assert!(!text.contains(&passphrase), "{text}");
     assert_eq!(
-        body_of_wiremock(&requests[1]),
+        wiremock_json_body(&requests[1]),
         serde_json::json!({ "apiKey": NEW_KEY }),
         "the new key is deleted, by its id"
     );
@@ -837,22 +789,12 @@ async fn a_new_key_that_cannot_be_deleted_says_where_it_is() {
         .await;
         let adapter = builder_for(ExchangeId::Bitget, &server).build().unwrap();
         let err = adapter.create_key(&read_only_spec()).await.unwrap_err();
-        let text = err.to_string();
-        assert_eq!(err.is_outcome_unknown(), unknown, "{text}");
-        assert!(!err.is_retryable(), "{text}");
-        assert!(
-            text.contains(NEW_KEY) && text.contains("bitget.com"),
-            "{text}"
+        assert_undeleted_key_is_named(&err, unknown, NEW_KEY, "bitget.com", NEW_SECRET);
+        assert_eq!(
+            requests_to(&server, "/api/v3/user/delete-sub-api").await,
+            1,
+            "the deletion is sent once"
         );
-        assert!(!format!("{err} {err:?}").contains(NEW_SECRET), "{text}");
-        let deletes = server
-            .received_requests()
-            .await
-            .unwrap()
-            .iter()
-            .filter(|r| r.url.path() == "/api/v3/user/delete-sub-api")
-            .count();
-        assert_eq!(deletes, 1, "the deletion is sent once");
     }
 }
 
@@ -893,7 +835,7 @@ async fn revoke_deletes_the_named_sub_account_key_and_never_the_key_in_use() {
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].path, "/api/v3/user/delete-sub-api");
     assert_eq!(
-        body_of(&requests[0]),
+        json_body(&requests[0]),
         serde_json::json!({ "apiKey": DOCUMENTED_KEY })
     );
     assert_eq!(

@@ -7,7 +7,10 @@
 
 mod common;
 
-use common::{answer_then, builder_for, fixture, hmac_base64};
+use common::{
+    assert_error_fixtures, assert_timestamp_error_resyncs, builder_for, fixture, hmac_base64,
+    key_info_error, scenario_key_info, TimestampResync,
+};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::kucoin;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
@@ -254,12 +257,7 @@ fn passphrase_is_required_at_build_time() {
 
 #[tokio::test]
 async fn scenarios_map_to_what_they_describe() {
-    let info = |scenario| async move {
-        let sim = SimulatedExchange::start(ExchangeId::Kucoin, scenario)
-            .await
-            .unwrap();
-        sim.adapter().unwrap().key_info().await
-    };
+    let info = |scenario| scenario_key_info(ExchangeId::Kucoin, scenario);
     let read_only = info(Scenario::ReadOnly).await.unwrap();
     assert_eq!(read_only.is_read_only(), Reported::Known(true));
     assert_eq!(read_only.sub_account, Reported::Known("tracker01".into()));
@@ -281,57 +279,37 @@ async fn scenarios_map_to_what_they_describe() {
 
 #[tokio::test]
 async fn documented_error_codes_map_to_reasons() {
-    for (file, reason) in [
-        ("error_invalid_key.json", AuthReason::InvalidKey),
-        ("error_bad_signature.json", AuthReason::BadSignature),
-        ("error_bad_passphrase.json", AuthReason::BadPassphrase),
-        ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
-        ("error_permission_denied.json", AuthReason::PermissionDenied),
-        ("error_key_version.json", AuthReason::InvalidKey),
-        ("error_user_frozen.json", AuthReason::Disabled),
-    ] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(KEY_INFO))
-            .respond_with(ResponseTemplate::new(401).set_body_json(fixture("kucoin", file)))
-            .mount(&server)
-            .await;
-        let adapter = builder_for(ExchangeId::Kucoin, &server).build().unwrap();
-        let err = adapter.key_info().await.unwrap_err();
-        assert_eq!(err.auth_reason(), Some(reason), "{file}: {err}");
-        assert!(!err.is_retryable(), "{file}");
-    }
+    assert_error_fixtures(
+        ExchangeId::Kucoin,
+        KEY_INFO,
+        401,
+        &[
+            ("error_invalid_key.json", AuthReason::InvalidKey),
+            ("error_bad_signature.json", AuthReason::BadSignature),
+            ("error_bad_passphrase.json", AuthReason::BadPassphrase),
+            ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
+            ("error_permission_denied.json", AuthReason::PermissionDenied),
+            ("error_key_version.json", AuthReason::InvalidKey),
+            ("error_user_frozen.json", AuthReason::Disabled),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn timestamp_error_resyncs_from_the_server_time() {
-    let server = MockServer::start().await;
-    answer_then(
-        &server,
-        KEY_INFO,
-        1,
-        ResponseTemplate::new(400).set_body_json(fixture("kucoin", "error_timestamp.json")),
-        ResponseTemplate::new(200).set_body_json(fixture("kucoin", "api_key_info.json")),
-    )
+    assert_timestamp_error_resyncs(TimestampResync {
+        exchange: ExchangeId::Kucoin,
+        key_info_path: KEY_INFO,
+        error_status: 400,
+        error_fixture: "error_timestamp.json",
+        success_fixture: "api_key_info.json",
+        server_time_path: "/api/v1/timestamp",
+        server_time_ms: 1_729_100_692_873,
+        timestamp_header: "kc-api-timestamp",
+        corrected_timestamp: "1729100692873",
+    })
     .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/timestamp"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "server_time.json")),
-        )
-        .mount(&server)
-        .await;
-    let adapter = builder_for(ExchangeId::Kucoin, &server)
-        .clock(FixedClock::new(1_729_100_692_873 - 45_000))
-        .build()
-        .unwrap();
-    adapter.key_info().await.unwrap();
-    let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 3);
-    assert_eq!(
-        requests[2].headers.get("kc-api-timestamp").unwrap(),
-        "1729100692873"
-    );
 }
 
 #[tokio::test]
@@ -346,14 +324,8 @@ async fn malformed_answers_name_the_exchange() {
             r#"{"code":"200000","data":{"permission":1,"remark":2,"apiKey":3,"createdAt":"x","isMaster":"y","apiVersion":[],"uid":{}}}"#.to_owned(),
         ),
     ] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(KEY_INFO))
-            .respond_with(ResponseTemplate::new(status).set_body_string(body.clone()))
-            .mount(&server)
-            .await;
-        let adapter = builder_for(ExchangeId::Kucoin, &server).build().unwrap();
-        let err = adapter.key_info().await.unwrap_err();
+        let answer = ResponseTemplate::new(status).set_body_string(body.clone());
+        let err = key_info_error(ExchangeId::Kucoin, KEY_INFO, answer).await;
         assert!(err.to_string().to_lowercase().contains("kucoin"), "{body}: {err}");
     }
 }

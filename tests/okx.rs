@@ -4,7 +4,11 @@
 
 mod common;
 
-use common::{answer_then, builder_for, fixture, hmac_base64};
+use common::{
+    assert_error_fixtures, assert_timestamp_error_resyncs, assert_undeleted_key_is_named,
+    builder_for, expected_prehash_signature, fixture, hmac_base64, json_body, requests_to,
+    scenario_key_info, wiremock_json_body, TimestampResync,
+};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::okx;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
@@ -319,12 +323,7 @@ fn passphrase_is_required_at_build_time() {
 
 #[tokio::test]
 async fn scenarios_map_to_what_they_describe() {
-    let info = |scenario| async move {
-        let sim = SimulatedExchange::start(ExchangeId::Okx, scenario)
-            .await
-            .unwrap();
-        sim.adapter().unwrap().key_info().await
-    };
+    let info = |scenario| scenario_key_info(ExchangeId::Okx, scenario);
     let read_only = info(Scenario::ReadOnly).await.unwrap();
     assert_eq!(read_only.is_read_only(), Reported::Known(true));
     assert_eq!(read_only.label, Reported::Known("portfolio-tracker".into()));
@@ -347,50 +346,33 @@ async fn scenarios_map_to_what_they_describe() {
 
 #[tokio::test]
 async fn documented_error_codes_map_to_reasons() {
-    for (file, reason) in [
-        ("error_bad_signature.json", AuthReason::BadSignature),
-        ("error_bad_passphrase.json", AuthReason::BadPassphrase),
-        ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
-    ] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/api/v5/account/config"))
-            .respond_with(ResponseTemplate::new(401).set_body_json(fixture("okx", file)))
-            .mount(&server)
-            .await;
-        let adapter = builder_for(ExchangeId::Okx, &server).build().unwrap();
-        let err = adapter.key_info().await.unwrap_err();
-        assert_eq!(err.auth_reason(), Some(reason), "{file}: {err}");
-    }
+    assert_error_fixtures(
+        ExchangeId::Okx,
+        "/api/v5/account/config",
+        401,
+        &[
+            ("error_bad_signature.json", AuthReason::BadSignature),
+            ("error_bad_passphrase.json", AuthReason::BadPassphrase),
+            ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn timestamp_error_resyncs_from_public_time() {
-    let server = MockServer::start().await;
-    answer_then(
-        &server,
-        "/api/v5/account/config",
-        1,
-        ResponseTemplate::new(401).set_body_json(fixture("okx", "error_timestamp.json")),
-        ResponseTemplate::new(200).set_body_json(fixture("okx", "account_config.json")),
-    )
+    assert_timestamp_error_resyncs(TimestampResync {
+        exchange: ExchangeId::Okx,
+        key_info_path: "/api/v5/account/config",
+        error_status: 401,
+        error_fixture: "error_timestamp.json",
+        success_fixture: "account_config.json",
+        server_time_path: "/api/v5/public/time",
+        server_time_ms: 1_597_026_383_085,
+        timestamp_header: "ok-access-timestamp",
+        corrected_timestamp: "2020-08-10T02:26:23.085Z",
+    })
     .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v5/public/time"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("okx", "server_time.json")))
-        .mount(&server)
-        .await;
-    let adapter = builder_for(ExchangeId::Okx, &server)
-        .clock(FixedClock::new(1_597_026_383_085 - 45_000))
-        .build()
-        .unwrap();
-    adapter.key_info().await.unwrap();
-    let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 3);
-    assert_eq!(
-        requests[2].headers.get("ok-access-timestamp").unwrap(),
-        "2020-08-10T02:26:23.085Z"
-    );
 }
 
 #[test]
@@ -595,10 +577,6 @@ fn documented_sub_account() -> serde_json::Value {
     fixture("okx", "subaccount_list.json")["data"][0].clone()
 }
 
-fn body_of(request: &exchange_keys::testkit::RecordedRequest) -> serde_json::Value {
-    serde_json::from_str(&request.body).unwrap()
-}
-
 async fn master(
     scenario: Scenario,
 ) -> (
@@ -614,20 +592,7 @@ async fn master(
 
 /// The signature OKX expects for `request`, recomputed here from the simulated secret.
 fn expected_signature(request: &exchange_keys::testkit::RecordedRequest) -> String {
-    let credentials = exchange_keys::testkit::credentials(ExchangeId::Okx).unwrap();
-    let path = match &request.query {
-        Some(query) => format!("{}?{query}", request.path),
-        None => request.path.clone(),
-    };
-    hmac_base64(
-        credentials.secret().expose_secret(),
-        &format!(
-            "{}{}{path}{}",
-            request.header("ok-access-timestamp").unwrap(),
-            request.method,
-            request.body
-        ),
-    )
+    expected_prehash_signature(ExchangeId::Okx, "ok-access-timestamp", request)
 }
 
 #[test]
@@ -914,7 +879,7 @@ async fn a_created_key_is_handed_over_with_its_secret_and_a_strong_passphrase() 
         Some(expected_signature(request).as_str()),
         "the exact body is signed"
     );
-    let body = body_of(request);
+    let body = json_body(request);
     assert_eq!(body["subAcct"], SUB);
     assert_eq!(body["label"], "grid-bot");
     assert_eq!(body["perm"], "trade");
@@ -1055,7 +1020,7 @@ async fn a_master_key_not_bound_to_ip_addresses_is_told_so() {
     ];
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 3, "each sent once, never again");
-    let passphrase = body_of_wiremock(&requests[0])["passphrase"]
+    let passphrase = wiremock_json_body(&requests[0])["passphrase"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -1074,10 +1039,6 @@ async fn a_master_key_not_bound_to_ip_addresses_is_told_so() {
         );
         assert!(!format!("{err} {err:?}").contains(&passphrase), "{text}");
     }
-}
-
-fn body_of_wiremock(request: &wiremock::Request) -> serde_json::Value {
-    serde_json::from_slice(&request.body).unwrap()
 }
 
 /// A server whose create answer is OKX's documented one with `changes`, and whose delete answer
@@ -1133,13 +1094,13 @@ async fn a_new_key_not_shown_bound_to_exactly_its_addresses_is_deleted_not_hande
     assert!(!text.contains(NEW_SECRET), "{text}");
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 2);
-    let passphrase = body_of_wiremock(&requests[0])["passphrase"]
+    let passphrase = wiremock_json_body(&requests[0])["passphrase"]
         .as_str()
         .unwrap()
         .to_owned();
     assert!(!text.contains(&passphrase), "{text}");
     assert_eq!(
-        body_of_wiremock(&requests[1]),
+        wiremock_json_body(&requests[1]),
         serde_json::json!({ "subAcct": SUB, "apiKey": NEW_KEY }),
         "the new key is deleted, by its id, in its sub-account"
     );
@@ -1185,19 +1146,12 @@ async fn a_new_key_that_cannot_be_deleted_says_where_it_is() {
             .allowed_ips(["203.0.113.7"])
             .sub_account(SUB);
         let err = adapter.create_key(&spec).await.unwrap_err();
-        let text = err.to_string();
-        assert_eq!(err.is_outcome_unknown(), unknown, "{text}");
-        assert!(!err.is_retryable(), "{text}");
-        assert!(text.contains(NEW_KEY) && text.contains("okx.com"), "{text}");
-        assert!(!format!("{err} {err:?}").contains(NEW_SECRET), "{text}");
-        let deletes = server
-            .received_requests()
-            .await
-            .unwrap()
-            .iter()
-            .filter(|r| r.url.path() == "/api/v5/users/subaccount/delete-apikey")
-            .count();
-        assert_eq!(deletes, 1, "the deletion is sent once");
+        assert_undeleted_key_is_named(&err, unknown, NEW_KEY, "okx.com", NEW_SECRET);
+        assert_eq!(
+            requests_to(&server, "/api/v5/users/subaccount/delete-apikey").await,
+            1,
+            "the deletion is sent once"
+        );
     }
 }
 
@@ -1257,7 +1211,7 @@ async fn update_key_sends_what_changes_and_checks_the_answer() {
                 Some(expected_signature(r).as_str())
             );
         })
-        .map(body_of)
+        .map(json_body)
         .collect();
     assert_eq!(
         modifies,
@@ -1355,7 +1309,7 @@ async fn revoke_deletes_the_named_sub_account_key_and_never_the_key_in_use() {
     assert_eq!(delete.method, "POST");
     assert_eq!(delete.path, "/api/v5/users/subaccount/delete-apikey");
     assert_eq!(
-        body_of(delete),
+        json_body(delete),
         serde_json::json!({ "subAcct": SUB, "apiKey": created.api_key })
     );
     assert_eq!(

@@ -190,3 +190,196 @@ pub fn run_example(
         stderr: err.join().expect("stderr reader"),
     }
 }
+
+/// `key_info` of `exchange` against a fresh simulator playing `scenario`: each scenario gets
+/// its own server so no answer leaks into the next.
+pub async fn scenario_key_info(
+    exchange: exchange_keys::ExchangeId,
+    scenario: exchange_keys::testkit::Scenario,
+) -> exchange_keys::Result<exchange_keys::KeyInfo> {
+    let sim = exchange_keys::testkit::SimulatedExchange::start(exchange, scenario)
+        .await
+        .unwrap();
+    sim.adapter().unwrap().key_info().await
+}
+
+/// The error `key_info` of `exchange` returns when every GET of `path` is answered with
+/// `answer`; the test fails if `key_info` succeeds.
+pub async fn key_info_error(
+    exchange: exchange_keys::ExchangeId,
+    path: &str,
+    answer: wiremock::ResponseTemplate,
+) -> exchange_keys::Error {
+    use wiremock::matchers;
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(matchers::method("GET"))
+        .and(matchers::path(path))
+        .respond_with(answer)
+        .mount(&server)
+        .await;
+    let adapter = builder_for(exchange, &server).build().unwrap();
+    adapter.key_info().await.unwrap_err()
+}
+
+/// Each documented error fixture of `exchange`, answered with HTTP `status` at `path`, gives
+/// its authentication reason and is not retried.
+pub async fn assert_error_fixtures(
+    exchange: exchange_keys::ExchangeId,
+    path: &str,
+    status: u16,
+    fixtures: &[(&str, exchange_keys::AuthReason)],
+) {
+    for (file, reason) in fixtures {
+        let body = fixture(exchange.as_str(), file);
+        let answer = wiremock::ResponseTemplate::new(status).set_body_json(body);
+        let err = key_info_error(exchange, path, answer).await;
+        assert_eq!(err.auth_reason(), Some(*reason), "{file}: {err}");
+        assert!(!err.is_retryable(), "{file}");
+    }
+}
+
+/// A timestamp rejection followed by a retry that must carry the server's time: the exchange's
+/// fixtures, paths and header for [`assert_timestamp_error_resyncs`].
+pub struct TimestampResync<'a> {
+    pub exchange: exchange_keys::ExchangeId,
+    pub key_info_path: &'a str,
+    /// The HTTP status the timestamp error comes with.
+    pub error_status: u16,
+    pub error_fixture: &'a str,
+    pub success_fixture: &'a str,
+    pub server_time_path: &'a str,
+    /// The server time in `server_time.json`, in milliseconds.
+    pub server_time_ms: i64,
+    pub timestamp_header: &'a str,
+    /// The header's value once the clock is corrected.
+    pub corrected_timestamp: &'a str,
+}
+
+/// With the local clock 45 s behind, the first `key_info` is refused for its timestamp, the
+/// adapter asks the server for its time and the retry carries the corrected timestamp.
+pub async fn assert_timestamp_error_resyncs(case: TimestampResync<'_>) {
+    use wiremock::matchers;
+    let name = case.exchange.as_str();
+    let server = wiremock::MockServer::start().await;
+    answer_then(
+        &server,
+        case.key_info_path,
+        1,
+        wiremock::ResponseTemplate::new(case.error_status)
+            .set_body_json(fixture(name, case.error_fixture)),
+        wiremock::ResponseTemplate::new(200).set_body_json(fixture(name, case.success_fixture)),
+    )
+    .await;
+    wiremock::Mock::given(matchers::method("GET"))
+        .and(matchers::path(case.server_time_path))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200).set_body_json(fixture(name, "server_time.json")),
+        )
+        .mount(&server)
+        .await;
+    let adapter = builder_for(case.exchange, &server)
+        .clock(exchange_keys::clock::FixedClock::new(
+            case.server_time_ms - 45_000,
+        ))
+        .build()
+        .unwrap();
+    adapter.key_info().await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(
+        requests[2].headers.get(case.timestamp_header).unwrap(),
+        case.corrected_timestamp
+    );
+}
+
+/// The JSON body of a request the simulator recorded.
+pub fn json_body(request: &exchange_keys::testkit::RecordedRequest) -> Value {
+    serde_json::from_str(&request.body).unwrap()
+}
+
+/// The JSON body of a request a wiremock server received.
+pub fn wiremock_json_body(request: &wiremock::Request) -> Value {
+    serde_json::from_slice(&request.body).unwrap()
+}
+
+/// The base64 HMAC-SHA256 of timestamp + method + path with query + body, keyed with the
+/// testkit's secret for `exchange`: the signature OKX, Bitget and KuCoin expect for `request`,
+/// whose timestamp is in `timestamp_header`.
+pub fn expected_prehash_signature(
+    exchange: exchange_keys::ExchangeId,
+    timestamp_header: &str,
+    request: &exchange_keys::testkit::RecordedRequest,
+) -> String {
+    use secrecy::ExposeSecret as _;
+    let credentials = exchange_keys::testkit::credentials(exchange).unwrap();
+    let path = match &request.query {
+        Some(query) => format!("{}?{query}", request.path),
+        None => request.path.clone(),
+    };
+    hmac_base64(
+        credentials.secret().expose_secret(),
+        &format!(
+            "{}{}{path}{}",
+            request.header(timestamp_header).unwrap(),
+            request.method,
+            request.body
+        ),
+    )
+}
+
+/// How many requests `server` received at `path`.
+pub async fn requests_to(server: &wiremock::MockServer, path: &str) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == path)
+        .count()
+}
+
+/// A created key that could not be deleted again: the error says whether the outcome is
+/// unknown, is not retried, names the key and the exchange's host so the user can delete it by
+/// hand, and hides its secret.
+pub fn assert_undeleted_key_is_named(
+    err: &exchange_keys::Error,
+    outcome_unknown: bool,
+    new_key: &str,
+    host: &str,
+    new_secret: &str,
+) {
+    let text = err.to_string();
+    assert_eq!(err.is_outcome_unknown(), outcome_unknown, "{text}");
+    assert!(!err.is_retryable(), "{text}");
+    assert!(text.contains(new_key) && text.contains(host), "{text}");
+    assert!(!format!("{err} {err:?}").contains(new_secret), "{text}");
+}
+
+/// Each management error is `Unsupported` with a manual step that names `host` and where on
+/// the website to go.
+pub fn assert_manual_steps(errors: &[exchange_keys::Error], host: &str, place: &str) {
+    for err in errors {
+        match err {
+            exchange_keys::Error::Unsupported { manual_step, .. } => {
+                assert!(manual_step.contains(host), "{manual_step}");
+                assert!(manual_step.contains(place), "{manual_step}");
+            }
+            other => panic!("{other}"),
+        }
+    }
+}
+
+/// Every raw answer `(status, content type, body)` served by `sim` makes `key_info` fail with
+/// an error starting with `prefix` (the exchange's name).
+pub async fn assert_raw_answers_fail_named(
+    sim: &exchange_keys::testkit::SimulatedExchange,
+    answers: &[(u16, &str, &str)],
+    prefix: &str,
+) {
+    let adapter = sim.adapter().unwrap();
+    for (status, content_type, body) in answers {
+        sim.serve_raw(*status, content_type, *body).await;
+        let err = adapter.key_info().await.unwrap_err();
+        assert!(err.to_string().starts_with(prefix), "{body}: {err}");
+    }
+}
