@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{answer_then, at, builder_for, fixture, hmac_hex};
+use common::{answer_then, at, builder_for, fixture, hmac_hex, scenario_key_info};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::binance;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
@@ -355,12 +355,7 @@ async fn request_is_signed_as_binance_documents() {
 
 #[tokio::test]
 async fn scenarios_map_to_what_they_describe() {
-    let info = |scenario| async move {
-        let sim = SimulatedExchange::start(ExchangeId::Binance, scenario)
-            .await
-            .unwrap();
-        sim.adapter().unwrap().key_info().await
-    };
+    let info = |scenario| scenario_key_info(ExchangeId::Binance, scenario);
     let read_only = info(Scenario::ReadOnly).await.unwrap();
     assert_eq!(read_only.is_read_only(), Reported::Known(true));
     assert_eq!(read_only.ip_restriction, IpRestriction::Restricted);

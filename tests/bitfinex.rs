@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::fixture;
+use common::{assert_manual_steps, assert_raw_answers_fail_named, fixture};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bitfinex;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
@@ -332,17 +332,25 @@ async fn malformed_answers_name_bitfinex() {
     let sim = SimulatedExchange::start(ExchangeId::Bitfinex, Scenario::ReadOnly)
         .await
         .unwrap();
-    let adapter = sim.adapter().unwrap();
-    for (content_type, body) in [
-        ("text/html", "<html><body>Just a moment...</body></html>"),
-        ("application/json", r#"[["account",1,0],["hist"#),
-        ("application/json", r#"[["account","1",[]],[7,"x",null]]"#),
-        ("application/json", r#"{"permissions": []}"#),
-    ] {
-        sim.serve_raw(200, content_type, body).await;
-        let err = adapter.key_info().await.unwrap_err();
-        assert!(err.to_string().starts_with("bitfinex:"), "{body}: {err}");
-    }
+    assert_raw_answers_fail_named(
+        &sim,
+        &[
+            (
+                200,
+                "text/html",
+                "<html><body>Just a moment...</body></html>",
+            ),
+            (200, "application/json", r#"[["account",1,0],["hist"#),
+            (
+                200,
+                "application/json",
+                r#"[["account","1",[]],[7,"x",null]]"#,
+            ),
+            (200, "application/json", r#"{"permissions": []}"#),
+        ],
+        "bitfinex:",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -367,15 +375,7 @@ async fn key_management_is_a_manual_step_on_the_website_and_sends_nothing() {
             .await
             .unwrap_err(),
     ];
-    for err in errors {
-        match &err {
-            Error::Unsupported { manual_step, .. } => {
-                assert!(manual_step.contains("bitfinex.com"), "{manual_step}");
-                assert!(manual_step.contains("Account > API Keys"), "{manual_step}");
-            }
-            other => panic!("{other}"),
-        }
-    }
+    assert_manual_steps(&errors, "bitfinex.com", "Account > API Keys");
     assert!(ExchangeId::Bitfinex
         .manual_step(Operation::UpdateKey)
         .contains("bitfinex.com"));

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{at, builder_for, fixture, hmac_hex};
+use common::{at, builder_for, fixture, hmac_hex, scenario_key_info};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bybit;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
@@ -168,12 +168,7 @@ async fn request_is_signed_as_bybit_documents() {
 
 #[tokio::test]
 async fn scenarios_map_to_what_they_describe() {
-    let info = |scenario| async move {
-        let sim = SimulatedExchange::start(ExchangeId::Bybit, scenario)
-            .await
-            .unwrap();
-        sim.adapter().unwrap().key_info().await
-    };
+    let info = |scenario| scenario_key_info(ExchangeId::Bybit, scenario);
     let withdraw = info(Scenario::WithdrawEnabled).await.unwrap();
     assert_eq!(withdraw.can_withdraw(), Grant::Granted);
     assert_eq!(withdraw.label, Reported::Known("treasury".into()));

@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{at, builder_for, fixture};
+use common::{at, builder_for, fixture, json_body};
 use exchange_keys::exchanges::gate;
 use exchange_keys::testkit::{CannedAnswer, RecordedRequest, Scenario, SimulatedExchange};
 use exchange_keys::{
@@ -147,10 +147,6 @@ async fn labels_map_to_reasons_and_name_the_exchange() {
     );
 }
 
-fn body_of(request: &RecordedRequest) -> serde_json::Value {
-    serde_json::from_str(&request.body).unwrap()
-}
-
 /// The `SIGN` Gate expects for `request`, recomputed here from the simulated secret.
 fn expected_sign(request: &RecordedRequest) -> String {
     let credentials = exchange_keys::testkit::credentials(ExchangeId::Gate).unwrap();
@@ -246,7 +242,7 @@ async fn create_is_signed_and_hands_over_a_bound_read_only_key() {
     assert_eq!(post.header("sign").unwrap(), expected_sign(post));
     assert_eq!(post.header("key"), Some(sim.credentials().api_key()));
     assert_eq!(post.header("content-type"), Some("application/json"));
-    let body = body_of(post);
+    let body = json_body(post);
     assert_eq!(body["name"], "bot_1");
     assert_eq!(body["ip_whitelist"], serde_json::json!(["203.0.113.7"]));
     let perms = body["perms"].as_array().unwrap();
@@ -358,7 +354,7 @@ async fn update_sends_what_it_leaves_alone_since_gate_clears_it() {
         format!("/api/v4/sub_accounts/10001/keys/{}", created.api_key)
     );
     assert_eq!(put.header("sign").unwrap(), expected_sign(put));
-    let body = body_of(put);
+    let body = json_body(put);
     assert_eq!(body["name"], "bot_renamed");
     assert_eq!(body["ip_whitelist"], serde_json::json!(["203.0.113.7"]));
     assert_eq!(body["perms"].as_array().unwrap().len(), 6, "{body}");

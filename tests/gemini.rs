@@ -6,7 +6,7 @@
 mod common;
 
 use base64::Engine as _;
-use common::fixture;
+use common::{assert_manual_steps, assert_raw_answers_fail_named, fixture};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::gemini;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
@@ -303,25 +303,25 @@ async fn malformed_answers_name_gemini() {
     let sim = SimulatedExchange::start(ExchangeId::Gemini, Scenario::ReadOnly)
         .await
         .unwrap();
-    let adapter = sim.adapter().unwrap();
-    for (status, content_type, body) in [
-        (
-            200,
-            "text/html",
-            "<html><body>Just a moment...</body></html>",
-        ),
-        (200, "application/json", r#"{"isAuditor": tr"#),
-        (
-            200,
-            "application/json",
-            r#"{"isAuditor": "no", "isTrader": 1.5, "isFundManager": []}"#,
-        ),
-        (200, "application/json", r#"["isAuditor"]"#),
-    ] {
-        sim.serve_raw(status, content_type, body).await;
-        let err = adapter.key_info().await.unwrap_err();
-        assert!(err.to_string().starts_with("gemini:"), "{body}: {err}");
-    }
+    assert_raw_answers_fail_named(
+        &sim,
+        &[
+            (
+                200,
+                "text/html",
+                "<html><body>Just a moment...</body></html>",
+            ),
+            (200, "application/json", r#"{"isAuditor": tr"#),
+            (
+                200,
+                "application/json",
+                r#"{"isAuditor": "no", "isTrader": 1.5, "isFundManager": []}"#,
+            ),
+            (200, "application/json", r#"["isAuditor"]"#),
+        ],
+        "gemini:",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -345,15 +345,7 @@ async fn key_management_is_a_manual_step_on_the_website_and_sends_nothing() {
             .await
             .unwrap_err(),
     ];
-    for err in errors {
-        match &err {
-            Error::Unsupported { manual_step, .. } => {
-                assert!(manual_step.contains("exchange.gemini.com"), "{manual_step}");
-                assert!(manual_step.contains("Settings > API"), "{manual_step}");
-            }
-            other => panic!("{other}"),
-        }
-    }
+    assert_manual_steps(&errors, "exchange.gemini.com", "Settings > API");
     assert!(ExchangeId::Gemini
         .manual_step(Operation::ResetSecret)
         .contains("exchange.gemini.com"));

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{at, builder_for, fixture, hmac_hex};
+use common::{assert_undeleted_key_is_named, at, builder_for, fixture, hmac_hex};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::mexc;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
@@ -826,14 +826,7 @@ async fn a_new_key_that_cannot_be_deleted_says_where_it_is() {
             .allowed_ips(["203.0.113.7"])
             .sub_account(SUB);
         let err = adapter.create_key(&spec).await.unwrap_err();
-        let text = err.to_string();
-        assert_eq!(err.is_outcome_unknown(), outcome_unknown, "{text}");
-        assert!(!err.is_retryable(), "{text}");
-        assert!(
-            text.contains(NEW_KEY) && text.contains("mexc.com"),
-            "{text}"
-        );
-        assert!(!format!("{err} {err:?}").contains(NEW_SECRET), "{text}");
+        assert_undeleted_key_is_named(&err, outcome_unknown, NEW_KEY, "mexc.com", NEW_SECRET);
         assert_eq!(
             deletions(&server).await.len(),
             1,

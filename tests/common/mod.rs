@@ -371,14 +371,15 @@ pub fn assert_manual_steps(errors: &[exchange_keys::Error], host: &str, place: &
 
 /// Every raw answer `(status, content type, body)` served by `sim` makes `key_info` fail with
 /// an error starting with `prefix` (the exchange's name).
-pub async fn assert_raw_answers_fail_named(
+pub async fn assert_raw_answers_fail_named<Body: AsRef<str>>(
     sim: &exchange_keys::testkit::SimulatedExchange,
-    answers: &[(u16, &str, &str)],
+    answers: &[(u16, &str, Body)],
     prefix: &str,
 ) {
     let adapter = sim.adapter().unwrap();
     for (status, content_type, body) in answers {
-        sim.serve_raw(*status, content_type, *body).await;
+        let body = body.as_ref();
+        sim.serve_raw(*status, content_type, body).await;
         let err = adapter.key_info().await.unwrap_err();
         assert!(err.to_string().starts_with(prefix), "{body}: {err}");
     }
