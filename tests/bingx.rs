@@ -6,7 +6,8 @@
 mod common;
 
 use common::{
-    assert_undeleted_key_is_named, builder_for, fixture, hmac_hex, requests_to, wiremock_json_body,
+    assert_served_error_fixtures, assert_undeleted_key_is_named, builder_for, fixture, hmac_hex,
+    requests_to, wiremock_json_body,
 };
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bingx;
@@ -144,18 +145,21 @@ async fn documented_errors_map_to_what_they_mean() {
         .clock(FixedClock::new(exchange_keys::testkit::SERVER_TIME_MS))
         .build()
         .unwrap();
-    for (file, reason) in [
-        ("error_invalid_key.json", AuthReason::InvalidKey),
-        ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
-        ("error_bad_signature.json", AuthReason::BadSignature),
-        ("error_permission_denied.json", AuthReason::PermissionDenied),
-    ] {
-        sim.serve(CannedAnswer::ok(fixture("bingx", file))).await;
-        let err = adapter.key_info().await.unwrap_err();
-        assert_eq!(err.auth_reason(), Some(reason), "{file}: {err}");
-        assert!(!err.is_retryable(), "{file}");
-        assert!(err.to_string().to_lowercase().contains("bingx"), "{err}");
-    }
+    assert_served_error_fixtures(
+        &sim,
+        adapter.as_ref(),
+        200,
+        &[
+            ("error_invalid_key.json", Some(AuthReason::InvalidKey)),
+            ("error_ip_not_allowed.json", Some(AuthReason::IpNotAllowed)),
+            ("error_bad_signature.json", Some(AuthReason::BadSignature)),
+            (
+                "error_permission_denied.json",
+                Some(AuthReason::PermissionDenied),
+            ),
+        ],
+    )
+    .await;
     sim.serve(CannedAnswer::with_status(
         429,
         fixture("bingx", "error_rate_limited.json"),

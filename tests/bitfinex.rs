@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{assert_manual_steps, assert_raw_answers_fail_named, fixture};
+use common::{
+    assert_manual_steps, assert_raw_answers_fail_named, assert_served_error_fixtures, fixture,
+};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bitfinex;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
@@ -295,21 +297,20 @@ async fn documented_errors_map_to_what_they_mean() {
         .await
         .unwrap();
     let adapter = sim.adapter().unwrap();
-    for (file, reason) in [
-        ("error_apikey_invalid.json", Some(AuthReason::Ambiguous)),
-        (
-            "error_permission_invalid.json",
-            Some(AuthReason::PermissionDenied),
-        ),
-        ("error_nonce_small.json", None),
-    ] {
-        sim.serve(CannedAnswer::with_status(500, fixture("bitfinex", file)))
-            .await;
-        let err = adapter.key_info().await.unwrap_err();
-        assert_eq!(err.auth_reason(), reason, "{file}: {err}");
-        assert!(!err.is_retryable(), "{file}");
-        assert!(err.to_string().starts_with("bitfinex:"), "{err}");
-    }
+    assert_served_error_fixtures(
+        &sim,
+        adapter.as_ref(),
+        500,
+        &[
+            ("error_apikey_invalid.json", Some(AuthReason::Ambiguous)),
+            (
+                "error_permission_invalid.json",
+                Some(AuthReason::PermissionDenied),
+            ),
+            ("error_nonce_small.json", None),
+        ],
+    )
+    .await;
     sim.serve(CannedAnswer::with_status(
         429,
         fixture("bitfinex", "error_ratelimit.json"),

@@ -5,7 +5,7 @@
 mod common;
 
 use base64::Engine as _;
-use common::{at, fixture, kraken_sign};
+use common::{assert_served_error_fixtures, at, fixture, kraken_sign};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::kraken;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
@@ -228,20 +228,21 @@ async fn documented_errors_map_to_what_they_mean() {
         .await
         .unwrap();
     let adapter = sim.adapter().unwrap();
-    for (file, reason) in [
-        ("error_invalid_key.json", Some(AuthReason::Ambiguous)),
-        ("error_bad_signature.json", Some(AuthReason::BadSignature)),
-        (
-            "error_permission_denied.json",
-            Some(AuthReason::PermissionDenied),
-        ),
-        ("error_invalid_nonce.json", None),
-    ] {
-        sim.serve(CannedAnswer::ok(fixture("kraken", file))).await;
-        let err = adapter.key_info().await.unwrap_err();
-        assert_eq!(err.auth_reason(), reason, "{file}: {err}");
-        assert!(!err.is_retryable(), "{file}");
-    }
+    assert_served_error_fixtures(
+        &sim,
+        adapter.as_ref(),
+        200,
+        &[
+            ("error_invalid_key.json", Some(AuthReason::Ambiguous)),
+            ("error_bad_signature.json", Some(AuthReason::BadSignature)),
+            (
+                "error_permission_denied.json",
+                Some(AuthReason::PermissionDenied),
+            ),
+            ("error_invalid_nonce.json", None),
+        ],
+    )
+    .await;
     sim.serve(CannedAnswer::ok(fixture(
         "kraken",
         "error_temporary_lockout.json",

@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{assert_undeleted_key_is_named, at, builder_for, fixture, hmac_hex};
+use common::{
+    assert_served_error_fixtures, assert_undeleted_key_is_named, at, builder_for, fixture, hmac_hex,
+};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::mexc;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
@@ -211,20 +213,22 @@ async fn documented_errors_map_to_what_they_mean() {
         .clock(FixedClock::new(exchange_keys::testkit::SERVER_TIME_MS))
         .build()
         .unwrap();
-    for (file, reason) in [
-        ("error_invalid_key.json", AuthReason::InvalidKey),
-        ("error_key_format.json", AuthReason::InvalidKey),
-        ("error_bad_signature.json", AuthReason::Ambiguous),
-        ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
-        ("error_permission_denied.json", AuthReason::PermissionDenied),
-    ] {
-        sim.serve(CannedAnswer::with_status(400, fixture("mexc", file)))
-            .await;
-        let err = adapter.key_info().await.unwrap_err();
-        assert_eq!(err.auth_reason(), Some(reason), "{file}: {err}");
-        assert!(!err.is_retryable(), "{file}");
-        assert!(err.to_string().to_lowercase().contains("mexc"), "{err}");
-    }
+    assert_served_error_fixtures(
+        &sim,
+        adapter.as_ref(),
+        400,
+        &[
+            ("error_invalid_key.json", Some(AuthReason::InvalidKey)),
+            ("error_key_format.json", Some(AuthReason::InvalidKey)),
+            ("error_bad_signature.json", Some(AuthReason::Ambiguous)),
+            ("error_ip_not_allowed.json", Some(AuthReason::IpNotAllowed)),
+            (
+                "error_permission_denied.json",
+                Some(AuthReason::PermissionDenied),
+            ),
+        ],
+    )
+    .await;
     sim.serve(
         CannedAnswer::with_status(429, fixture("mexc", "error_rate_limited.json"))
             .header("retry-after", "10"),

@@ -384,3 +384,26 @@ pub async fn assert_raw_answers_fail_named<Body: AsRef<str>>(
         assert!(err.to_string().starts_with(prefix), "{body}: {err}");
     }
 }
+
+/// Each documented error fixture, served by `sim` with HTTP `status`, makes `adapter`'s
+/// `key_info` fail with its authentication reason (`None`: not an authentication error), not
+/// retried, and starting with `"<exchange>:"`.
+pub async fn assert_served_error_fixtures(
+    sim: &exchange_keys::testkit::SimulatedExchange,
+    adapter: &dyn exchange_keys::KeyAdapter,
+    status: u16,
+    fixtures: &[(&str, Option<exchange_keys::AuthReason>)],
+) {
+    let name = sim.exchange().as_str();
+    for (file, reason) in fixtures {
+        let answer = exchange_keys::testkit::CannedAnswer::with_status(status, fixture(name, file));
+        sim.serve(answer).await;
+        let err = adapter.key_info().await.unwrap_err();
+        assert_eq!(err.auth_reason(), *reason, "{file}: {err}");
+        assert!(!err.is_retryable(), "{file}");
+        assert!(
+            err.to_string().starts_with(&format!("{name}:")),
+            "{file}: {err}"
+        );
+    }
+}
