@@ -7,7 +7,7 @@ mod common;
 
 use common::{
     assert_served_error_fixtures, assert_undeleted_key_is_named, builder_for, fixture, hmac_hex,
-    requests_to, wiremock_json_body,
+    mount, mount_expecting_one, requests_to, wiremock_json_body,
 };
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bingx;
@@ -18,8 +18,7 @@ use exchange_keys::{
 };
 use secrecy::ExposeSecret;
 use serde_json::json;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 fn documented_data() -> serde_json::Value {
     fixture("bingx", "api_permissions.json")["data"].clone()
@@ -366,24 +365,29 @@ async fn creating_server(
     for (field, value) in changes.as_object().unwrap() {
         created["data"][field] = value.clone();
     }
-    Mock::given(method("POST"))
-        .and(path("/openApi/subAccount/v1/apiKey/create"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(created))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_expecting_one(
+        &server,
+        "POST",
+        "/openApi/subAccount/v1/apiKey/create",
+        ResponseTemplate::new(200).set_body_json(created),
+    )
+    .await;
     let mut query = fixture("bingx", "apikey_query.json");
     query["data"]["apiInfos"] = json!(listed);
-    Mock::given(method("GET"))
-        .and(path("/openApi/account/v1/apiKey/query"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(query))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/openApi/subAccount/v1/apiKey/del"))
-        .respond_with(deleted)
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/openApi/account/v1/apiKey/query",
+        ResponseTemplate::new(200).set_body_json(query),
+    )
+    .await;
+    mount(
+        &server,
+        "POST",
+        "/openApi/subAccount/v1/apiKey/del",
+        deleted,
+    )
+    .await;
     server
 }
 
@@ -641,25 +645,25 @@ async fn a_key_shown_masked_is_not_edited_with_its_mask() {
 async fn an_edit_answer_not_showing_the_change_leaves_the_outcome_unknown() {
     let server = MockServer::start().await;
     // The documented edit answer shows other rights and masked addresses.
-    Mock::given(method("POST"))
-        .and(path("/openApi/subAccount/v1/apiKey/edit"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(fixture("bingx", "subaccount_apikey_edit.json")),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_expecting_one(
+        &server,
+        "POST",
+        "/openApi/subAccount/v1/apiKey/edit",
+        ResponseTemplate::new(200).set_body_json(fixture("bingx", "subaccount_apikey_edit.json")),
+    )
+    .await;
     let mut query = fixture("bingx", "apikey_query.json");
     query["data"]["apiInfos"] = json!([listed_new_key(
         json!([1, 2, 3, 4, 6, 7]),
         json!(["51.**.**.172"])
     )]);
-    Mock::given(method("GET"))
-        .and(path("/openApi/account/v1/apiKey/query"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(query))
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/openApi/account/v1/apiKey/query",
+        ResponseTemplate::new(200).set_body_json(query),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Bingx, &server).build().unwrap();
     let err = adapter
         .update_key(
@@ -726,21 +730,20 @@ async fn revoke_deletes_the_named_sub_account_key_and_never_the_key_in_use() {
 #[tokio::test]
 async fn a_refusal_of_a_key_without_manage_subaccounts_says_why() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/openApi/v1/account/apiPermissions"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("bingx", "api_permissions.json")),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/openApi/subAccount/v1/list"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(fixture("bingx", "error_permission_denied.json")),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/openApi/v1/account/apiPermissions",
+        ResponseTemplate::new(200).set_body_json(fixture("bingx", "api_permissions.json")),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        "/openApi/subAccount/v1/list",
+        ResponseTemplate::new(200).set_body_json(fixture("bingx", "error_permission_denied.json")),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Bingx, &server).build().unwrap();
     let err = adapter.list_keys().await.unwrap_err();
     assert_eq!(

@@ -8,7 +8,8 @@ mod common;
 use common::{
     assert_error_fixtures, assert_timestamp_error_resyncs, assert_undeleted_key_is_named,
     builder_for, expected_prehash_signature, fixture, hmac_base64, json_body, key_info_error,
-    requests_to, scenario_key_info, wiremock_json_body, TimestampResync,
+    mount, mount_expecting_one, requests_to, scenario_key_info, wiremock_json_body,
+    TimestampResync,
 };
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bitget;
@@ -486,13 +487,13 @@ async fn list_keys_gives_the_key_in_use_then_every_sub_account_key_signed() {
 /// sub-account's keys with an empty list.
 async fn paging_server(pages: Vec<serde_json::Value>) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(KEY_INFO))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("bitget", "account_info.json")),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        KEY_INFO,
+        ResponseTemplate::new(200).set_body_json(fixture("bitget", "account_info.json")),
+    )
+    .await;
     for (n, page) in pages.into_iter().enumerate() {
         let template = ResponseTemplate::new(200)
             .set_body_json(serde_json::json!({ "code": "00000", "msg": "success", "data": page }));
@@ -504,14 +505,16 @@ async fn paging_server(pages: Vec<serde_json::Value>) -> MockServer {
         };
         mock.respond_with(template).mount(&server).await;
     }
-    Mock::given(method("GET"))
-        .and(path("/api/v3/user/sub-api-list"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+    mount(
+        &server,
+        "GET",
+        "/api/v3/user/sub-api-list",
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
             "code": "00000", "msg": "success",
             "data": { "items": [], "hasNext": false, "cursor": "" }
-        })))
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
     server
 }
 
@@ -550,21 +553,20 @@ async fn sub_accounts_are_read_page_by_page_and_a_list_that_does_not_page_is_an_
 #[tokio::test]
 async fn a_key_that_may_not_list_sub_accounts_is_told_why() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(KEY_INFO))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("bitget", "account_info.json")),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v3/user/sub-list"))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .set_body_json(fixture("bitget", "error_permission_denied.json")),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        KEY_INFO,
+        ResponseTemplate::new(200).set_body_json(fixture("bitget", "account_info.json")),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v3/user/sub-list",
+        ResponseTemplate::new(400).set_body_json(fixture("bitget", "error_permission_denied.json")),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Bitget, &server).build().unwrap();
     let err = adapter.list_keys().await.unwrap_err();
     assert_eq!(
@@ -688,17 +690,14 @@ async fn creating_server(changes: serde_json::Value, deleted: ResponseTemplate) 
             created["data"][field] = value.clone();
         }
     }
-    Mock::given(method("POST"))
-        .and(path("/api/v3/user/create-sub-api"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(created))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v3/user/delete-sub-api"))
-        .respond_with(deleted)
-        .mount(&server)
-        .await;
+    mount_expecting_one(
+        &server,
+        "POST",
+        "/api/v3/user/create-sub-api",
+        ResponseTemplate::new(200).set_body_json(created),
+    )
+    .await;
+    mount(&server, "POST", "/api/v3/user/delete-sub-api", deleted).await;
     server
 }
 

@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{at, builder_for, fixture, json_body};
+use common::{at, builder_for, fixture, json_body, mount_expecting_one};
 use exchange_keys::exchanges::gate;
 use exchange_keys::testkit::{CannedAnswer, RecordedRequest, Scenario, SimulatedExchange};
 use exchange_keys::{
@@ -293,12 +293,13 @@ async fn what_gate_cannot_give_or_name_safely_is_refused_before_sending() {
 async fn a_new_key_shown_with_wallet_is_deleted_and_its_secret_kept_out() {
     let server = MockServer::start().await;
     let created = fixture("gate", "sub_account_key_created.json");
-    Mock::given(method("POST"))
-        .and(path("/api/v4/sub_accounts/10001/keys"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&created))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_expecting_one(
+        &server,
+        "POST",
+        "/api/v4/sub_accounts/10001/keys",
+        ResponseTemplate::new(200).set_body_json(&created),
+    )
+    .await;
     Mock::given(method("DELETE"))
         .and(path(
             "/api/v4/sub_accounts/10001/keys/eb8815bf99d7bb5f8ad6497bdc4774a8",
@@ -326,12 +327,13 @@ async fn a_new_key_shown_with_wallet_is_deleted_and_its_secret_kept_out() {
 #[tokio::test]
 async fn an_unclear_create_is_not_sent_again_and_says_where_to_look() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v4/sub_accounts/10001/keys"))
-        .respond_with(ResponseTemplate::new(502).set_body_string("bad gateway"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_expecting_one(
+        &server,
+        "POST",
+        "/api/v4/sub_accounts/10001/keys",
+        ResponseTemplate::new(502).set_body_string("bad gateway"),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Gate, &server).build().unwrap();
     let err = adapter.create_key(&read_only_bot()).await.unwrap_err();
     assert!(err.is_outcome_unknown(), "{err}");
@@ -408,12 +410,13 @@ async fn revoke_finds_the_sub_account_when_not_named() {
 #[tokio::test]
 async fn a_delete_answered_204_with_no_body_is_done() {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .and(path("/api/v4/sub_accounts/10001/keys/abc123"))
-        .respond_with(ResponseTemplate::new(204))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_expecting_one(
+        &server,
+        "DELETE",
+        "/api/v4/sub_accounts/10001/keys/abc123",
+        ResponseTemplate::new(204),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Gate, &server).build().unwrap();
     adapter
         .revoke(

@@ -9,7 +9,7 @@ mod common;
 
 use common::{
     assert_error_fixtures, assert_timestamp_error_resyncs, builder_for, fixture, hmac_base64,
-    key_info_error, scenario_key_info, TimestampResync,
+    key_info_error, mount, scenario_key_info, TimestampResync,
 };
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::kucoin;
@@ -418,28 +418,30 @@ async fn a_sub_account_key_lists_only_itself() {
 #[tokio::test]
 async fn an_unreadable_listed_key_costs_only_itself() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(KEY_INFO))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "api_key_info.json")),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/sub/user"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_user_list.json")),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        KEY_INFO,
+        ResponseTemplate::new(200).set_body_json(fixture("kucoin", "api_key_info.json")),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v2/sub/user",
+        ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_user_list.json")),
+    )
+    .await;
     let mut keys = fixture("kucoin", "sub_api_key_list.json");
     let good = keys["data"][0].clone();
     keys["data"] = serde_json::json!([good, {"apiKey": "broken", "permission": []}]);
-    Mock::given(method("GET"))
-        .and(path("/api/v1/sub/api-key"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(keys))
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v1/sub/api-key",
+        ResponseTemplate::new(200).set_body_json(keys),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Kucoin, &server).build().unwrap();
     let listed = adapter.list_keys().await.unwrap();
     assert_eq!(listed.len(), 3);
@@ -611,28 +613,30 @@ async fn nothing_is_sent_for_a_key_kucoin_could_not_create_safely() {
 /// `listed` for it; deleting answers as documented.
 async fn kucoin_creating(listed: Value) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(KEYS))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_create.json")),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(KEYS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    mount(
+        &server,
+        "POST",
+        KEYS,
+        ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_create.json")),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        KEYS,
+        ResponseTemplate::new(200).set_body_json(json!({
             "code": "200000",
             "data": [listed]
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path(KEYS))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_delete.json")),
-        )
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
+    mount(
+        &server,
+        "DELETE",
+        KEYS,
+        ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_delete.json")),
+    )
+    .await;
     server
 }
 
@@ -724,11 +728,7 @@ async fn a_created_key_shown_consistent_is_handed_over() {
 #[tokio::test]
 async fn an_unclear_create_is_of_unknown_outcome_and_says_where_to_look() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(KEYS))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
+    mount(&server, "POST", KEYS, ResponseTemplate::new(503)).await;
     let adapter = builder_for(ExchangeId::Kucoin, &server)
         .rate_limit(None)
         .retry(RetryPolicy::default())
@@ -795,13 +795,15 @@ async fn revoking_needs_the_keys_own_passphrase_and_signs_the_unencoded_query() 
 #[tokio::test]
 async fn a_refused_delete_echoing_the_passphrase_keeps_it_out_of_the_error() {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .and(path(KEYS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    mount(
+        &server,
+        "DELETE",
+        KEYS,
+        ResponseTemplate::new(200).set_body_json(json!({
             "code": "400100", "msg": "passphrase Sub-Pass-1234 is incorrect"
-        })))
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Kucoin, &server)
         .rate_limit(None)
         .build()
@@ -912,21 +914,23 @@ async fn an_update_names_the_addresses_keeps_the_rights_and_is_read_back() {
 #[tokio::test]
 async fn an_update_kucoin_accepts_but_does_not_show_is_of_unknown_outcome() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(UPDATE))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_update.json")),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(KEYS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    mount(
+        &server,
+        "POST",
+        UPDATE,
+        ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_update.json")),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        KEYS,
+        ResponseTemplate::new(200).set_body_json(json!({
             "code": "200000",
             "data": [listed_created(json!({ "ipWhitelist": "203.**.7" }))]
-        })))
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Kucoin, &server)
         .rate_limit(None)
         .build()

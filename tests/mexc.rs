@@ -6,7 +6,8 @@
 mod common;
 
 use common::{
-    assert_served_error_fixtures, assert_undeleted_key_is_named, at, builder_for, fixture, hmac_hex,
+    assert_served_error_fixtures, assert_undeleted_key_is_named, at, builder_for, fixture,
+    hmac_hex, mount, mount_expecting_one,
 };
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::mexc;
@@ -682,17 +683,14 @@ async fn creating_server(changes: serde_json::Value, deleted: ResponseTemplate) 
             created[field] = value.clone();
         }
     }
-    Mock::given(method("POST"))
-        .and(path("/api/v3/sub-account/apiKey"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(created))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path("/api/v3/sub-account/apiKey"))
-        .respond_with(deleted)
-        .mount(&server)
-        .await;
+    mount_expecting_one(
+        &server,
+        "POST",
+        "/api/v3/sub-account/apiKey",
+        ResponseTemplate::new(200).set_body_json(created),
+    )
+    .await;
+    mount(&server, "DELETE", "/api/v3/sub-account/apiKey", deleted).await;
     server
 }
 

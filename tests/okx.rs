@@ -6,8 +6,8 @@ mod common;
 
 use common::{
     assert_error_fixtures, assert_timestamp_error_resyncs, assert_undeleted_key_is_named,
-    builder_for, expected_prehash_signature, fixture, hmac_base64, json_body, requests_to,
-    scenario_key_info, wiremock_json_body, TimestampResync,
+    builder_for, expected_prehash_signature, fixture, hmac_base64, json_body, mount,
+    mount_expecting_one, requests_to, scenario_key_info, wiremock_json_body, TimestampResync,
 };
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::okx;
@@ -436,20 +436,22 @@ fn an_allowlist_of_every_address_is_unrestricted() {
 #[tokio::test]
 async fn an_absurd_server_time_is_refused_without_a_panic() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v5/account/config"))
-        .respond_with(
-            ResponseTemplate::new(401).set_body_json(fixture("okx", "error_timestamp.json")),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v5/public/time"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
+    mount(
+        &server,
+        "GET",
+        "/api/v5/account/config",
+        ResponseTemplate::new(401).set_body_json(fixture("okx", "error_timestamp.json")),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v5/public/time",
+        ResponseTemplate::new(200).set_body_json(
             serde_json::json!({"code": "0", "msg": "", "data": [{"ts": "-9223372036854775808"}]}),
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Okx, &server).build().unwrap();
     let err = adapter.key_info().await.unwrap_err();
     // The clock could not be corrected: the timestamp rejection is what the caller sees.
@@ -753,13 +755,13 @@ async fn a_sub_account_key_lists_only_itself() {
 /// turn, whatever the query says) and an empty key list for every sub-account.
 async fn paging_server(pages: Vec<Vec<serde_json::Value>>) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v5/account/config"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("okx", "account_config.json")),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v5/account/config",
+        ResponseTemplate::new(200).set_body_json(fixture("okx", "account_config.json")),
+    )
+    .await;
     let count = pages.len();
     for (i, page) in pages.into_iter().enumerate() {
         let mock = Mock::given(method("GET"))
@@ -775,14 +777,14 @@ async fn paging_server(pages: Vec<Vec<serde_json::Value>>) -> MockServer {
             mock.mount(&server).await;
         }
     }
-    Mock::given(method("GET"))
-        .and(path("/api/v5/users/subaccount/apikey"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({ "code": "0", "msg": "", "data": [] })),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v5/users/subaccount/apikey",
+        ResponseTemplate::new(200)
+            .set_body_json(serde_json::json!({ "code": "0", "msg": "", "data": [] })),
+    )
+    .await;
     server
 }
 
@@ -1049,17 +1051,20 @@ async fn creating_server(changes: serde_json::Value, deleted: ResponseTemplate) 
     for (field, value) in changes.as_object().unwrap() {
         created["data"][0][field] = value.clone();
     }
-    Mock::given(method("POST"))
-        .and(path("/api/v5/users/subaccount/apikey"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(created))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v5/users/subaccount/delete-apikey"))
-        .respond_with(deleted)
-        .mount(&server)
-        .await;
+    mount_expecting_one(
+        &server,
+        "POST",
+        "/api/v5/users/subaccount/apikey",
+        ResponseTemplate::new(200).set_body_json(created),
+    )
+    .await;
+    mount(
+        &server,
+        "POST",
+        "/api/v5/users/subaccount/delete-apikey",
+        deleted,
+    )
+    .await;
     server
 }
 
@@ -1382,18 +1387,20 @@ async fn a_sub_account_keys_list_refused_to_a_sub_account_key_says_why() {
     let entry = config["data"][0].as_object_mut().unwrap();
     entry.remove("uid");
     entry.remove("type");
-    Mock::given(method("GET"))
-        .and(path("/api/v5/account/config"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(config))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v5/users/subaccount/list"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("okx", "error_only_master_key.json")),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v5/account/config",
+        ResponseTemplate::new(200).set_body_json(config),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v5/users/subaccount/list",
+        ResponseTemplate::new(200).set_body_json(fixture("okx", "error_only_master_key.json")),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Okx, &server).build().unwrap();
     let err = adapter.list_keys().await.unwrap_err();
     assert_eq!(

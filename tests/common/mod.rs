@@ -210,13 +210,8 @@ pub async fn key_info_error(
     path: &str,
     answer: wiremock::ResponseTemplate,
 ) -> exchange_keys::Error {
-    use wiremock::matchers;
     let server = wiremock::MockServer::start().await;
-    wiremock::Mock::given(matchers::method("GET"))
-        .and(matchers::path(path))
-        .respond_with(answer)
-        .mount(&server)
-        .await;
+    mount(&server, "GET", path, answer).await;
     let adapter = builder_for(exchange, &server).build().unwrap();
     adapter.key_info().await.unwrap_err()
 }
@@ -258,7 +253,6 @@ pub struct TimestampResync<'a> {
 /// With the local clock 45 s behind, the first `key_info` is refused for its timestamp, the
 /// adapter asks the server for its time and the retry carries the corrected timestamp.
 pub async fn assert_timestamp_error_resyncs(case: TimestampResync<'_>) {
-    use wiremock::matchers;
     let name = case.exchange.as_str();
     let server = wiremock::MockServer::start().await;
     answer_then(
@@ -270,13 +264,9 @@ pub async fn assert_timestamp_error_resyncs(case: TimestampResync<'_>) {
         wiremock::ResponseTemplate::new(200).set_body_json(fixture(name, case.success_fixture)),
     )
     .await;
-    wiremock::Mock::given(matchers::method("GET"))
-        .and(matchers::path(case.server_time_path))
-        .respond_with(
-            wiremock::ResponseTemplate::new(200).set_body_json(fixture(name, "server_time.json")),
-        )
-        .mount(&server)
-        .await;
+    let server_time =
+        wiremock::ResponseTemplate::new(200).set_body_json(fixture(name, "server_time.json"));
+    mount(&server, "GET", case.server_time_path, server_time).await;
     let adapter = builder_for(case.exchange, &server)
         .clock(exchange_keys::clock::FixedClock::new(
             case.server_time_ms - 45_000,
@@ -406,4 +396,36 @@ pub async fn assert_served_error_fixtures(
             "{file}: {err}"
         );
     }
+}
+
+/// Mounts on `server`: every `http_method` request to `path` gets `answer`.
+pub async fn mount(
+    server: &wiremock::MockServer,
+    http_method: &str,
+    path: &str,
+    answer: impl wiremock::Respond + 'static,
+) {
+    use wiremock::matchers;
+    wiremock::Mock::given(matchers::method(http_method))
+        .and(matchers::path(path))
+        .respond_with(answer)
+        .mount(server)
+        .await;
+}
+
+/// Like [`mount`], and `server` fails the test when dropped unless exactly one such request
+/// came: for calls that must be sent once.
+pub async fn mount_expecting_one(
+    server: &wiremock::MockServer,
+    http_method: &str,
+    path: &str,
+    answer: impl wiremock::Respond + 'static,
+) {
+    use wiremock::matchers;
+    wiremock::Mock::given(matchers::method(http_method))
+        .and(matchers::path(path))
+        .respond_with(answer)
+        .expect(1)
+        .mount(server)
+        .await;
 }
