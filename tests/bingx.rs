@@ -6,8 +6,8 @@
 mod common;
 
 use common::{
-    assert_served_error_fixtures, assert_undeleted_key_is_named, builder_for, fixture, hmac_hex,
-    mount, mount_expecting_one, requests_to, wiremock_json_body,
+    assert_new_key_deleted_saying, assert_served_error_fixtures, assert_undeleted_key_is_named,
+    builder_for, fixture, hmac_hex, mount, mount_expecting_one, requests_to, wiremock_json_body,
 };
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bingx;
@@ -507,9 +507,7 @@ async fn a_create_answer_showing_withdrawal_or_no_secret_deletes_the_key() {
         let server = creating_server(changes, vec![], deleted_ok()).await;
         let adapter = builder_for(ExchangeId::Bingx, &server).build().unwrap();
         let err = adapter.create_key(&read_only_spec()).await.unwrap_err();
-        assert!(err.to_string().contains(why), "{why}: {err}");
-        assert!(err.to_string().contains("was deleted"), "{err}");
-        assert!(!format!("{err} {err:?}").contains(NEW_SECRET));
+        assert_new_key_deleted_saying(&err, why, NEW_SECRET);
     }
 }
 

@@ -6,7 +6,8 @@
 mod common;
 
 use common::{
-    assert_error_fixtures, assert_timestamp_error_resyncs, assert_undeleted_key_is_named,
+    assert_demo_sends_header, assert_error_fixtures, assert_new_key_deleted_saying,
+    assert_passphrase_required, assert_timestamp_error_resyncs, assert_undeleted_key_is_named,
     builder_for, expected_prehash_signature, fixture, hmac_base64, json_body, key_info_error,
     mount, mount_expecting_one, requests_to, scenario_key_info, wiremock_json_body,
     TimestampResync,
@@ -15,8 +16,8 @@ use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bitget;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
 use exchange_keys::{
-    AnomalyKind, AuthReason, Credentials, Error, ExchangeId, Grant, IpRestriction, KeyRef,
-    NewKeySpec, Permission, Reported, RevokeConfirm, Support,
+    AnomalyKind, AuthReason, Error, ExchangeId, Grant, IpRestriction, KeyRef, NewKeySpec,
+    Permission, Reported, RevokeConfirm, Support,
 };
 use secrecy::ExposeSecret;
 use wiremock::matchers::{method, path};
@@ -229,24 +230,12 @@ fn self_computed_vectors_hold_with_the_hmac_crate() {
 
 #[tokio::test]
 async fn demo_trading_sends_the_paptrading_header() {
-    let sim = SimulatedExchange::start(ExchangeId::Bitget, Scenario::Trading)
-        .await
-        .unwrap();
-    let adapter = sim.builder().testnet(true).build().unwrap();
-    adapter.key_info().await.unwrap();
-    let requests = sim.received_requests().await;
-    assert_eq!(requests[0].header("paptrading"), Some("1"));
+    assert_demo_sends_header(ExchangeId::Bitget, "paptrading").await;
 }
 
 #[test]
 fn passphrase_is_required_at_build_time() {
-    let err = ExchangeId::Bitget
-        .builder()
-        .credentials(Credentials::new("k", "s"))
-        .build()
-        .unwrap_err();
-    assert!(matches!(err, Error::Config { .. }));
-    assert!(err.to_string().contains("BITGET_API_PASSPHRASE"), "{err}");
+    assert_passphrase_required(ExchangeId::Bitget, "BITGET_API_PASSPHRASE");
 }
 
 #[tokio::test]
@@ -765,9 +754,7 @@ async fn a_new_key_of_another_type_or_without_a_secret_is_deleted() {
         let server = creating_server(changes, deleted).await;
         let adapter = builder_for(ExchangeId::Bitget, &server).build().unwrap();
         let err = adapter.create_key(&read_only_spec()).await.unwrap_err();
-        assert!(err.to_string().contains(says), "{says}: {err}");
-        assert!(err.to_string().contains("was deleted"), "{err}");
-        assert!(!format!("{err} {err:?}").contains(NEW_SECRET));
+        assert_new_key_deleted_saying(&err, says, NEW_SECRET);
     }
 }
 

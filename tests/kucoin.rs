@@ -8,8 +8,8 @@
 mod common;
 
 use common::{
-    assert_error_fixtures, assert_timestamp_error_resyncs, builder_for, fixture, hmac_base64,
-    key_info_error, mount, scenario_key_info, TimestampResync,
+    assert_error_fixtures, assert_passphrase_required, assert_timestamp_error_resyncs, builder_for,
+    fixture, hmac_base64, key_info_error, mount, scenario_key_info, TimestampResync,
 };
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::kucoin;
@@ -246,13 +246,7 @@ fn the_official_sdk_vector_holds_with_the_hmac_crate() {
 
 #[test]
 fn passphrase_is_required_at_build_time() {
-    let err = ExchangeId::Kucoin
-        .builder()
-        .credentials(Credentials::new("k", "s"))
-        .build()
-        .unwrap_err();
-    assert!(matches!(err, Error::Config { .. }));
-    assert!(err.to_string().contains("KUCOIN_API_PASSPHRASE"), "{err}");
+    assert_passphrase_required(ExchangeId::Kucoin, "KUCOIN_API_PASSPHRASE");
 }
 
 #[tokio::test]

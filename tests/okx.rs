@@ -5,7 +5,8 @@
 mod common;
 
 use common::{
-    assert_error_fixtures, assert_timestamp_error_resyncs, assert_undeleted_key_is_named,
+    assert_demo_sends_header, assert_error_fixtures, assert_new_key_deleted_saying,
+    assert_passphrase_required, assert_timestamp_error_resyncs, assert_undeleted_key_is_named,
     builder_for, expected_prehash_signature, fixture, hmac_base64, json_body, mount,
     mount_expecting_one, requests_to, scenario_key_info, wiremock_json_body, TimestampResync,
 };
@@ -301,24 +302,12 @@ async fn request_is_signed_with_iso_timestamp_and_passphrase() {
 
 #[tokio::test]
 async fn demo_trading_sends_the_simulated_trading_header() {
-    let sim = SimulatedExchange::start(ExchangeId::Okx, Scenario::Trading)
-        .await
-        .unwrap();
-    let adapter = sim.builder().testnet(true).build().unwrap();
-    adapter.key_info().await.unwrap();
-    let requests = sim.received_requests().await;
-    assert_eq!(requests[0].header("x-simulated-trading"), Some("1"));
+    assert_demo_sends_header(ExchangeId::Okx, "x-simulated-trading").await;
 }
 
 #[test]
 fn passphrase_is_required_at_build_time() {
-    let err = ExchangeId::Okx
-        .builder()
-        .credentials(Credentials::new("k", "s"))
-        .build()
-        .unwrap_err();
-    assert!(matches!(err, Error::Config { .. }));
-    assert!(err.to_string().contains("passphrase"), "{err}");
+    assert_passphrase_required(ExchangeId::Okx, "passphrase");
 }
 
 #[tokio::test]
@@ -1126,9 +1115,7 @@ async fn a_new_key_with_more_rights_than_asked_is_deleted() {
         .allowed_ips(["203.0.113.7"])
         .sub_account(SUB);
     let err = adapter.create_key(&spec).await.unwrap_err();
-    assert!(err.to_string().contains("read-only, as asked"), "{err}");
-    assert!(err.to_string().contains("was deleted"), "{err}");
-    assert!(!format!("{err:?}").contains(NEW_SECRET));
+    assert_new_key_deleted_saying(&err, "read-only, as asked", NEW_SECRET);
 }
 
 #[tokio::test]

@@ -429,3 +429,35 @@ pub async fn mount_expecting_one(
         .mount(server)
         .await;
 }
+
+/// A created key the adapter refused to hand over: the error says `says` and that the key was
+/// deleted, and shows the new secret nowhere.
+pub fn assert_new_key_deleted_saying(err: &exchange_keys::Error, says: &str, new_secret: &str) {
+    assert!(err.to_string().contains(says), "{says}: {err}");
+    assert!(err.to_string().contains("was deleted"), "{err}");
+    assert!(!format!("{err} {err:?}").contains(new_secret));
+}
+
+/// Building an adapter for `exchange` from a key and secret alone is a configuration error that
+/// mentions `mention` (where the passphrase goes).
+pub fn assert_passphrase_required(exchange: exchange_keys::ExchangeId, mention: &str) {
+    let err = exchange
+        .builder()
+        .credentials(exchange_keys::Credentials::new("k", "s"))
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, exchange_keys::Error::Config { .. }));
+    assert!(err.to_string().contains(mention), "{err}");
+}
+
+/// A testnet (demo) adapter for `exchange` sends `header: 1` with its `key_info` request.
+pub async fn assert_demo_sends_header(exchange: exchange_keys::ExchangeId, header: &str) {
+    use exchange_keys::testkit::{Scenario, SimulatedExchange};
+    let sim = SimulatedExchange::start(exchange, Scenario::Trading)
+        .await
+        .unwrap();
+    let adapter = sim.builder().testnet(true).build().unwrap();
+    adapter.key_info().await.unwrap();
+    let requests = sim.received_requests().await;
+    assert_eq!(requests[0].header(header), Some("1"));
+}
