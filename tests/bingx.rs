@@ -8,6 +8,7 @@ mod common;
 use common::{
     assert_new_key_deleted_saying, assert_served_error_fixtures, assert_undeleted_key_is_named,
     builder_for, fixture, hmac_hex, mount, mount_expecting_one, requests_to, wiremock_json_body,
+    with_changes,
 };
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bingx;
@@ -361,10 +362,11 @@ async fn creating_server(
     deleted: ResponseTemplate,
 ) -> MockServer {
     let server = MockServer::start().await;
-    let mut created = fixture("bingx", "subaccount_apikey_create.json");
-    for (field, value) in changes.as_object().unwrap() {
-        created["data"][field] = value.clone();
-    }
+    let created = with_changes(
+        fixture("bingx", "subaccount_apikey_create.json"),
+        "/data",
+        &changes,
+    );
     mount_expecting_one(
         &server,
         "POST",

@@ -7,7 +7,7 @@ mod common;
 
 use common::{
     assert_served_error_fixtures, assert_undeleted_key_is_named, at, builder_for, fixture,
-    hmac_hex, mount, mount_expecting_one,
+    hmac_hex, mount, mount_expecting_one, with_changes,
 };
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::mexc;
@@ -675,14 +675,11 @@ const NEW_SECRET: &str = "7f1c0e3b9a2d4c6e8f0a1b2c3d4e5f60";
 /// answer is `deleted`.
 async fn creating_server(changes: serde_json::Value, deleted: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
-    let mut created = fixture("mexc", "subaccount_apikey_create.json");
-    for (field, value) in changes.as_object().unwrap() {
-        if value.is_null() {
-            created.as_object_mut().unwrap().remove(field);
-        } else {
-            created[field] = value.clone();
-        }
-    }
+    let created = with_changes(
+        fixture("mexc", "subaccount_apikey_create.json"),
+        "",
+        &changes,
+    );
     mount_expecting_one(
         &server,
         "POST",

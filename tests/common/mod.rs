@@ -461,3 +461,55 @@ pub async fn assert_demo_sends_header(exchange: exchange_keys::ExchangeId, heade
     let requests = sim.received_requests().await;
     assert_eq!(requests[0].header(header), Some("1"));
 }
+
+/// `answer` with each field of `changes` set in the object at `pointer` (a JSON pointer, `""`
+/// for the top level); a `null` change removes the field, to test an answer that lacks it.
+pub fn with_changes(mut answer: Value, pointer: &str, changes: &Value) -> Value {
+    let target = answer
+        .pointer_mut(pointer)
+        .and_then(Value::as_object_mut)
+        .unwrap_or_else(|| panic!("no object at {pointer:?}"));
+    for (field, value) in changes.as_object().unwrap() {
+        if value.is_null() {
+            target.remove(field);
+        } else {
+            target.insert(field.clone(), value.clone());
+        }
+    }
+    answer
+}
+
+/// A created key the adapter deleted because it was not shown bound to exactly
+/// `ip`: a `Rejected` error saying so, with neither the new secret nor the passphrase sent at
+/// creation, and one deletion request whose JSON body is `deletion`.
+pub async fn assert_unbound_new_key_deleted(
+    err: &exchange_keys::Error,
+    server: &wiremock::MockServer,
+    ip: &str,
+    new_secret: &str,
+    deletion: Value,
+    why: &str,
+) {
+    let text = format!("{err} {err:?}");
+    assert!(
+        matches!(err, exchange_keys::Error::Rejected { .. }),
+        "{text}"
+    );
+    assert!(
+        err.to_string().contains("was deleted: no key was created"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains(&format!("bound to exactly {ip}")),
+        "{err}"
+    );
+    assert!(!text.contains(new_secret), "{text}");
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    let passphrase = wiremock_json_body(&requests[0])["passphrase"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!text.contains(&passphrase), "{text}");
+    assert_eq!(wiremock_json_body(&requests[1]), deletion, "{why}");
+}
