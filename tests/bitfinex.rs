@@ -7,23 +7,16 @@ mod common;
 
 use common::{
     assert_manual_steps, assert_raw_answers_fail_named, assert_served_error_fixtures, fixture,
+    hmac_sha384_hex, two_key_info_requests_from_the_far_future, FAR_FUTURE_MS,
 };
-use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bitfinex;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
 use exchange_keys::{
     AnomalyKind, AuthReason, Error, ExchangeId, Grant, IpRestriction, KeyRef, NewKeySpec,
     Operation, Permission, Reported, RevokeConfirm,
 };
-use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
-
-fn hmac_sha384_hex(secret: &str, message: &str) -> String {
-    let mut mac = Hmac::<sha2::Sha384>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(message.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
 
 /// Every documented scope with READ 1 and WRITE 0, then `changes` applied.
 fn scopes(changes: &[(&str, u8, u8)]) -> Value {
@@ -262,13 +255,8 @@ async fn requests_are_signed_over_path_microsecond_nonce_and_body() {
     let sim = SimulatedExchange::start(ExchangeId::Bitfinex, Scenario::ReadOnly)
         .await
         .unwrap();
-    // Far in the future, so no other test's nonce for this key is larger.
-    let now = 4_102_444_800_000_i64;
-    let adapter = sim.builder().clock(FixedClock::new(now)).build().unwrap();
-    adapter.key_info().await.unwrap();
-    adapter.key_info().await.unwrap();
-    let requests = sim.received_requests().await;
-    assert_eq!(requests.len(), 2);
+    let now = FAR_FUTURE_MS;
+    let requests = two_key_info_requests_from_the_far_future(&sim).await;
     let credentials = sim.credentials();
     let secret = credentials.secret().expose_secret().to_owned();
     let mut nonces = Vec::new();

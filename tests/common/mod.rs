@@ -513,3 +513,31 @@ pub async fn assert_unbound_new_key_deleted(
     assert!(!text.contains(&passphrase), "{text}");
     assert_eq!(wiremock_json_body(&requests[1]), deletion, "{why}");
 }
+
+/// Hex HMAC-SHA384 (Bitfinex, Gemini), computed here independently of the crate.
+pub fn hmac_sha384_hex(secret: &str, message: &str) -> String {
+    let mut mac = Hmac::<sha2::Sha384>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(message.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// 2100-01-01 in milliseconds: far enough in the future that no other test's nonce for the
+/// same simulated key is larger.
+pub const FAR_FUTURE_MS: i64 = 4_102_444_800_000;
+
+/// The two requests `sim` receives from two `key_info` calls of an adapter whose clock stands
+/// at [`FAR_FUTURE_MS`]: for checking nonces grow from the clock's time.
+pub async fn two_key_info_requests_from_the_far_future(
+    sim: &exchange_keys::testkit::SimulatedExchange,
+) -> Vec<exchange_keys::testkit::RecordedRequest> {
+    let adapter = sim
+        .builder()
+        .clock(exchange_keys::clock::FixedClock::new(FAR_FUTURE_MS))
+        .build()
+        .unwrap();
+    adapter.key_info().await.unwrap();
+    adapter.key_info().await.unwrap();
+    let requests = sim.received_requests().await;
+    assert_eq!(requests.len(), 2);
+    requests
+}
