@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{answer_then, at, builder_for, fixture, hmac_hex};
+use common::{answer_then, at, builder_for, fixture, hmac_hex, mount, scenario_key_info};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::binance;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
@@ -16,8 +16,7 @@ use exchange_keys::{
     RetryPolicy,
 };
 use secrecy::ExposeSecret;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 const KEY_INFO: &str = "/sapi/v1/account/apiRestrictions";
 
@@ -355,12 +354,7 @@ async fn request_is_signed_as_binance_documents() {
 
 #[tokio::test]
 async fn scenarios_map_to_what_they_describe() {
-    let info = |scenario| async move {
-        let sim = SimulatedExchange::start(ExchangeId::Binance, scenario)
-            .await
-            .unwrap();
-        sim.adapter().unwrap().key_info().await
-    };
+    let info = |scenario| scenario_key_info(ExchangeId::Binance, scenario);
     let read_only = info(Scenario::ReadOnly).await.unwrap();
     assert_eq!(read_only.is_read_only(), Reported::Known(true));
     assert_eq!(read_only.ip_restriction, IpRestriction::Restricted);
@@ -415,11 +409,13 @@ async fn scenarios_map_to_what_they_describe() {
 
 async fn server_with(status: u16, body: serde_json::Value) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(KEY_INFO))
-        .respond_with(ResponseTemplate::new(status).set_body_json(body))
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        KEY_INFO,
+        ResponseTemplate::new(status).set_body_json(body),
+    )
+    .await;
     server
 }
 
@@ -468,14 +464,13 @@ async fn clock_offset_is_corrected_after_a_timestamp_error() {
     )
     .await;
     let server_now = 1_499_827_319_559_i64;
-    Mock::given(method("GET"))
-        .and(path("/api/v3/time"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({ "serverTime": server_now })),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v3/time",
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({ "serverTime": server_now })),
+    )
+    .await;
     // Our clock is 10 s behind the exchange's.
     let adapter = builder_for(ExchangeId::Binance, &server)
         .clock(FixedClock::new(server_now - 10_000))
@@ -587,11 +582,13 @@ async fn a_retired_service_is_not_called_again() {
 #[tokio::test]
 async fn a_503_asking_for_an_hour_is_not_retried_at_once() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(KEY_INFO))
-        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "3600"))
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        KEY_INFO,
+        ResponseTemplate::new(503).insert_header("retry-after", "3600"),
+    )
+    .await;
     let err = adapter_for(&server).key_info().await.unwrap_err();
     assert!(matches!(err, Error::Unavailable { .. }), "{err}");
     assert_eq!(
@@ -628,15 +625,11 @@ async fn exhausted_retries_report_the_attempts() {
 #[tokio::test]
 async fn ip_ban_is_never_retried() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(KEY_INFO))
-        .respond_with(
+    mount(&server, "GET", KEY_INFO, 
             ResponseTemplate::new(418)
                 .insert_header("retry-after", "2")
                 .set_body_json(serde_json::json!({"code": -1003, "msg": "Way too much request weight used; IP banned until 1499827319559."})),
-        )
-        .mount(&server)
-        .await;
+        ).await;
     let err = adapter_for(&server).key_info().await.unwrap_err();
     assert!(
         matches!(

@@ -5,7 +5,11 @@
 
 mod common;
 
-use common::{builder_for, fixture, hmac_hex};
+use common::{
+    assert_new_key_deleted_saying, assert_served_error_fixtures, assert_undeleted_key_is_named,
+    builder_for, fixture, hmac_hex, mount, mount_expecting_one, requests_to, wiremock_json_body,
+    with_changes,
+};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bingx;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
@@ -15,8 +19,7 @@ use exchange_keys::{
 };
 use secrecy::ExposeSecret;
 use serde_json::json;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 fn documented_data() -> serde_json::Value {
     fixture("bingx", "api_permissions.json")["data"].clone()
@@ -142,18 +145,21 @@ async fn documented_errors_map_to_what_they_mean() {
         .clock(FixedClock::new(exchange_keys::testkit::SERVER_TIME_MS))
         .build()
         .unwrap();
-    for (file, reason) in [
-        ("error_invalid_key.json", AuthReason::InvalidKey),
-        ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
-        ("error_bad_signature.json", AuthReason::BadSignature),
-        ("error_permission_denied.json", AuthReason::PermissionDenied),
-    ] {
-        sim.serve(CannedAnswer::ok(fixture("bingx", file))).await;
-        let err = adapter.key_info().await.unwrap_err();
-        assert_eq!(err.auth_reason(), Some(reason), "{file}: {err}");
-        assert!(!err.is_retryable(), "{file}");
-        assert!(err.to_string().to_lowercase().contains("bingx"), "{err}");
-    }
+    assert_served_error_fixtures(
+        &sim,
+        adapter.as_ref(),
+        200,
+        &[
+            ("error_invalid_key.json", Some(AuthReason::InvalidKey)),
+            ("error_ip_not_allowed.json", Some(AuthReason::IpNotAllowed)),
+            ("error_bad_signature.json", Some(AuthReason::BadSignature)),
+            (
+                "error_permission_denied.json",
+                Some(AuthReason::PermissionDenied),
+            ),
+        ],
+    )
+    .await;
     sim.serve(CannedAnswer::with_status(
         429,
         fixture("bingx", "error_rate_limited.json"),
@@ -195,10 +201,6 @@ const NEW_SECRET: &str = "s9Xq2LmV7rT4nC8bZ1kW6fE3gJ5uA0pHdY2oR7iQ";
 
 fn documented_key() -> serde_json::Value {
     fixture("bingx", "apikey_query.json")["data"]["apiInfos"][0].clone()
-}
-
-fn body_of(request: &wiremock::Request) -> serde_json::Value {
-    serde_json::from_slice(&request.body).unwrap()
 }
 
 /// Checks that `body` is signed as BingX documents for a JSON body: every other parameter,
@@ -360,28 +362,34 @@ async fn creating_server(
     deleted: ResponseTemplate,
 ) -> MockServer {
     let server = MockServer::start().await;
-    let mut created = fixture("bingx", "subaccount_apikey_create.json");
-    for (field, value) in changes.as_object().unwrap() {
-        created["data"][field] = value.clone();
-    }
-    Mock::given(method("POST"))
-        .and(path("/openApi/subAccount/v1/apiKey/create"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(created))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let created = with_changes(
+        fixture("bingx", "subaccount_apikey_create.json"),
+        "/data",
+        &changes,
+    );
+    mount_expecting_one(
+        &server,
+        "POST",
+        "/openApi/subAccount/v1/apiKey/create",
+        ResponseTemplate::new(200).set_body_json(created),
+    )
+    .await;
     let mut query = fixture("bingx", "apikey_query.json");
     query["data"]["apiInfos"] = json!(listed);
-    Mock::given(method("GET"))
-        .and(path("/openApi/account/v1/apiKey/query"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(query))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/openApi/subAccount/v1/apiKey/del"))
-        .respond_with(deleted)
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/openApi/account/v1/apiKey/query",
+        ResponseTemplate::new(200).set_body_json(query),
+    )
+    .await;
+    mount(
+        &server,
+        "POST",
+        "/openApi/subAccount/v1/apiKey/del",
+        deleted,
+    )
+    .await;
     server
 }
 
@@ -437,7 +445,7 @@ async fn a_create_answer_with_the_documented_empty_lists_is_confirmed_by_the_lis
         query.contains(&format!("uid={SUB}&apiKey={NEW_KEY}")),
         "{query}"
     );
-    assert_signed(&body_of(&requests[0]));
+    assert_signed(&wiremock_json_body(&requests[0]));
 }
 
 #[tokio::test]
@@ -476,7 +484,7 @@ async fn a_new_key_not_shown_as_asked_is_deleted_not_handed_over() {
         let requests = server.received_requests().await.unwrap();
         let delete = requests.last().unwrap();
         assert_eq!(delete.url.path(), "/openApi/subAccount/v1/apiKey/del");
-        let body = body_of(delete);
+        let body = wiremock_json_body(delete);
         assert_eq!(body["subUid"], json!(16_477_999));
         assert_eq!(body["apiKey"], NEW_KEY);
         assert_signed(&body);
@@ -501,9 +509,7 @@ async fn a_create_answer_showing_withdrawal_or_no_secret_deletes_the_key() {
         let server = creating_server(changes, vec![], deleted_ok()).await;
         let adapter = builder_for(ExchangeId::Bingx, &server).build().unwrap();
         let err = adapter.create_key(&read_only_spec()).await.unwrap_err();
-        assert!(err.to_string().contains(why), "{why}: {err}");
-        assert!(err.to_string().contains("was deleted"), "{err}");
-        assert!(!format!("{err} {err:?}").contains(NEW_SECRET));
+        assert_new_key_deleted_saying(&err, why, NEW_SECRET);
     }
 }
 
@@ -526,22 +532,12 @@ async fn a_new_key_that_cannot_be_deleted_says_where_it_is() {
         .await;
         let adapter = builder_for(ExchangeId::Bingx, &server).build().unwrap();
         let err = adapter.create_key(&read_only_spec()).await.unwrap_err();
-        let text = err.to_string();
-        assert_eq!(err.is_outcome_unknown(), unknown, "{text}");
-        assert!(!err.is_retryable(), "{text}");
-        assert!(
-            text.contains(NEW_KEY) && text.contains("bingx.com"),
-            "{text}"
+        assert_undeleted_key_is_named(&err, unknown, NEW_KEY, "bingx.com", NEW_SECRET);
+        assert_eq!(
+            requests_to(&server, "/openApi/subAccount/v1/apiKey/del").await,
+            1,
+            "the deletion is sent once"
         );
-        assert!(!format!("{err} {err:?}").contains(NEW_SECRET), "{text}");
-        let deletes = server
-            .received_requests()
-            .await
-            .unwrap()
-            .iter()
-            .filter(|r| r.url.path() == "/openApi/subAccount/v1/apiKey/del")
-            .count();
-        assert_eq!(deletes, 1, "the deletion is sent once");
     }
 }
 
@@ -649,25 +645,25 @@ async fn a_key_shown_masked_is_not_edited_with_its_mask() {
 async fn an_edit_answer_not_showing_the_change_leaves_the_outcome_unknown() {
     let server = MockServer::start().await;
     // The documented edit answer shows other rights and masked addresses.
-    Mock::given(method("POST"))
-        .and(path("/openApi/subAccount/v1/apiKey/edit"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(fixture("bingx", "subaccount_apikey_edit.json")),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_expecting_one(
+        &server,
+        "POST",
+        "/openApi/subAccount/v1/apiKey/edit",
+        ResponseTemplate::new(200).set_body_json(fixture("bingx", "subaccount_apikey_edit.json")),
+    )
+    .await;
     let mut query = fixture("bingx", "apikey_query.json");
     query["data"]["apiInfos"] = json!([listed_new_key(
         json!([1, 2, 3, 4, 6, 7]),
         json!(["51.**.**.172"])
     )]);
-    Mock::given(method("GET"))
-        .and(path("/openApi/account/v1/apiKey/query"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(query))
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/openApi/account/v1/apiKey/query",
+        ResponseTemplate::new(200).set_body_json(query),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Bingx, &server).build().unwrap();
     let err = adapter
         .update_key(
@@ -734,21 +730,20 @@ async fn revoke_deletes_the_named_sub_account_key_and_never_the_key_in_use() {
 #[tokio::test]
 async fn a_refusal_of_a_key_without_manage_subaccounts_says_why() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/openApi/v1/account/apiPermissions"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("bingx", "api_permissions.json")),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/openApi/subAccount/v1/list"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(fixture("bingx", "error_permission_denied.json")),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/openApi/v1/account/apiPermissions",
+        ResponseTemplate::new(200).set_body_json(fixture("bingx", "api_permissions.json")),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        "/openApi/subAccount/v1/list",
+        ResponseTemplate::new(200).set_body_json(fixture("bingx", "error_permission_denied.json")),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Bingx, &server).build().unwrap();
     let err = adapter.list_keys().await.unwrap_err();
     assert_eq!(

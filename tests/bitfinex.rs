@@ -5,23 +5,18 @@
 
 mod common;
 
-use common::fixture;
-use exchange_keys::clock::FixedClock;
+use common::{
+    assert_manual_steps, assert_raw_answers_fail_named, assert_served_error_fixtures, fixture,
+    hmac_sha384_hex, two_key_info_requests_from_the_far_future, FAR_FUTURE_MS,
+};
 use exchange_keys::exchanges::bitfinex;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
 use exchange_keys::{
     AnomalyKind, AuthReason, Error, ExchangeId, Grant, IpRestriction, KeyRef, NewKeySpec,
     Operation, Permission, Reported, RevokeConfirm,
 };
-use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
-
-fn hmac_sha384_hex(secret: &str, message: &str) -> String {
-    let mut mac = Hmac::<sha2::Sha384>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(message.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
 
 /// Every documented scope with READ 1 and WRITE 0, then `changes` applied.
 fn scopes(changes: &[(&str, u8, u8)]) -> Value {
@@ -260,13 +255,8 @@ async fn requests_are_signed_over_path_microsecond_nonce_and_body() {
     let sim = SimulatedExchange::start(ExchangeId::Bitfinex, Scenario::ReadOnly)
         .await
         .unwrap();
-    // Far in the future, so no other test's nonce for this key is larger.
-    let now = 4_102_444_800_000_i64;
-    let adapter = sim.builder().clock(FixedClock::new(now)).build().unwrap();
-    adapter.key_info().await.unwrap();
-    adapter.key_info().await.unwrap();
-    let requests = sim.received_requests().await;
-    assert_eq!(requests.len(), 2);
+    let now = FAR_FUTURE_MS;
+    let requests = two_key_info_requests_from_the_far_future(&sim).await;
     let credentials = sim.credentials();
     let secret = credentials.secret().expose_secret().to_owned();
     let mut nonces = Vec::new();
@@ -295,21 +285,20 @@ async fn documented_errors_map_to_what_they_mean() {
         .await
         .unwrap();
     let adapter = sim.adapter().unwrap();
-    for (file, reason) in [
-        ("error_apikey_invalid.json", Some(AuthReason::Ambiguous)),
-        (
-            "error_permission_invalid.json",
-            Some(AuthReason::PermissionDenied),
-        ),
-        ("error_nonce_small.json", None),
-    ] {
-        sim.serve(CannedAnswer::with_status(500, fixture("bitfinex", file)))
-            .await;
-        let err = adapter.key_info().await.unwrap_err();
-        assert_eq!(err.auth_reason(), reason, "{file}: {err}");
-        assert!(!err.is_retryable(), "{file}");
-        assert!(err.to_string().starts_with("bitfinex:"), "{err}");
-    }
+    assert_served_error_fixtures(
+        &sim,
+        adapter.as_ref(),
+        500,
+        &[
+            ("error_apikey_invalid.json", Some(AuthReason::Ambiguous)),
+            (
+                "error_permission_invalid.json",
+                Some(AuthReason::PermissionDenied),
+            ),
+            ("error_nonce_small.json", None),
+        ],
+    )
+    .await;
     sim.serve(CannedAnswer::with_status(
         429,
         fixture("bitfinex", "error_ratelimit.json"),
@@ -332,17 +321,25 @@ async fn malformed_answers_name_bitfinex() {
     let sim = SimulatedExchange::start(ExchangeId::Bitfinex, Scenario::ReadOnly)
         .await
         .unwrap();
-    let adapter = sim.adapter().unwrap();
-    for (content_type, body) in [
-        ("text/html", "<html><body>Just a moment...</body></html>"),
-        ("application/json", r#"[["account",1,0],["hist"#),
-        ("application/json", r#"[["account","1",[]],[7,"x",null]]"#),
-        ("application/json", r#"{"permissions": []}"#),
-    ] {
-        sim.serve_raw(200, content_type, body).await;
-        let err = adapter.key_info().await.unwrap_err();
-        assert!(err.to_string().starts_with("bitfinex:"), "{body}: {err}");
-    }
+    assert_raw_answers_fail_named(
+        &sim,
+        &[
+            (
+                200,
+                "text/html",
+                "<html><body>Just a moment...</body></html>",
+            ),
+            (200, "application/json", r#"[["account",1,0],["hist"#),
+            (
+                200,
+                "application/json",
+                r#"[["account","1",[]],[7,"x",null]]"#,
+            ),
+            (200, "application/json", r#"{"permissions": []}"#),
+        ],
+        "bitfinex:",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -367,15 +364,7 @@ async fn key_management_is_a_manual_step_on_the_website_and_sends_nothing() {
             .await
             .unwrap_err(),
     ];
-    for err in errors {
-        match &err {
-            Error::Unsupported { manual_step, .. } => {
-                assert!(manual_step.contains("bitfinex.com"), "{manual_step}");
-                assert!(manual_step.contains("Account > API Keys"), "{manual_step}");
-            }
-            other => panic!("{other}"),
-        }
-    }
+    assert_manual_steps(&errors, "bitfinex.com", "Account > API Keys");
     assert!(ExchangeId::Bitfinex
         .manual_step(Operation::UpdateKey)
         .contains("bitfinex.com"));

@@ -5,13 +5,19 @@
 
 mod common;
 
-use common::{answer_then, builder_for, fixture, hmac_base64};
+use common::{
+    assert_demo_sends_header, assert_error_fixtures, assert_new_key_deleted_saying,
+    assert_passphrase_required, assert_timestamp_error_resyncs, assert_unbound_new_key_deleted,
+    assert_undeleted_key_is_named, builder_for, expected_prehash_signature, fixture, hmac_base64,
+    json_body, key_info_error, mount, mount_expecting_one, requests_to, scenario_key_info,
+    with_changes, TimestampResync,
+};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bitget;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
 use exchange_keys::{
-    AnomalyKind, AuthReason, Credentials, Error, ExchangeId, Grant, IpRestriction, KeyRef,
-    NewKeySpec, Permission, Reported, RevokeConfirm, Support,
+    AnomalyKind, AuthReason, Error, ExchangeId, Grant, IpRestriction, KeyRef, NewKeySpec,
+    Permission, Reported, RevokeConfirm, Support,
 };
 use secrecy::ExposeSecret;
 use wiremock::matchers::{method, path};
@@ -224,34 +230,17 @@ fn self_computed_vectors_hold_with_the_hmac_crate() {
 
 #[tokio::test]
 async fn demo_trading_sends_the_paptrading_header() {
-    let sim = SimulatedExchange::start(ExchangeId::Bitget, Scenario::Trading)
-        .await
-        .unwrap();
-    let adapter = sim.builder().testnet(true).build().unwrap();
-    adapter.key_info().await.unwrap();
-    let requests = sim.received_requests().await;
-    assert_eq!(requests[0].header("paptrading"), Some("1"));
+    assert_demo_sends_header(ExchangeId::Bitget, "paptrading").await;
 }
 
 #[test]
 fn passphrase_is_required_at_build_time() {
-    let err = ExchangeId::Bitget
-        .builder()
-        .credentials(Credentials::new("k", "s"))
-        .build()
-        .unwrap_err();
-    assert!(matches!(err, Error::Config { .. }));
-    assert!(err.to_string().contains("BITGET_API_PASSPHRASE"), "{err}");
+    assert_passphrase_required(ExchangeId::Bitget, "BITGET_API_PASSPHRASE");
 }
 
 #[tokio::test]
 async fn scenarios_map_to_what_they_describe() {
-    let info = |scenario| async move {
-        let sim = SimulatedExchange::start(ExchangeId::Bitget, scenario)
-            .await
-            .unwrap();
-        sim.adapter().unwrap().key_info().await
-    };
+    let info = |scenario| scenario_key_info(ExchangeId::Bitget, scenario);
     let read_only = info(Scenario::ReadOnly).await.unwrap();
     assert_eq!(read_only.is_read_only(), Reported::Known(true));
     let withdraw = info(Scenario::WithdrawEnabled).await.unwrap();
@@ -272,56 +261,36 @@ async fn scenarios_map_to_what_they_describe() {
 
 #[tokio::test]
 async fn documented_error_codes_map_to_reasons() {
-    for (file, reason) in [
-        ("error_invalid_key.json", AuthReason::InvalidKey),
-        ("error_apikey_does_not_exist.json", AuthReason::InvalidKey),
-        ("error_bad_signature.json", AuthReason::BadSignature),
-        ("error_key_or_passphrase.json", AuthReason::Ambiguous),
-        ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
-        ("error_permission_denied.json", AuthReason::PermissionDenied),
-    ] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(KEY_INFO))
-            .respond_with(ResponseTemplate::new(400).set_body_json(fixture("bitget", file)))
-            .mount(&server)
-            .await;
-        let adapter = builder_for(ExchangeId::Bitget, &server).build().unwrap();
-        let err = adapter.key_info().await.unwrap_err();
-        assert_eq!(err.auth_reason(), Some(reason), "{file}: {err}");
-        assert!(!err.is_retryable(), "{file}");
-    }
+    assert_error_fixtures(
+        ExchangeId::Bitget,
+        KEY_INFO,
+        400,
+        &[
+            ("error_invalid_key.json", AuthReason::InvalidKey),
+            ("error_apikey_does_not_exist.json", AuthReason::InvalidKey),
+            ("error_bad_signature.json", AuthReason::BadSignature),
+            ("error_key_or_passphrase.json", AuthReason::Ambiguous),
+            ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
+            ("error_permission_denied.json", AuthReason::PermissionDenied),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn timestamp_error_resyncs_from_the_server_time() {
-    let server = MockServer::start().await;
-    answer_then(
-        &server,
-        KEY_INFO,
-        1,
-        ResponseTemplate::new(400).set_body_json(fixture("bitget", "error_timestamp.json")),
-        ResponseTemplate::new(200).set_body_json(fixture("bitget", "account_info.json")),
-    )
+    assert_timestamp_error_resyncs(TimestampResync {
+        exchange: ExchangeId::Bitget,
+        key_info_path: KEY_INFO,
+        error_status: 400,
+        error_fixture: "error_timestamp.json",
+        success_fixture: "account_info.json",
+        server_time_path: "/api/v2/public/time",
+        server_time_ms: 1_700_111_073_740,
+        timestamp_header: "access-timestamp",
+        corrected_timestamp: "1700111073740",
+    })
     .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/public/time"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("bitget", "server_time.json")),
-        )
-        .mount(&server)
-        .await;
-    let adapter = builder_for(ExchangeId::Bitget, &server)
-        .clock(FixedClock::new(1_700_111_073_740 - 45_000))
-        .build()
-        .unwrap();
-    adapter.key_info().await.unwrap();
-    let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 3);
-    assert_eq!(
-        requests[2].headers.get("access-timestamp").unwrap(),
-        "1700111073740"
-    );
 }
 
 #[tokio::test]
@@ -333,14 +302,8 @@ async fn malformed_answers_name_the_exchange() {
         r#"{"code":"00000","msg":"success"}"#,
         r#"{"code":"00000","msg":"success","data":{"authorities":7,"ips":[]}}"#,
     ] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(KEY_INFO))
-            .respond_with(ResponseTemplate::new(200).set_body_string(body))
-            .mount(&server)
-            .await;
-        let adapter = builder_for(ExchangeId::Bitget, &server).build().unwrap();
-        let err = adapter.key_info().await.unwrap_err();
+        let answer = ResponseTemplate::new(200).set_body_string(body);
+        let err = key_info_error(ExchangeId::Bitget, KEY_INFO, answer).await;
         assert!(err.to_string().starts_with("bitget"), "{body}: {err}");
     }
 }
@@ -355,30 +318,9 @@ const DOCUMENTED_KEY: &str = "bg_2f6c1a9e7d3b5c8a0e4f6b2d9c1a7e3f";
 const NEW_KEY: &str = "bg_7e1d3c5a9b2f4e6d8c0a1b3d5f7e9c2a";
 const NEW_SECRET: &str = "c0ffee11d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9";
 
-fn body_of(request: &exchange_keys::testkit::RecordedRequest) -> serde_json::Value {
-    serde_json::from_str(&request.body).unwrap()
-}
-
-fn body_of_wiremock(request: &wiremock::Request) -> serde_json::Value {
-    serde_json::from_slice(&request.body).unwrap()
-}
-
 /// The `ACCESS-SIGN` Bitget expects for `request`, recomputed here from the simulated secret.
 fn expected_signature(request: &exchange_keys::testkit::RecordedRequest) -> String {
-    let credentials = exchange_keys::testkit::credentials(ExchangeId::Bitget).unwrap();
-    let path = match &request.query {
-        Some(query) => format!("{}?{query}", request.path),
-        None => request.path.clone(),
-    };
-    hmac_base64(
-        credentials.secret().expose_secret(),
-        &format!(
-            "{}{}{path}{}",
-            request.header("access-timestamp").unwrap(),
-            request.method,
-            request.body
-        ),
-    )
+    expected_prehash_signature(ExchangeId::Bitget, "access-timestamp", request)
 }
 
 #[test]
@@ -534,13 +476,13 @@ async fn list_keys_gives_the_key_in_use_then_every_sub_account_key_signed() {
 /// sub-account's keys with an empty list.
 async fn paging_server(pages: Vec<serde_json::Value>) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(KEY_INFO))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("bitget", "account_info.json")),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        KEY_INFO,
+        ResponseTemplate::new(200).set_body_json(fixture("bitget", "account_info.json")),
+    )
+    .await;
     for (n, page) in pages.into_iter().enumerate() {
         let template = ResponseTemplate::new(200)
             .set_body_json(serde_json::json!({ "code": "00000", "msg": "success", "data": page }));
@@ -552,14 +494,16 @@ async fn paging_server(pages: Vec<serde_json::Value>) -> MockServer {
         };
         mock.respond_with(template).mount(&server).await;
     }
-    Mock::given(method("GET"))
-        .and(path("/api/v3/user/sub-api-list"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+    mount(
+        &server,
+        "GET",
+        "/api/v3/user/sub-api-list",
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
             "code": "00000", "msg": "success",
             "data": { "items": [], "hasNext": false, "cursor": "" }
-        })))
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
     server
 }
 
@@ -598,21 +542,20 @@ async fn sub_accounts_are_read_page_by_page_and_a_list_that_does_not_page_is_an_
 #[tokio::test]
 async fn a_key_that_may_not_list_sub_accounts_is_told_why() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(KEY_INFO))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("bitget", "account_info.json")),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v3/user/sub-list"))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .set_body_json(fixture("bitget", "error_permission_denied.json")),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        KEY_INFO,
+        ResponseTemplate::new(200).set_body_json(fixture("bitget", "account_info.json")),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v3/user/sub-list",
+        ResponseTemplate::new(400).set_body_json(fixture("bitget", "error_permission_denied.json")),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Bitget, &server).build().unwrap();
     let err = adapter.list_keys().await.unwrap_err();
     assert_eq!(
@@ -655,7 +598,7 @@ async fn a_created_key_is_handed_over_with_its_secret_and_a_strong_passphrase() 
         .find(|r| r.path == "/api/v3/user/create-sub-api")
         .unwrap();
     assert_eq!(
-        body_of(create),
+        json_body(create),
         serde_json::json!({
             "subUid": SUB, "note": "grid_bot", "type": "read_write",
             "passphrase": passphrase, "permissions": ["uta_trade"],
@@ -728,25 +671,15 @@ async fn what_this_crate_does_not_ask_bitget_for_is_refused_before_anything_is_s
 /// answer is `deleted`.
 async fn creating_server(changes: serde_json::Value, deleted: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
-    let mut created = fixture("bitget", "create_sub_api.json");
-    for (field, value) in changes.as_object().unwrap() {
-        if value.is_null() {
-            created["data"].as_object_mut().unwrap().remove(field);
-        } else {
-            created["data"][field] = value.clone();
-        }
-    }
-    Mock::given(method("POST"))
-        .and(path("/api/v3/user/create-sub-api"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(created))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v3/user/delete-sub-api"))
-        .respond_with(deleted)
-        .mount(&server)
-        .await;
+    let created = with_changes(fixture("bitget", "create_sub_api.json"), "/data", &changes);
+    mount_expecting_one(
+        &server,
+        "POST",
+        "/api/v3/user/create-sub-api",
+        ResponseTemplate::new(200).set_body_json(created),
+    )
+    .await;
+    mount(&server, "POST", "/api/v3/user/delete-sub-api", deleted).await;
     server
 }
 
@@ -768,29 +701,15 @@ async fn a_new_key_not_shown_bound_to_exactly_its_addresses_is_deleted_not_hande
     .await;
     let adapter = builder_for(ExchangeId::Bitget, &server).build().unwrap();
     let err = adapter.create_key(&read_only_spec()).await.unwrap_err();
-    let text = format!("{err} {err:?}");
-    assert!(matches!(err, Error::Rejected { .. }), "{text}");
-    assert!(
-        err.to_string().contains("was deleted: no key was created"),
-        "{err}"
-    );
-    assert!(
-        err.to_string().contains("bound to exactly 203.0.113.7"),
-        "{err}"
-    );
-    assert!(!text.contains(NEW_SECRET), "{text}");
-    let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 2);
-    let passphrase = body_of_wiremock(&requests[0])["passphrase"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(!text.contains(&passphrase), "{text}");
-    assert_eq!(
-        body_of_wiremock(&requests[1]),
+    assert_unbound_new_key_deleted(
+        &err,
+        &server,
+        "203.0.113.7",
+        NEW_SECRET,
         serde_json::json!({ "apiKey": NEW_KEY }),
-        "the new key is deleted, by its id"
-    );
+        "the new key is deleted, by its id",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -814,9 +733,7 @@ async fn a_new_key_of_another_type_or_without_a_secret_is_deleted() {
         let server = creating_server(changes, deleted).await;
         let adapter = builder_for(ExchangeId::Bitget, &server).build().unwrap();
         let err = adapter.create_key(&read_only_spec()).await.unwrap_err();
-        assert!(err.to_string().contains(says), "{says}: {err}");
-        assert!(err.to_string().contains("was deleted"), "{err}");
-        assert!(!format!("{err} {err:?}").contains(NEW_SECRET));
+        assert_new_key_deleted_saying(&err, says, NEW_SECRET);
     }
 }
 
@@ -837,22 +754,12 @@ async fn a_new_key_that_cannot_be_deleted_says_where_it_is() {
         .await;
         let adapter = builder_for(ExchangeId::Bitget, &server).build().unwrap();
         let err = adapter.create_key(&read_only_spec()).await.unwrap_err();
-        let text = err.to_string();
-        assert_eq!(err.is_outcome_unknown(), unknown, "{text}");
-        assert!(!err.is_retryable(), "{text}");
-        assert!(
-            text.contains(NEW_KEY) && text.contains("bitget.com"),
-            "{text}"
+        assert_undeleted_key_is_named(&err, unknown, NEW_KEY, "bitget.com", NEW_SECRET);
+        assert_eq!(
+            requests_to(&server, "/api/v3/user/delete-sub-api").await,
+            1,
+            "the deletion is sent once"
         );
-        assert!(!format!("{err} {err:?}").contains(NEW_SECRET), "{text}");
-        let deletes = server
-            .received_requests()
-            .await
-            .unwrap()
-            .iter()
-            .filter(|r| r.url.path() == "/api/v3/user/delete-sub-api")
-            .count();
-        assert_eq!(deletes, 1, "the deletion is sent once");
     }
 }
 
@@ -893,7 +800,7 @@ async fn revoke_deletes_the_named_sub_account_key_and_never_the_key_in_use() {
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].path, "/api/v3/user/delete-sub-api");
     assert_eq!(
-        body_of(&requests[0]),
+        json_body(&requests[0]),
         serde_json::json!({ "apiKey": DOCUMENTED_KEY })
     );
     assert_eq!(

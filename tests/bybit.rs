@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{at, builder_for, fixture, hmac_hex};
+use common::{at, builder_for, fixture, hmac_hex, mount, mount_expecting_one, scenario_key_info};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::bybit;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
@@ -168,12 +168,7 @@ async fn request_is_signed_as_bybit_documents() {
 
 #[tokio::test]
 async fn scenarios_map_to_what_they_describe() {
-    let info = |scenario| async move {
-        let sim = SimulatedExchange::start(ExchangeId::Bybit, scenario)
-            .await
-            .unwrap();
-        sim.adapter().unwrap().key_info().await
-    };
+    let info = |scenario| scenario_key_info(ExchangeId::Bybit, scenario);
     let withdraw = info(Scenario::WithdrawEnabled).await.unwrap();
     assert_eq!(withdraw.can_withdraw(), Grant::Granted);
     assert_eq!(withdraw.label, Reported::Known("treasury".into()));
@@ -843,23 +838,15 @@ mod management {
     /// does not hold the new key.
     async fn documented_server(delete: ResponseTemplate, sub_keys: ResponseTemplate) -> MockServer {
         let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/v5/user/create-sub-api"))
-            .respond_with(ok("create_sub_api.json"))
-            .expect(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/v5/user/sub-apikeys"))
-            .respond_with(sub_keys)
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/v5/user/delete-sub-api"))
-            .respond_with(delete)
-            .expect(1)
-            .mount(&server)
-            .await;
+        mount_expecting_one(
+            &server,
+            "POST",
+            "/v5/user/create-sub-api",
+            ok("create_sub_api.json"),
+        )
+        .await;
+        mount(&server, "GET", "/v5/user/sub-apikeys", sub_keys).await;
+        mount_expecting_one(&server, "POST", "/v5/user/delete-sub-api", delete).await;
         server
     }
 
@@ -928,12 +915,7 @@ mod management {
             ("error_invalid_key.json", AuthReason::InvalidKey),
         ] {
             let server = MockServer::start().await;
-            Mock::given(method("POST"))
-                .and(path("/v5/user/create-sub-api"))
-                .respond_with(ok(file))
-                .expect(1)
-                .mount(&server)
-                .await;
+            mount_expecting_one(&server, "POST", "/v5/user/create-sub-api", ok(file)).await;
             let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
             let err = adapter
                 .create_key(&spec(vec![Permission::Read]))
@@ -953,12 +935,13 @@ mod management {
     #[tokio::test]
     async fn a_create_answered_with_5xx_is_outcome_unknown_sent_once_and_says_where_to_look() {
         let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/v5/user/create-sub-api"))
-            .respond_with(ResponseTemplate::new(502))
-            .expect(1)
-            .mount(&server)
-            .await;
+        mount_expecting_one(
+            &server,
+            "POST",
+            "/v5/user/create-sub-api",
+            ResponseTemplate::new(502),
+        )
+        .await;
         let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
         let err = adapter
             .create_key(&spec(vec![Permission::Read]))
@@ -1104,12 +1087,13 @@ mod management {
     async fn an_update_answer_not_showing_the_addresses_sent_is_outcome_unknown() {
         // Bybit's documented update answer shows `"ips": ["*"]`.
         let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/v5/user/update-sub-api"))
-            .respond_with(ok("update_sub_api.json"))
-            .expect(1)
-            .mount(&server)
-            .await;
+        mount_expecting_one(
+            &server,
+            "POST",
+            "/v5/user/update-sub-api",
+            ok("update_sub_api.json"),
+        )
+        .await;
         let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
         let err = adapter
             .update_key(
@@ -1133,12 +1117,7 @@ mod management {
             ("error_params.json", "Request parameter error"),
         ] {
             let server = MockServer::start().await;
-            Mock::given(method("POST"))
-                .and(path("/v5/user/update-sub-api"))
-                .respond_with(ok(file))
-                .expect(1)
-                .mount(&server)
-                .await;
+            mount_expecting_one(&server, "POST", "/v5/user/update-sub-api", ok(file)).await;
             let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
             let err = adapter
                 .update_key(
@@ -1195,12 +1174,13 @@ mod management {
     #[tokio::test]
     async fn a_refused_deletion_says_what_the_master_key_needs() {
         let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/v5/user/delete-sub-api"))
-            .respond_with(ok("error_permission_denied.json"))
-            .expect(1)
-            .mount(&server)
-            .await;
+        mount_expecting_one(
+            &server,
+            "POST",
+            "/v5/user/delete-sub-api",
+            ok("error_permission_denied.json"),
+        )
+        .await;
         let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
         let err = adapter
             .revoke(
@@ -1221,17 +1201,14 @@ mod management {
     /// as the two pages of the first sub-account's keys and none for the second.
     async fn listing_server(first: Value, second: Value) -> MockServer {
         let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/v5/user/query-api"))
-            .respond_with(ok("query_api.json"))
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/v5/user/query-sub-members"))
-            .respond_with(ok("query_sub_members.json"))
-            .expect(1)
-            .mount(&server)
-            .await;
+        mount(&server, "GET", "/v5/user/query-api", ok("query_api.json")).await;
+        mount_expecting_one(
+            &server,
+            "GET",
+            "/v5/user/query-sub-members",
+            ok("query_sub_members.json"),
+        )
+        .await;
         Mock::given(method("GET"))
             .and(path("/v5/user/sub-apikeys"))
             .and(query_param("subMemberId", "106314365"))
@@ -1412,21 +1389,15 @@ mod management {
     #[tokio::test]
     async fn pages_are_followed_up_to_a_hard_cap() {
         let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/v5/user/query-api"))
-            .respond_with(ok("query_api.json"))
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/v5/user/query-sub-members"))
-            .respond_with(ok("query_sub_members.json"))
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/v5/user/sub-apikeys"))
-            .respond_with(EndlessPages)
-            .mount(&server)
-            .await;
+        mount(&server, "GET", "/v5/user/query-api", ok("query_api.json")).await;
+        mount(
+            &server,
+            "GET",
+            "/v5/user/query-sub-members",
+            ok("query_sub_members.json"),
+        )
+        .await;
+        mount(&server, "GET", "/v5/user/sub-apikeys", EndlessPages).await;
         let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
         let err = adapter.list_keys().await.unwrap_err();
         assert!(err.to_string().contains("not complete"), "{err}");
@@ -1439,12 +1410,13 @@ mod management {
         let server = MockServer::start().await;
         let mut answer = fixture("bybit", "query_api.json");
         answer["result"]["isMaster"] = false.into();
-        Mock::given(method("GET"))
-            .and(path("/v5/user/query-api"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
-            .expect(1)
-            .mount(&server)
-            .await;
+        mount_expecting_one(
+            &server,
+            "GET",
+            "/v5/user/query-api",
+            ResponseTemplate::new(200).set_body_json(answer),
+        )
+        .await;
         let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
         let listed = adapter.list_keys().await.unwrap();
         assert_eq!(listed.len(), 1);
@@ -1454,16 +1426,14 @@ mod management {
     #[tokio::test]
     async fn a_master_without_a_transfer_right_is_told_why_it_cannot_list() {
         let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/v5/user/query-api"))
-            .respond_with(ok("query_api.json"))
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/v5/user/query-sub-members"))
-            .respond_with(ok("error_permission_denied.json"))
-            .mount(&server)
-            .await;
+        mount(&server, "GET", "/v5/user/query-api", ok("query_api.json")).await;
+        mount(
+            &server,
+            "GET",
+            "/v5/user/query-sub-members",
+            ok("error_permission_denied.json"),
+        )
+        .await;
         let adapter = builder_for(ExchangeId::Bybit, &server).build().unwrap();
         let err = adapter.list_keys().await.unwrap_err();
         assert_eq!(err.auth_reason(), Some(AuthReason::PermissionDenied));

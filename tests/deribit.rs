@@ -8,7 +8,7 @@ mod common;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use common::fixture;
+use common::{fixture, mount_expecting_one};
 use exchange_keys::exchanges::deribit;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
 use exchange_keys::{
@@ -275,24 +275,27 @@ async fn a_new_key_deribit_does_not_show_bound_is_removed_not_handed_over() {
     // Deribit's own documented answers: the edit answer shows no ip_whitelist.
     let server = MockServer::start().await;
     let ok = |name: &str| ResponseTemplate::new(200).set_body_json(fixture("deribit", name));
-    Mock::given(method("GET"))
-        .and(path("/api/v2/private/create_api_key"))
-        .respond_with(ok("create_api_key.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/private/edit_api_key"))
-        .respond_with(ok("create_api_key.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/private/remove_api_key"))
-        .respond_with(ok("remove_api_key.json"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_expecting_one(
+        &server,
+        "GET",
+        "/api/v2/private/create_api_key",
+        ok("create_api_key.json"),
+    )
+    .await;
+    mount_expecting_one(
+        &server,
+        "GET",
+        "/api/v2/private/edit_api_key",
+        ok("create_api_key.json"),
+    )
+    .await;
+    mount_expecting_one(
+        &server,
+        "GET",
+        "/api/v2/private/remove_api_key",
+        ok("remove_api_key.json"),
+    )
+    .await;
     let adapter = common::builder_for(ExchangeId::Deribit, &server)
         .build()
         .unwrap();

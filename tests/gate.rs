@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{at, builder_for, fixture};
+use common::{at, builder_for, fixture, json_body, mount_expecting_one};
 use exchange_keys::exchanges::gate;
 use exchange_keys::testkit::{CannedAnswer, RecordedRequest, Scenario, SimulatedExchange};
 use exchange_keys::{
@@ -147,10 +147,6 @@ async fn labels_map_to_reasons_and_name_the_exchange() {
     );
 }
 
-fn body_of(request: &RecordedRequest) -> serde_json::Value {
-    serde_json::from_str(&request.body).unwrap()
-}
-
 /// The `SIGN` Gate expects for `request`, recomputed here from the simulated secret.
 fn expected_sign(request: &RecordedRequest) -> String {
     let credentials = exchange_keys::testkit::credentials(ExchangeId::Gate).unwrap();
@@ -246,7 +242,7 @@ async fn create_is_signed_and_hands_over_a_bound_read_only_key() {
     assert_eq!(post.header("sign").unwrap(), expected_sign(post));
     assert_eq!(post.header("key"), Some(sim.credentials().api_key()));
     assert_eq!(post.header("content-type"), Some("application/json"));
-    let body = body_of(post);
+    let body = json_body(post);
     assert_eq!(body["name"], "bot_1");
     assert_eq!(body["ip_whitelist"], serde_json::json!(["203.0.113.7"]));
     let perms = body["perms"].as_array().unwrap();
@@ -297,12 +293,13 @@ async fn what_gate_cannot_give_or_name_safely_is_refused_before_sending() {
 async fn a_new_key_shown_with_wallet_is_deleted_and_its_secret_kept_out() {
     let server = MockServer::start().await;
     let created = fixture("gate", "sub_account_key_created.json");
-    Mock::given(method("POST"))
-        .and(path("/api/v4/sub_accounts/10001/keys"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&created))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_expecting_one(
+        &server,
+        "POST",
+        "/api/v4/sub_accounts/10001/keys",
+        ResponseTemplate::new(200).set_body_json(&created),
+    )
+    .await;
     Mock::given(method("DELETE"))
         .and(path(
             "/api/v4/sub_accounts/10001/keys/eb8815bf99d7bb5f8ad6497bdc4774a8",
@@ -330,12 +327,13 @@ async fn a_new_key_shown_with_wallet_is_deleted_and_its_secret_kept_out() {
 #[tokio::test]
 async fn an_unclear_create_is_not_sent_again_and_says_where_to_look() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v4/sub_accounts/10001/keys"))
-        .respond_with(ResponseTemplate::new(502).set_body_string("bad gateway"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_expecting_one(
+        &server,
+        "POST",
+        "/api/v4/sub_accounts/10001/keys",
+        ResponseTemplate::new(502).set_body_string("bad gateway"),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Gate, &server).build().unwrap();
     let err = adapter.create_key(&read_only_bot()).await.unwrap_err();
     assert!(err.is_outcome_unknown(), "{err}");
@@ -358,7 +356,7 @@ async fn update_sends_what_it_leaves_alone_since_gate_clears_it() {
         format!("/api/v4/sub_accounts/10001/keys/{}", created.api_key)
     );
     assert_eq!(put.header("sign").unwrap(), expected_sign(put));
-    let body = body_of(put);
+    let body = json_body(put);
     assert_eq!(body["name"], "bot_renamed");
     assert_eq!(body["ip_whitelist"], serde_json::json!(["203.0.113.7"]));
     assert_eq!(body["perms"].as_array().unwrap().len(), 6, "{body}");
@@ -412,12 +410,13 @@ async fn revoke_finds_the_sub_account_when_not_named() {
 #[tokio::test]
 async fn a_delete_answered_204_with_no_body_is_done() {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .and(path("/api/v4/sub_accounts/10001/keys/abc123"))
-        .respond_with(ResponseTemplate::new(204))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_expecting_one(
+        &server,
+        "DELETE",
+        "/api/v4/sub_accounts/10001/keys/abc123",
+        ResponseTemplate::new(204),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Gate, &server).build().unwrap();
     adapter
         .revoke(

@@ -6,23 +6,18 @@
 mod common;
 
 use base64::Engine as _;
-use common::fixture;
-use exchange_keys::clock::FixedClock;
+use common::{
+    assert_manual_steps, assert_raw_answers_fail_named, fixture, hmac_sha384_hex,
+    two_key_info_requests_from_the_far_future, FAR_FUTURE_MS,
+};
 use exchange_keys::exchanges::gemini;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
 use exchange_keys::{
     AnomalyKind, AuthReason, Error, ExchangeId, Grant, IpRestriction, KeyRef, NewKeySpec,
     Operation, Permission, Reported, RevokeConfirm,
 };
-use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use serde_json::json;
-
-fn hmac_sha384_hex(secret: &str, message: &str) -> String {
-    let mut mac = Hmac::<sha2::Sha384>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(message.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
 
 #[test]
 fn the_published_signing_example_is_reproduced_independently() {
@@ -171,13 +166,8 @@ async fn requests_carry_the_signed_payload_in_headers_and_no_body() {
     let sim = SimulatedExchange::start(ExchangeId::Gemini, Scenario::ReadOnly)
         .await
         .unwrap();
-    // Far in the future, so no other test's nonce for this key is larger.
-    let now = 4_102_444_800_000_i64;
-    let adapter = sim.builder().clock(FixedClock::new(now)).build().unwrap();
-    adapter.key_info().await.unwrap();
-    adapter.key_info().await.unwrap();
-    let requests = sim.received_requests().await;
-    assert_eq!(requests.len(), 2);
+    let now = FAR_FUTURE_MS;
+    let requests = two_key_info_requests_from_the_far_future(&sim).await;
     let credentials = sim.credentials();
     let secret = credentials.secret().expose_secret().to_owned();
     let mut nonces = Vec::new();
@@ -303,25 +293,25 @@ async fn malformed_answers_name_gemini() {
     let sim = SimulatedExchange::start(ExchangeId::Gemini, Scenario::ReadOnly)
         .await
         .unwrap();
-    let adapter = sim.adapter().unwrap();
-    for (status, content_type, body) in [
-        (
-            200,
-            "text/html",
-            "<html><body>Just a moment...</body></html>",
-        ),
-        (200, "application/json", r#"{"isAuditor": tr"#),
-        (
-            200,
-            "application/json",
-            r#"{"isAuditor": "no", "isTrader": 1.5, "isFundManager": []}"#,
-        ),
-        (200, "application/json", r#"["isAuditor"]"#),
-    ] {
-        sim.serve_raw(status, content_type, body).await;
-        let err = adapter.key_info().await.unwrap_err();
-        assert!(err.to_string().starts_with("gemini:"), "{body}: {err}");
-    }
+    assert_raw_answers_fail_named(
+        &sim,
+        &[
+            (
+                200,
+                "text/html",
+                "<html><body>Just a moment...</body></html>",
+            ),
+            (200, "application/json", r#"{"isAuditor": tr"#),
+            (
+                200,
+                "application/json",
+                r#"{"isAuditor": "no", "isTrader": 1.5, "isFundManager": []}"#,
+            ),
+            (200, "application/json", r#"["isAuditor"]"#),
+        ],
+        "gemini:",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -345,15 +335,7 @@ async fn key_management_is_a_manual_step_on_the_website_and_sends_nothing() {
             .await
             .unwrap_err(),
     ];
-    for err in errors {
-        match &err {
-            Error::Unsupported { manual_step, .. } => {
-                assert!(manual_step.contains("exchange.gemini.com"), "{manual_step}");
-                assert!(manual_step.contains("Settings > API"), "{manual_step}");
-            }
-            other => panic!("{other}"),
-        }
-    }
+    assert_manual_steps(&errors, "exchange.gemini.com", "Settings > API");
     assert!(ExchangeId::Gemini
         .manual_step(Operation::ResetSecret)
         .contains("exchange.gemini.com"));

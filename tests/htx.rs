@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use base64::Engine as _;
-use common::{at, builder_for, fixture};
+use common::{at, builder_for, fixture, mount};
 use exchange_keys::exchanges::htx;
 use exchange_keys::testkit::{
     CannedAnswer, RecordedRequest, Scenario, SimulatedExchange, SIMULATED_ONE_TIME_CODE,
@@ -23,8 +23,7 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 /// The documented sub-user the simulator manages keys in.
 const SUB_USER: &str = "132208121";
@@ -442,16 +441,14 @@ async fn a_refused_code_is_sent_once_and_stays_out_of_the_error() {
 
 async fn server_answering_create(answer: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v2/sub-user/api-key-generation"))
-        .respond_with(answer)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v2/sub-user/api-key-deletion"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"code": 200, "data": null})))
-        .mount(&server)
-        .await;
+    mount(&server, "POST", "/v2/sub-user/api-key-generation", answer).await;
+    mount(
+        &server,
+        "POST",
+        "/v2/sub-user/api-key-deletion",
+        ResponseTemplate::new(200).set_body_json(json!({"code": 200, "data": null})),
+    )
+    .await;
     server
 }
 
@@ -629,16 +626,20 @@ async fn a_sub_user_key_cannot_inspect_itself() {
 #[tokio::test]
 async fn a_call_is_signed_for_the_host_it_goes_to() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v2/user/uid"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("htx", "uid.json")))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v2/user/api-key"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("htx", "api_key.json")))
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/v2/user/uid",
+        ResponseTemplate::new(200).set_body_json(fixture("htx", "uid.json")),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        "/v2/user/api-key",
+        ResponseTemplate::new(200).set_body_json(fixture("htx", "api_key.json")),
+    )
+    .await;
     let credentials = exchange_keys::testkit::credentials(ExchangeId::Htx).unwrap();
     builder_for(ExchangeId::Htx, &server)
         .build()

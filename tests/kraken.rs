@@ -5,7 +5,10 @@
 mod common;
 
 use base64::Engine as _;
-use common::{at, fixture, kraken_sign};
+use common::{
+    assert_served_error_fixtures, at, fixture, kraken_sign,
+    two_key_info_requests_from_the_far_future, FAR_FUTURE_MS,
+};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::kraken;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
@@ -124,13 +127,8 @@ async fn requests_are_signed_with_the_decoded_secret_and_a_json_nonce() {
     let sim = SimulatedExchange::start(ExchangeId::Kraken, Scenario::ReadOnly)
         .await
         .unwrap();
-    // Far in the future, so no other test's nonce for this key is larger.
-    let now = 4_102_444_800_000_i64;
-    let adapter = sim.builder().clock(FixedClock::new(now)).build().unwrap();
-    adapter.key_info().await.unwrap();
-    adapter.key_info().await.unwrap();
-    let requests = sim.received_requests().await;
-    assert_eq!(requests.len(), 2);
+    let now = FAR_FUTURE_MS;
+    let requests = two_key_info_requests_from_the_far_future(&sim).await;
     let credentials = sim.credentials();
     let secret = base64::engine::general_purpose::STANDARD
         .decode(credentials.secret().expose_secret())
@@ -228,20 +226,21 @@ async fn documented_errors_map_to_what_they_mean() {
         .await
         .unwrap();
     let adapter = sim.adapter().unwrap();
-    for (file, reason) in [
-        ("error_invalid_key.json", Some(AuthReason::Ambiguous)),
-        ("error_bad_signature.json", Some(AuthReason::BadSignature)),
-        (
-            "error_permission_denied.json",
-            Some(AuthReason::PermissionDenied),
-        ),
-        ("error_invalid_nonce.json", None),
-    ] {
-        sim.serve(CannedAnswer::ok(fixture("kraken", file))).await;
-        let err = adapter.key_info().await.unwrap_err();
-        assert_eq!(err.auth_reason(), reason, "{file}: {err}");
-        assert!(!err.is_retryable(), "{file}");
-    }
+    assert_served_error_fixtures(
+        &sim,
+        adapter.as_ref(),
+        200,
+        &[
+            ("error_invalid_key.json", Some(AuthReason::Ambiguous)),
+            ("error_bad_signature.json", Some(AuthReason::BadSignature)),
+            (
+                "error_permission_denied.json",
+                Some(AuthReason::PermissionDenied),
+            ),
+            ("error_invalid_nonce.json", None),
+        ],
+    )
+    .await;
     sim.serve(CannedAnswer::ok(fixture(
         "kraken",
         "error_temporary_lockout.json",

@@ -6,7 +6,7 @@
 mod common;
 
 use base64::Engine as _;
-use common::{at, fixture};
+use common::{assert_manual_steps, assert_raw_answers_fail_named, at, fixture};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::kraken_futures;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
@@ -281,32 +281,29 @@ async fn malformed_answers_name_the_exchange() {
     let sim = SimulatedExchange::start(ExchangeId::KrakenFutures, Scenario::ReadOnly)
         .await
         .unwrap();
-    let adapter = sim.adapter().unwrap();
     let truncated = documented().to_string();
-    for (status, content_type, body) in [
-        (
-            200,
-            "text/html",
-            "<html><body>Just a moment...</body></html>".to_owned(),
-        ),
-        (
-            200,
-            "application/json",
-            truncated[..truncated.len() / 2].to_owned(),
-        ),
-        (
-            200,
-            "application/json",
-            r#"{"apiKey": 7, "createdAt": false, "permissions": []}"#.to_owned(),
-        ),
-    ] {
-        sim.serve_raw(status, content_type, body.clone()).await;
-        let err = adapter.key_info().await.unwrap_err();
-        assert!(
-            err.to_string().starts_with("kraken-futures:"),
-            "{body}: {err}"
-        );
-    }
+    assert_raw_answers_fail_named(
+        &sim,
+        &[
+            (
+                200,
+                "text/html",
+                "<html><body>Just a moment...</body></html>".to_owned(),
+            ),
+            (
+                200,
+                "application/json",
+                truncated[..truncated.len() / 2].to_owned(),
+            ),
+            (
+                200,
+                "application/json",
+                r#"{"apiKey": 7, "createdAt": false, "permissions": []}"#.to_owned(),
+            ),
+        ],
+        "kraken-futures:",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -328,15 +325,7 @@ async fn management_is_unsupported_with_the_page_to_visit_and_sends_nothing() {
             .unwrap_err(),
         adapter.list_keys().await.unwrap_err(),
     ];
-    for err in errors {
-        match err {
-            Error::Unsupported { manual_step, .. } => {
-                assert!(manual_step.contains("futures.kraken.com"), "{manual_step}");
-                assert!(manual_step.contains("Settings > API keys"), "{manual_step}");
-            }
-            other => panic!("{other}"),
-        }
-    }
+    assert_manual_steps(&errors, "futures.kraken.com", "Settings > API keys");
     assert!(sim.received_requests().await.is_empty());
     assert!(ExchangeId::KrakenFutures
         .manual_step(Operation::Revoke)

@@ -7,7 +7,10 @@
 
 mod common;
 
-use common::{answer_then, builder_for, fixture, hmac_base64};
+use common::{
+    assert_error_fixtures, assert_passphrase_required, assert_timestamp_error_resyncs, builder_for,
+    fixture, hmac_base64, key_info_error, mount, scenario_key_info, TimestampResync,
+};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::kucoin;
 use exchange_keys::testkit::{Scenario, SimulatedExchange};
@@ -243,23 +246,12 @@ fn the_official_sdk_vector_holds_with_the_hmac_crate() {
 
 #[test]
 fn passphrase_is_required_at_build_time() {
-    let err = ExchangeId::Kucoin
-        .builder()
-        .credentials(Credentials::new("k", "s"))
-        .build()
-        .unwrap_err();
-    assert!(matches!(err, Error::Config { .. }));
-    assert!(err.to_string().contains("KUCOIN_API_PASSPHRASE"), "{err}");
+    assert_passphrase_required(ExchangeId::Kucoin, "KUCOIN_API_PASSPHRASE");
 }
 
 #[tokio::test]
 async fn scenarios_map_to_what_they_describe() {
-    let info = |scenario| async move {
-        let sim = SimulatedExchange::start(ExchangeId::Kucoin, scenario)
-            .await
-            .unwrap();
-        sim.adapter().unwrap().key_info().await
-    };
+    let info = |scenario| scenario_key_info(ExchangeId::Kucoin, scenario);
     let read_only = info(Scenario::ReadOnly).await.unwrap();
     assert_eq!(read_only.is_read_only(), Reported::Known(true));
     assert_eq!(read_only.sub_account, Reported::Known("tracker01".into()));
@@ -281,57 +273,37 @@ async fn scenarios_map_to_what_they_describe() {
 
 #[tokio::test]
 async fn documented_error_codes_map_to_reasons() {
-    for (file, reason) in [
-        ("error_invalid_key.json", AuthReason::InvalidKey),
-        ("error_bad_signature.json", AuthReason::BadSignature),
-        ("error_bad_passphrase.json", AuthReason::BadPassphrase),
-        ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
-        ("error_permission_denied.json", AuthReason::PermissionDenied),
-        ("error_key_version.json", AuthReason::InvalidKey),
-        ("error_user_frozen.json", AuthReason::Disabled),
-    ] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(KEY_INFO))
-            .respond_with(ResponseTemplate::new(401).set_body_json(fixture("kucoin", file)))
-            .mount(&server)
-            .await;
-        let adapter = builder_for(ExchangeId::Kucoin, &server).build().unwrap();
-        let err = adapter.key_info().await.unwrap_err();
-        assert_eq!(err.auth_reason(), Some(reason), "{file}: {err}");
-        assert!(!err.is_retryable(), "{file}");
-    }
+    assert_error_fixtures(
+        ExchangeId::Kucoin,
+        KEY_INFO,
+        401,
+        &[
+            ("error_invalid_key.json", AuthReason::InvalidKey),
+            ("error_bad_signature.json", AuthReason::BadSignature),
+            ("error_bad_passphrase.json", AuthReason::BadPassphrase),
+            ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
+            ("error_permission_denied.json", AuthReason::PermissionDenied),
+            ("error_key_version.json", AuthReason::InvalidKey),
+            ("error_user_frozen.json", AuthReason::Disabled),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn timestamp_error_resyncs_from_the_server_time() {
-    let server = MockServer::start().await;
-    answer_then(
-        &server,
-        KEY_INFO,
-        1,
-        ResponseTemplate::new(400).set_body_json(fixture("kucoin", "error_timestamp.json")),
-        ResponseTemplate::new(200).set_body_json(fixture("kucoin", "api_key_info.json")),
-    )
+    assert_timestamp_error_resyncs(TimestampResync {
+        exchange: ExchangeId::Kucoin,
+        key_info_path: KEY_INFO,
+        error_status: 400,
+        error_fixture: "error_timestamp.json",
+        success_fixture: "api_key_info.json",
+        server_time_path: "/api/v1/timestamp",
+        server_time_ms: 1_729_100_692_873,
+        timestamp_header: "kc-api-timestamp",
+        corrected_timestamp: "1729100692873",
+    })
     .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/timestamp"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "server_time.json")),
-        )
-        .mount(&server)
-        .await;
-    let adapter = builder_for(ExchangeId::Kucoin, &server)
-        .clock(FixedClock::new(1_729_100_692_873 - 45_000))
-        .build()
-        .unwrap();
-    adapter.key_info().await.unwrap();
-    let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 3);
-    assert_eq!(
-        requests[2].headers.get("kc-api-timestamp").unwrap(),
-        "1729100692873"
-    );
 }
 
 #[tokio::test]
@@ -346,14 +318,8 @@ async fn malformed_answers_name_the_exchange() {
             r#"{"code":"200000","data":{"permission":1,"remark":2,"apiKey":3,"createdAt":"x","isMaster":"y","apiVersion":[],"uid":{}}}"#.to_owned(),
         ),
     ] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(KEY_INFO))
-            .respond_with(ResponseTemplate::new(status).set_body_string(body.clone()))
-            .mount(&server)
-            .await;
-        let adapter = builder_for(ExchangeId::Kucoin, &server).build().unwrap();
-        let err = adapter.key_info().await.unwrap_err();
+        let answer = ResponseTemplate::new(status).set_body_string(body.clone());
+        let err = key_info_error(ExchangeId::Kucoin, KEY_INFO, answer).await;
         assert!(err.to_string().to_lowercase().contains("kucoin"), "{body}: {err}");
     }
 }
@@ -446,28 +412,30 @@ async fn a_sub_account_key_lists_only_itself() {
 #[tokio::test]
 async fn an_unreadable_listed_key_costs_only_itself() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(KEY_INFO))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "api_key_info.json")),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/sub/user"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_user_list.json")),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        KEY_INFO,
+        ResponseTemplate::new(200).set_body_json(fixture("kucoin", "api_key_info.json")),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v2/sub/user",
+        ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_user_list.json")),
+    )
+    .await;
     let mut keys = fixture("kucoin", "sub_api_key_list.json");
     let good = keys["data"][0].clone();
     keys["data"] = serde_json::json!([good, {"apiKey": "broken", "permission": []}]);
-    Mock::given(method("GET"))
-        .and(path("/api/v1/sub/api-key"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(keys))
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v1/sub/api-key",
+        ResponseTemplate::new(200).set_body_json(keys),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Kucoin, &server).build().unwrap();
     let listed = adapter.list_keys().await.unwrap();
     assert_eq!(listed.len(), 3);
@@ -639,28 +607,30 @@ async fn nothing_is_sent_for_a_key_kucoin_could_not_create_safely() {
 /// `listed` for it; deleting answers as documented.
 async fn kucoin_creating(listed: Value) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(KEYS))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_create.json")),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(KEYS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    mount(
+        &server,
+        "POST",
+        KEYS,
+        ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_create.json")),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        KEYS,
+        ResponseTemplate::new(200).set_body_json(json!({
             "code": "200000",
             "data": [listed]
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path(KEYS))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_delete.json")),
-        )
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
+    mount(
+        &server,
+        "DELETE",
+        KEYS,
+        ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_delete.json")),
+    )
+    .await;
     server
 }
 
@@ -752,11 +722,7 @@ async fn a_created_key_shown_consistent_is_handed_over() {
 #[tokio::test]
 async fn an_unclear_create_is_of_unknown_outcome_and_says_where_to_look() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(KEYS))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
+    mount(&server, "POST", KEYS, ResponseTemplate::new(503)).await;
     let adapter = builder_for(ExchangeId::Kucoin, &server)
         .rate_limit(None)
         .retry(RetryPolicy::default())
@@ -823,13 +789,15 @@ async fn revoking_needs_the_keys_own_passphrase_and_signs_the_unencoded_query() 
 #[tokio::test]
 async fn a_refused_delete_echoing_the_passphrase_keeps_it_out_of_the_error() {
     let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .and(path(KEYS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    mount(
+        &server,
+        "DELETE",
+        KEYS,
+        ResponseTemplate::new(200).set_body_json(json!({
             "code": "400100", "msg": "passphrase Sub-Pass-1234 is incorrect"
-        })))
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Kucoin, &server)
         .rate_limit(None)
         .build()
@@ -940,21 +908,23 @@ async fn an_update_names_the_addresses_keeps_the_rights_and_is_read_back() {
 #[tokio::test]
 async fn an_update_kucoin_accepts_but_does_not_show_is_of_unknown_outcome() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(UPDATE))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_update.json")),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(KEYS))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    mount(
+        &server,
+        "POST",
+        UPDATE,
+        ResponseTemplate::new(200).set_body_json(fixture("kucoin", "sub_api_key_update.json")),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        KEYS,
+        ResponseTemplate::new(200).set_body_json(json!({
             "code": "200000",
             "data": [listed_created(json!({ "ipWhitelist": "203.**.7" }))]
-        })))
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Kucoin, &server)
         .rate_limit(None)
         .build()

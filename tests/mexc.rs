@@ -5,7 +5,10 @@
 
 mod common;
 
-use common::{at, builder_for, fixture, hmac_hex};
+use common::{
+    assert_served_error_fixtures, assert_undeleted_key_is_named, at, builder_for, fixture,
+    hmac_hex, mount, mount_expecting_one, with_changes,
+};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::mexc;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
@@ -211,20 +214,22 @@ async fn documented_errors_map_to_what_they_mean() {
         .clock(FixedClock::new(exchange_keys::testkit::SERVER_TIME_MS))
         .build()
         .unwrap();
-    for (file, reason) in [
-        ("error_invalid_key.json", AuthReason::InvalidKey),
-        ("error_key_format.json", AuthReason::InvalidKey),
-        ("error_bad_signature.json", AuthReason::Ambiguous),
-        ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
-        ("error_permission_denied.json", AuthReason::PermissionDenied),
-    ] {
-        sim.serve(CannedAnswer::with_status(400, fixture("mexc", file)))
-            .await;
-        let err = adapter.key_info().await.unwrap_err();
-        assert_eq!(err.auth_reason(), Some(reason), "{file}: {err}");
-        assert!(!err.is_retryable(), "{file}");
-        assert!(err.to_string().to_lowercase().contains("mexc"), "{err}");
-    }
+    assert_served_error_fixtures(
+        &sim,
+        adapter.as_ref(),
+        400,
+        &[
+            ("error_invalid_key.json", Some(AuthReason::InvalidKey)),
+            ("error_key_format.json", Some(AuthReason::InvalidKey)),
+            ("error_bad_signature.json", Some(AuthReason::Ambiguous)),
+            ("error_ip_not_allowed.json", Some(AuthReason::IpNotAllowed)),
+            (
+                "error_permission_denied.json",
+                Some(AuthReason::PermissionDenied),
+            ),
+        ],
+    )
+    .await;
     sim.serve(
         CannedAnswer::with_status(429, fixture("mexc", "error_rate_limited.json"))
             .header("retry-after", "10"),
@@ -670,25 +675,19 @@ const NEW_SECRET: &str = "7f1c0e3b9a2d4c6e8f0a1b2c3d4e5f60";
 /// answer is `deleted`.
 async fn creating_server(changes: serde_json::Value, deleted: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
-    let mut created = fixture("mexc", "subaccount_apikey_create.json");
-    for (field, value) in changes.as_object().unwrap() {
-        if value.is_null() {
-            created.as_object_mut().unwrap().remove(field);
-        } else {
-            created[field] = value.clone();
-        }
-    }
-    Mock::given(method("POST"))
-        .and(path("/api/v3/sub-account/apiKey"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(created))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path("/api/v3/sub-account/apiKey"))
-        .respond_with(deleted)
-        .mount(&server)
-        .await;
+    let created = with_changes(
+        fixture("mexc", "subaccount_apikey_create.json"),
+        "",
+        &changes,
+    );
+    mount_expecting_one(
+        &server,
+        "POST",
+        "/api/v3/sub-account/apiKey",
+        ResponseTemplate::new(200).set_body_json(created),
+    )
+    .await;
+    mount(&server, "DELETE", "/api/v3/sub-account/apiKey", deleted).await;
     server
 }
 
@@ -826,14 +825,7 @@ async fn a_new_key_that_cannot_be_deleted_says_where_it_is() {
             .allowed_ips(["203.0.113.7"])
             .sub_account(SUB);
         let err = adapter.create_key(&spec).await.unwrap_err();
-        let text = err.to_string();
-        assert_eq!(err.is_outcome_unknown(), outcome_unknown, "{text}");
-        assert!(!err.is_retryable(), "{text}");
-        assert!(
-            text.contains(NEW_KEY) && text.contains("mexc.com"),
-            "{text}"
-        );
-        assert!(!format!("{err} {err:?}").contains(NEW_SECRET), "{text}");
+        assert_undeleted_key_is_named(&err, outcome_unknown, NEW_KEY, "mexc.com", NEW_SECRET);
         assert_eq!(
             deletions(&server).await.len(),
             1,

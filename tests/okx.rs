@@ -4,7 +4,13 @@
 
 mod common;
 
-use common::{answer_then, builder_for, fixture, hmac_base64};
+use common::{
+    assert_demo_sends_header, assert_error_fixtures, assert_new_key_deleted_saying,
+    assert_passphrase_required, assert_timestamp_error_resyncs, assert_unbound_new_key_deleted,
+    assert_undeleted_key_is_named, builder_for, expected_prehash_signature, fixture, hmac_base64,
+    json_body, mount, mount_expecting_one, requests_to, scenario_key_info, wiremock_json_body,
+    with_changes, TimestampResync,
+};
 use exchange_keys::clock::FixedClock;
 use exchange_keys::exchanges::okx;
 use exchange_keys::testkit::{CannedAnswer, Scenario, SimulatedExchange};
@@ -297,34 +303,17 @@ async fn request_is_signed_with_iso_timestamp_and_passphrase() {
 
 #[tokio::test]
 async fn demo_trading_sends_the_simulated_trading_header() {
-    let sim = SimulatedExchange::start(ExchangeId::Okx, Scenario::Trading)
-        .await
-        .unwrap();
-    let adapter = sim.builder().testnet(true).build().unwrap();
-    adapter.key_info().await.unwrap();
-    let requests = sim.received_requests().await;
-    assert_eq!(requests[0].header("x-simulated-trading"), Some("1"));
+    assert_demo_sends_header(ExchangeId::Okx, "x-simulated-trading").await;
 }
 
 #[test]
 fn passphrase_is_required_at_build_time() {
-    let err = ExchangeId::Okx
-        .builder()
-        .credentials(Credentials::new("k", "s"))
-        .build()
-        .unwrap_err();
-    assert!(matches!(err, Error::Config { .. }));
-    assert!(err.to_string().contains("passphrase"), "{err}");
+    assert_passphrase_required(ExchangeId::Okx, "passphrase");
 }
 
 #[tokio::test]
 async fn scenarios_map_to_what_they_describe() {
-    let info = |scenario| async move {
-        let sim = SimulatedExchange::start(ExchangeId::Okx, scenario)
-            .await
-            .unwrap();
-        sim.adapter().unwrap().key_info().await
-    };
+    let info = |scenario| scenario_key_info(ExchangeId::Okx, scenario);
     let read_only = info(Scenario::ReadOnly).await.unwrap();
     assert_eq!(read_only.is_read_only(), Reported::Known(true));
     assert_eq!(read_only.label, Reported::Known("portfolio-tracker".into()));
@@ -347,50 +336,33 @@ async fn scenarios_map_to_what_they_describe() {
 
 #[tokio::test]
 async fn documented_error_codes_map_to_reasons() {
-    for (file, reason) in [
-        ("error_bad_signature.json", AuthReason::BadSignature),
-        ("error_bad_passphrase.json", AuthReason::BadPassphrase),
-        ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
-    ] {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/api/v5/account/config"))
-            .respond_with(ResponseTemplate::new(401).set_body_json(fixture("okx", file)))
-            .mount(&server)
-            .await;
-        let adapter = builder_for(ExchangeId::Okx, &server).build().unwrap();
-        let err = adapter.key_info().await.unwrap_err();
-        assert_eq!(err.auth_reason(), Some(reason), "{file}: {err}");
-    }
+    assert_error_fixtures(
+        ExchangeId::Okx,
+        "/api/v5/account/config",
+        401,
+        &[
+            ("error_bad_signature.json", AuthReason::BadSignature),
+            ("error_bad_passphrase.json", AuthReason::BadPassphrase),
+            ("error_ip_not_allowed.json", AuthReason::IpNotAllowed),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn timestamp_error_resyncs_from_public_time() {
-    let server = MockServer::start().await;
-    answer_then(
-        &server,
-        "/api/v5/account/config",
-        1,
-        ResponseTemplate::new(401).set_body_json(fixture("okx", "error_timestamp.json")),
-        ResponseTemplate::new(200).set_body_json(fixture("okx", "account_config.json")),
-    )
+    assert_timestamp_error_resyncs(TimestampResync {
+        exchange: ExchangeId::Okx,
+        key_info_path: "/api/v5/account/config",
+        error_status: 401,
+        error_fixture: "error_timestamp.json",
+        success_fixture: "account_config.json",
+        server_time_path: "/api/v5/public/time",
+        server_time_ms: 1_597_026_383_085,
+        timestamp_header: "ok-access-timestamp",
+        corrected_timestamp: "2020-08-10T02:26:23.085Z",
+    })
     .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v5/public/time"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("okx", "server_time.json")))
-        .mount(&server)
-        .await;
-    let adapter = builder_for(ExchangeId::Okx, &server)
-        .clock(FixedClock::new(1_597_026_383_085 - 45_000))
-        .build()
-        .unwrap();
-    adapter.key_info().await.unwrap();
-    let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 3);
-    assert_eq!(
-        requests[2].headers.get("ok-access-timestamp").unwrap(),
-        "2020-08-10T02:26:23.085Z"
-    );
 }
 
 #[test]
@@ -454,20 +426,22 @@ fn an_allowlist_of_every_address_is_unrestricted() {
 #[tokio::test]
 async fn an_absurd_server_time_is_refused_without_a_panic() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v5/account/config"))
-        .respond_with(
-            ResponseTemplate::new(401).set_body_json(fixture("okx", "error_timestamp.json")),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v5/public/time"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
+    mount(
+        &server,
+        "GET",
+        "/api/v5/account/config",
+        ResponseTemplate::new(401).set_body_json(fixture("okx", "error_timestamp.json")),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v5/public/time",
+        ResponseTemplate::new(200).set_body_json(
             serde_json::json!({"code": "0", "msg": "", "data": [{"ts": "-9223372036854775808"}]}),
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Okx, &server).build().unwrap();
     let err = adapter.key_info().await.unwrap_err();
     // The clock could not be corrected: the timestamp rejection is what the caller sees.
@@ -595,10 +569,6 @@ fn documented_sub_account() -> serde_json::Value {
     fixture("okx", "subaccount_list.json")["data"][0].clone()
 }
 
-fn body_of(request: &exchange_keys::testkit::RecordedRequest) -> serde_json::Value {
-    serde_json::from_str(&request.body).unwrap()
-}
-
 async fn master(
     scenario: Scenario,
 ) -> (
@@ -614,20 +584,7 @@ async fn master(
 
 /// The signature OKX expects for `request`, recomputed here from the simulated secret.
 fn expected_signature(request: &exchange_keys::testkit::RecordedRequest) -> String {
-    let credentials = exchange_keys::testkit::credentials(ExchangeId::Okx).unwrap();
-    let path = match &request.query {
-        Some(query) => format!("{}?{query}", request.path),
-        None => request.path.clone(),
-    };
-    hmac_base64(
-        credentials.secret().expose_secret(),
-        &format!(
-            "{}{}{path}{}",
-            request.header("ok-access-timestamp").unwrap(),
-            request.method,
-            request.body
-        ),
-    )
+    expected_prehash_signature(ExchangeId::Okx, "ok-access-timestamp", request)
 }
 
 #[test]
@@ -788,13 +745,13 @@ async fn a_sub_account_key_lists_only_itself() {
 /// turn, whatever the query says) and an empty key list for every sub-account.
 async fn paging_server(pages: Vec<Vec<serde_json::Value>>) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v5/account/config"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("okx", "account_config.json")),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v5/account/config",
+        ResponseTemplate::new(200).set_body_json(fixture("okx", "account_config.json")),
+    )
+    .await;
     let count = pages.len();
     for (i, page) in pages.into_iter().enumerate() {
         let mock = Mock::given(method("GET"))
@@ -810,14 +767,14 @@ async fn paging_server(pages: Vec<Vec<serde_json::Value>>) -> MockServer {
             mock.mount(&server).await;
         }
     }
-    Mock::given(method("GET"))
-        .and(path("/api/v5/users/subaccount/apikey"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(serde_json::json!({ "code": "0", "msg": "", "data": [] })),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v5/users/subaccount/apikey",
+        ResponseTemplate::new(200)
+            .set_body_json(serde_json::json!({ "code": "0", "msg": "", "data": [] })),
+    )
+    .await;
     server
 }
 
@@ -914,7 +871,7 @@ async fn a_created_key_is_handed_over_with_its_secret_and_a_strong_passphrase() 
         Some(expected_signature(request).as_str()),
         "the exact body is signed"
     );
-    let body = body_of(request);
+    let body = json_body(request);
     assert_eq!(body["subAcct"], SUB);
     assert_eq!(body["label"], "grid-bot");
     assert_eq!(body["perm"], "trade");
@@ -1055,7 +1012,7 @@ async fn a_master_key_not_bound_to_ip_addresses_is_told_so() {
     ];
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 3, "each sent once, never again");
-    let passphrase = body_of_wiremock(&requests[0])["passphrase"]
+    let passphrase = wiremock_json_body(&requests[0])["passphrase"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -1076,29 +1033,29 @@ async fn a_master_key_not_bound_to_ip_addresses_is_told_so() {
     }
 }
 
-fn body_of_wiremock(request: &wiremock::Request) -> serde_json::Value {
-    serde_json::from_slice(&request.body).unwrap()
-}
-
 /// A server whose create answer is OKX's documented one with `changes`, and whose delete answer
 /// is `deleted`.
 async fn creating_server(changes: serde_json::Value, deleted: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
-    let mut created = fixture("okx", "subaccount_apikey_create.json");
-    for (field, value) in changes.as_object().unwrap() {
-        created["data"][0][field] = value.clone();
-    }
-    Mock::given(method("POST"))
-        .and(path("/api/v5/users/subaccount/apikey"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(created))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v5/users/subaccount/delete-apikey"))
-        .respond_with(deleted)
-        .mount(&server)
-        .await;
+    let created = with_changes(
+        fixture("okx", "subaccount_apikey_create.json"),
+        "/data/0",
+        &changes,
+    );
+    mount_expecting_one(
+        &server,
+        "POST",
+        "/api/v5/users/subaccount/apikey",
+        ResponseTemplate::new(200).set_body_json(created),
+    )
+    .await;
+    mount(
+        &server,
+        "POST",
+        "/api/v5/users/subaccount/delete-apikey",
+        deleted,
+    )
+    .await;
     server
 }
 
@@ -1120,29 +1077,15 @@ async fn a_new_key_not_shown_bound_to_exactly_its_addresses_is_deleted_not_hande
         .allowed_ips(["203.0.113.7"])
         .sub_account(SUB);
     let err = adapter.create_key(&spec).await.unwrap_err();
-    let text = format!("{err} {err:?}");
-    assert!(matches!(err, Error::Rejected { .. }), "{text}");
-    assert!(
-        err.to_string().contains("was deleted: no key was created"),
-        "{err}"
-    );
-    assert!(
-        err.to_string().contains("bound to exactly 203.0.113.7"),
-        "{err}"
-    );
-    assert!(!text.contains(NEW_SECRET), "{text}");
-    let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 2);
-    let passphrase = body_of_wiremock(&requests[0])["passphrase"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(!text.contains(&passphrase), "{text}");
-    assert_eq!(
-        body_of_wiremock(&requests[1]),
+    assert_unbound_new_key_deleted(
+        &err,
+        &server,
+        "203.0.113.7",
+        NEW_SECRET,
         serde_json::json!({ "subAcct": SUB, "apiKey": NEW_KEY }),
-        "the new key is deleted, by its id, in its sub-account"
-    );
+        "the new key is deleted, by its id, in its sub-account",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -1160,9 +1103,7 @@ async fn a_new_key_with_more_rights_than_asked_is_deleted() {
         .allowed_ips(["203.0.113.7"])
         .sub_account(SUB);
     let err = adapter.create_key(&spec).await.unwrap_err();
-    assert!(err.to_string().contains("read-only, as asked"), "{err}");
-    assert!(err.to_string().contains("was deleted"), "{err}");
-    assert!(!format!("{err:?}").contains(NEW_SECRET));
+    assert_new_key_deleted_saying(&err, "read-only, as asked", NEW_SECRET);
 }
 
 #[tokio::test]
@@ -1185,19 +1126,12 @@ async fn a_new_key_that_cannot_be_deleted_says_where_it_is() {
             .allowed_ips(["203.0.113.7"])
             .sub_account(SUB);
         let err = adapter.create_key(&spec).await.unwrap_err();
-        let text = err.to_string();
-        assert_eq!(err.is_outcome_unknown(), unknown, "{text}");
-        assert!(!err.is_retryable(), "{text}");
-        assert!(text.contains(NEW_KEY) && text.contains("okx.com"), "{text}");
-        assert!(!format!("{err} {err:?}").contains(NEW_SECRET), "{text}");
-        let deletes = server
-            .received_requests()
-            .await
-            .unwrap()
-            .iter()
-            .filter(|r| r.url.path() == "/api/v5/users/subaccount/delete-apikey")
-            .count();
-        assert_eq!(deletes, 1, "the deletion is sent once");
+        assert_undeleted_key_is_named(&err, unknown, NEW_KEY, "okx.com", NEW_SECRET);
+        assert_eq!(
+            requests_to(&server, "/api/v5/users/subaccount/delete-apikey").await,
+            1,
+            "the deletion is sent once"
+        );
     }
 }
 
@@ -1257,7 +1191,7 @@ async fn update_key_sends_what_changes_and_checks_the_answer() {
                 Some(expected_signature(r).as_str())
             );
         })
-        .map(body_of)
+        .map(json_body)
         .collect();
     assert_eq!(
         modifies,
@@ -1355,7 +1289,7 @@ async fn revoke_deletes_the_named_sub_account_key_and_never_the_key_in_use() {
     assert_eq!(delete.method, "POST");
     assert_eq!(delete.path, "/api/v5/users/subaccount/delete-apikey");
     assert_eq!(
-        body_of(delete),
+        json_body(delete),
         serde_json::json!({ "subAcct": SUB, "apiKey": created.api_key })
     );
     assert_eq!(
@@ -1428,18 +1362,20 @@ async fn a_sub_account_keys_list_refused_to_a_sub_account_key_says_why() {
     let entry = config["data"][0].as_object_mut().unwrap();
     entry.remove("uid");
     entry.remove("type");
-    Mock::given(method("GET"))
-        .and(path("/api/v5/account/config"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(config))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v5/users/subaccount/list"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("okx", "error_only_master_key.json")),
-        )
-        .mount(&server)
-        .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v5/account/config",
+        ResponseTemplate::new(200).set_body_json(config),
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        "/api/v5/users/subaccount/list",
+        ResponseTemplate::new(200).set_body_json(fixture("okx", "error_only_master_key.json")),
+    )
+    .await;
     let adapter = builder_for(ExchangeId::Okx, &server).build().unwrap();
     let err = adapter.list_keys().await.unwrap_err();
     assert_eq!(
